@@ -1,0 +1,57 @@
+//! The crate's top-level errors.
+
+use time::OffsetDateTime;
+
+use crate::store::StoreError;
+use crate::transport::TransportError;
+
+/// Why a verifier operation did not happen. None of these is ever an approval.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The store failed; treat the person as not verified.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The SMS could not be handed to the provider.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A send limit is reached; try again at `retry_at`.
+    #[error("send limit reached ({scope}); try again at {retry_at}")]
+    RateLimited {
+        /// Which limit: "destination", "client", ...
+        scope: &'static str,
+        /// When a send is allowed again.
+        retry_at: OffsetDateTime,
+    },
+    /// A resend came before the cooldown ended.
+    #[error("resend too soon; allowed from {resend_at}")]
+    ResendTooSoon {
+        /// When a resend is allowed.
+        resend_at: OffsetDateTime,
+    },
+    /// The challenge has sent all the SMS it may; start a new one later.
+    #[error("this challenge has sent all the SMS it may")]
+    SendLimit,
+    /// The challenge cannot be resent because it is no longer pending.
+    #[error("the challenge is not pending (expired, locked, finished or unknown)")]
+    NotPending,
+}
+
+/// The verifier's configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The code time limit is zero, or over 10 minutes without
+    /// [`allow_long_ttl`](crate::VerifierBuilder::allow_long_ttl).
+    #[error("ttl must be over 0 and at most 10 minutes (NIST SP 800-63B) unless explicitly allowed")]
+    Ttl,
+    /// `max_attempts` must be 1 to 100.
+    #[error("max_attempts must be between 1 and 100")]
+    MaxAttempts,
+    /// `max_sends` must be at least 1.
+    #[error("max_sends must be at least 1")]
+    MaxSends,
+    /// A cooldown or window is negative.
+    #[error("durations must not be negative")]
+    NegativeDuration,
+}

@@ -1,0 +1,58 @@
+//! # smsotp
+//!
+//! One-time passcodes sent by SMS, checked safely: confusable-free codes, forgiving
+//! input, keyed digests at rest, atomic attempt limits, resends with cooldowns and
+//! pluggable stores and transports.
+//!
+//! ```
+//! use smsotp::{Binding, PhoneNumber, Purpose, Region, Secret, Verdict, Verifier};
+//! use smsotp::transport::RecordingTransport;
+//! use std::sync::Arc;
+//!
+//! # tokio_test_block_on(async {
+//! let sms = Arc::new(RecordingTransport::new());
+//! let verifier = Verifier::builder(Secret::generate())
+//!     .transport(sms.clone())
+//!     .build()?;
+//!
+//! let phone = PhoneNumber::parse("090-1234-5678", Region::JP)?;
+//! let who = Binding::new(phone.clone(), Purpose::login());
+//! let pending = verifier.start(&who).await?;
+//!
+//! let code = sms.last_code(&phone).expect("one SMS was sent");
+//! assert_eq!(verifier.check(&pending.id, &who, "WRONG9").await?,
+//!            Verdict::Rejected { attempts_left: 4 });
+//! assert_eq!(verifier.check(&pending.id, &who, &code).await?, Verdict::Approved);
+//! // approval consumes the challenge
+//! assert_eq!(verifier.check(&pending.id, &who, &code).await?, Verdict::NotFound);
+//! # Ok::<_, Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod challenge;
+pub mod clock;
+pub mod code;
+pub mod digest;
+pub mod error;
+pub mod message;
+pub mod phone;
+pub mod store;
+pub mod transport;
+pub mod verifier;
+
+
+pub use challenge::{Binding, ChallengeId, Pending, Phase, Purpose, Status, Verdict};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use code::{Alphabet, Code, CodeSpec};
+pub use digest::{KeyId, Keyring, Secret};
+pub use error::{ConfigError, Error};
+pub use phone::{PhoneNumber, Region};
+pub use store::{ChallengeStore, MemoryStore};
+pub use transport::SmsTransport;
+pub use verifier::{Verifier, VerifierBuilder};

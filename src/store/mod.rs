@@ -1,0 +1,143 @@
+//! Where challenges live: the [`ChallengeStore`] trait and its records.
+//!
+//! Every state change of a challenge is one atomic operation of the store, so limits
+//! hold under concurrency and across app instances. The verifier never reads a record,
+//! decides, and writes it back.
+//!
+//! | store | feature | for |
+//! |---|---|---|
+//! | [`MemoryStore`] | always | one process; the default |
+//!
+//! Every store, ours and yours, should pass the conformance suite in
+//! `smsotp::testing` (feature `testing`).
+
+mod error;
+mod memory;
+mod records;
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub use error::StoreError;
+pub use memory::{DEFAULT_CAPACITY, MemoryStore};
+pub use records::{
+    BindingTag, CheckOutcome, Digest, NewChallenge, RateDecision, RateLimit, ResendOutcome,
+    ResendRequest,
+};
+
+use crate::challenge::{ChallengeId, Status};
+
+/// Storage for challenges and rate counters. Each method is one atomic step.
+///
+/// Stores hold only digests: never a code, never a phone number.
+#[async_trait::async_trait]
+pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
+    /// Saves a new challenge, which the store may forget after `challenge.purge_at`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if the id exists, [`StoreError::Full`] at capacity,
+    /// other variants when the store cannot be reached.
+    async fn create(&self, challenge: &NewChallenge) -> Result<(), StoreError>;
+
+    /// Checks a code, as one atomic step: a missing challenge is `NotFound`; at or past
+    /// `expires_at` it is `Expired`; with no attempts left it is `Locked`; otherwise one
+    /// attempt is counted *before* comparing, and the challenge is consumed (deleted)
+    /// when any of `candidates` equals any digest it holds (compared in constant time).
+    ///
+    /// # Errors
+    /// When the store cannot be reached or answers nonsense. Never an approval.
+    async fn check(
+        &self,
+        id: &ChallengeId,
+        candidates: &[Digest],
+        now: OffsetDateTime,
+    ) -> Result<CheckOutcome, StoreError>;
+
+    /// Adds the digest of a newly sent code, as one atomic step. Refused while the
+    /// cooldown runs, when the send cap is reached, when the challenge is expired or
+    /// locked, and (as `NotFound`) when none of `request.bindings` matches. The
+    /// attempt count and `expires_at` are left as they are.
+    ///
+    /// # Errors
+    /// When the store cannot be reached or answers nonsense.
+    async fn resend(
+        &self,
+        id: &ChallengeId,
+        request: &ResendRequest,
+    ) -> Result<ResendOutcome, StoreError>;
+
+    /// Deletes a challenge; `true` if it existed.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn cancel(&self, id: &ChallengeId) -> Result<bool, StoreError>;
+
+    /// Reads where a challenge stands, or `None` if the store does not hold it.
+    ///
+    /// # Errors
+    /// When the store cannot be reached or answers nonsense.
+    async fn status(
+        &self,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError>;
+
+    /// Counts one use against every limit in `limits`, as one atomic step: if any limit
+    /// would go over, nothing is counted and the first such limit is reported with the
+    /// time its window ends. Windows are fixed, starting at the first counted use.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn hit(
+        &self,
+        limits: &[RateLimit],
+        now: OffsetDateTime,
+    ) -> Result<RateDecision, StoreError>;
+}
+
+macro_rules! forward_store {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl<S: ChallengeStore + ?Sized> ChallengeStore for $ty {
+            async fn create(&self, challenge: &NewChallenge) -> Result<(), StoreError> {
+                (**self).create(challenge).await
+            }
+            async fn check(
+                &self,
+                id: &ChallengeId,
+                candidates: &[Digest],
+                now: OffsetDateTime,
+            ) -> Result<CheckOutcome, StoreError> {
+                (**self).check(id, candidates, now).await
+            }
+            async fn resend(
+                &self,
+                id: &ChallengeId,
+                request: &ResendRequest,
+            ) -> Result<ResendOutcome, StoreError> {
+                (**self).resend(id, request).await
+            }
+            async fn cancel(&self, id: &ChallengeId) -> Result<bool, StoreError> {
+                (**self).cancel(id).await
+            }
+            async fn status(
+                &self,
+                id: &ChallengeId,
+                now: OffsetDateTime,
+            ) -> Result<Option<Status>, StoreError> {
+                (**self).status(id, now).await
+            }
+            async fn hit(
+                &self,
+                limits: &[RateLimit],
+                now: OffsetDateTime,
+            ) -> Result<RateDecision, StoreError> {
+                (**self).hit(limits, now).await
+            }
+        }
+    };
+}
+
+forward_store!(Arc<S>);
+forward_store!(Box<S>);

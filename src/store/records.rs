@@ -1,0 +1,194 @@
+//! The records a store keeps and the answers it gives. Plain data: no code, no number.
+
+use time::{Duration, OffsetDateTime};
+
+/// HMAC-SHA256 of a code and what it is bound to.
+pub type Digest = [u8; 32];
+
+/// A keyed tag of a challenge's binding (destination and purpose), truncated to 128
+/// bits; lets the store refuse a resend for another number without holding the number.
+pub type BindingTag = [u8; 16];
+
+/// A challenge to save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewChallenge {
+    /// The id.
+    pub id: crate::ChallengeId,
+    /// Keyed tag of destination and purpose.
+    pub binding: BindingTag,
+    /// Digest of the first code.
+    pub digest: Digest,
+    /// When the challenge was made (the first SMS's send time).
+    pub created_at: OffsetDateTime,
+    /// When every code of the challenge dies.
+    pub expires_at: OffsetDateTime,
+    /// The earliest time a resend is allowed.
+    pub resend_at: OffsetDateTime,
+    /// When the store may forget the challenge (at or after `expires_at`); until then it
+    /// answers `Expired` rather than `NotFound`.
+    pub purge_at: OffsetDateTime,
+    /// Wrong checks allowed.
+    pub max_attempts: u32,
+    /// SMS allowed in all, the first one included.
+    pub max_sends: u32,
+}
+
+impl NewChallenge {
+    /// A challenge record. Stores only read these; the verifier builds them.
+    #[allow(clippy::too_many_arguments)]
+    #[must_use]
+    pub fn new(
+        id: crate::ChallengeId,
+        binding: BindingTag,
+        digest: Digest,
+        created_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+        resend_at: OffsetDateTime,
+        purge_at: OffsetDateTime,
+        max_attempts: u32,
+        max_sends: u32,
+    ) -> Self {
+        Self {
+            id,
+            binding,
+            digest,
+            created_at,
+            expires_at,
+            resend_at,
+            purge_at,
+            max_attempts,
+            max_sends,
+        }
+    }
+}
+
+/// What the store found when checking a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckOutcome {
+    /// A digest matched; the challenge is consumed.
+    Approved,
+    /// No digest matched; one attempt was counted.
+    Rejected {
+        /// Wrong checks left.
+        attempts_left: u32,
+    },
+    /// Past `expires_at`; nothing was counted.
+    Expired,
+    /// No attempts left; nothing was counted or compared.
+    Locked,
+    /// The store does not hold the challenge.
+    NotFound,
+}
+
+/// A resend to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResendRequest {
+    /// Tags of the binding under every live key; one must match the challenge's.
+    pub bindings: Vec<BindingTag>,
+    /// Digest of the new code, kept alongside the earlier ones.
+    pub digest: Digest,
+    /// The current time.
+    pub now: OffsetDateTime,
+    /// The cooldown after this send: the next resend is allowed from `now + cooldown`.
+    pub cooldown: Duration,
+}
+
+impl ResendRequest {
+    /// A resend record.
+    #[must_use]
+    pub fn new(
+        bindings: Vec<BindingTag>,
+        digest: Digest,
+        now: OffsetDateTime,
+        cooldown: Duration,
+    ) -> Self {
+        Self {
+            bindings,
+            digest,
+            now,
+            cooldown,
+        }
+    }
+}
+
+/// What the store did with a resend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResendOutcome {
+    /// The new digest was added.
+    Resent {
+        /// Unchanged by the resend.
+        expires_at: OffsetDateTime,
+        /// When the next resend is allowed.
+        resend_at: OffsetDateTime,
+        /// Unchanged by the resend.
+        attempts_left: u32,
+        /// Further sends allowed after this one.
+        sends_left: u32,
+    },
+    /// The cooldown still runs.
+    Cooldown {
+        /// When it ends.
+        resend_at: OffsetDateTime,
+    },
+    /// The challenge has sent all the SMS it may.
+    MaxSends,
+    /// Past `expires_at`.
+    Expired,
+    /// Locked after too many wrong checks.
+    Locked,
+    /// No such challenge for this binding.
+    NotFound,
+}
+
+/// One rate limit to count against: at most `limit` units per `window` under `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// The counter's name, unique per limit and subject (never a plain phone number).
+    pub key: String,
+    /// Units allowed per window.
+    pub limit: u64,
+    /// Window length.
+    pub window: Duration,
+    /// Units this use costs (1 for a send; segments times price for a spend cap).
+    pub cost: u64,
+}
+
+impl RateLimit {
+    /// A limit of `limit` uses per `window` under `key`, each use costing 1.
+    #[must_use]
+    pub fn new(key: impl Into<String>, limit: u64, window: Duration) -> Self {
+        Self {
+            key: key.into(),
+            limit,
+            window,
+            cost: 1,
+        }
+    }
+
+    /// Sets how many units this use costs.
+    #[must_use]
+    pub fn with_cost(mut self, cost: u64) -> Self {
+        self.cost = cost;
+        self
+    }
+}
+
+/// The answer to [`hit`](super::ChallengeStore::hit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RateDecision {
+    /// Every limit had room; the use was counted against all of them.
+    Allowed,
+    /// A limit was full; nothing was counted.
+    Denied {
+        /// Index into the `limits` slice of the first full limit.
+        limit: usize,
+        /// When that limit's window ends.
+        retry_at: OffsetDateTime,
+    },
+}

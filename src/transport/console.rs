@@ -1,0 +1,39 @@
+//! A development transport that prints each SMS to stderr.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Receipt, Sms, SmsTransport, TransportError};
+
+/// Prints each SMS to stderr instead of sending it: for running an app on a laptop.
+///
+/// It prints the body, code included, and the full number: never use it in production.
+#[derive(Debug, Default)]
+pub struct ConsoleTransport {
+    sent: AtomicU64,
+}
+
+impl ConsoleTransport {
+    /// A console transport.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait::async_trait]
+impl SmsTransport for ConsoleTransport {
+    async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
+        let n = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        #[allow(clippy::print_stderr)] // printing is this transport's whole job
+        {
+            eprintln!(
+                "--- SMS #{n} to {} ({:?}, {} part(s)) ---\n{}\n---",
+                sms.to().as_e164(),
+                sms.encoding(),
+                sms.segments(),
+                sms.body().expose()
+            );
+        }
+        Ok(Receipt::new("console", format!("console-{n}")))
+    }
+}

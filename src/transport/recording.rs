@@ -1,0 +1,102 @@
+//! A test transport that keeps every message and fails on demand.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use crate::phone::PhoneNumber;
+
+/// Keeps every SMS it is given, so tests can read the code that was "sent".
+///
+/// Queue failures with [`fail_next`](Self::fail_next); each queued error is returned by
+/// one send, in order, and the message is not recorded.
+#[derive(Debug, Default)]
+pub struct RecordingTransport {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    sent: Vec<Sms>,
+    failures: VecDeque<TransportErrorKind>,
+    fail_always: Option<TransportErrorKind>,
+}
+
+impl RecordingTransport {
+    /// An empty recorder that accepts everything.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave `Inner` half-updated.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Makes the next send fail with `kind`.
+    pub fn fail_next(&self, kind: TransportErrorKind) {
+        self.lock().failures.push_back(kind);
+    }
+
+    /// Makes every send fail with `kind` until [`recover`](Self::recover).
+    pub fn fail_always(&self, kind: TransportErrorKind) {
+        self.lock().fail_always = Some(kind);
+    }
+
+    /// Stops failing.
+    pub fn recover(&self) {
+        let mut inner = self.lock();
+        inner.fail_always = None;
+        inner.failures.clear();
+    }
+
+    /// Every message accepted so far, oldest first.
+    #[must_use]
+    pub fn messages(&self) -> Vec<Sms> {
+        self.lock().sent.clone()
+    }
+
+    /// How many messages were accepted.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.lock().sent.len()
+    }
+
+    /// The code in the last message accepted for `to`.
+    #[must_use]
+    pub fn last_code(&self, to: &PhoneNumber) -> Option<String> {
+        self.lock()
+            .sent
+            .iter()
+            .rev()
+            .find(|sms| sms.to() == to)
+            .and_then(|sms| sms.body().code().map(str::to_owned))
+    }
+
+    /// Every code sent to `to`, oldest first.
+    #[must_use]
+    pub fn codes(&self, to: &PhoneNumber) -> Vec<String> {
+        self.lock()
+            .sent
+            .iter()
+            .filter(|sms| sms.to() == to)
+            .filter_map(|sms| sms.body().code().map(str::to_owned))
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl SmsTransport for RecordingTransport {
+    async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
+        let mut inner = self.lock();
+        if let Some(kind) = inner.failures.pop_front().or(inner.fail_always) {
+            return Err(TransportError::new(kind, "recording", "failure injected by the test"));
+        }
+        inner.sent.push(sms.clone());
+        let id = format!("rec-{}", inner.sent.len());
+        Ok(Receipt::new("recording", id))
+    }
+}

@@ -1,0 +1,110 @@
+//! The message handed to a transport, and the provider's acknowledgement.
+
+use std::borrow::Cow;
+
+use time::Duration;
+
+use crate::message::{Body, Encoding, segments};
+use crate::phone::PhoneNumber;
+
+/// One SMS to send. Its `Debug` masks the number and redacts the body.
+#[derive(Debug, Clone)]
+pub struct Sms {
+    to: PhoneNumber,
+    sender: Option<String>,
+    body: Body,
+    encoding: Encoding,
+    segments: u16,
+    validity: Duration,
+    idempotency_key: String,
+}
+
+impl Sms {
+    /// A message to `to` with `body`; encoding and segment count are worked out from
+    /// the body. `validity` is how long the network should keep trying (the
+    /// challenge's remaining life); `idempotency_key` is unique per send.
+    #[must_use]
+    pub fn new(to: PhoneNumber, body: Body, validity: Duration, idempotency_key: String) -> Self {
+        let seg = segments(body.expose());
+        Self {
+            to,
+            sender: None,
+            body,
+            encoding: seg.encoding,
+            segments: seg.count,
+            validity,
+            idempotency_key,
+        }
+    }
+
+    /// Sets the sender id (an alphanumeric id or a number), where the route allows one.
+    #[must_use]
+    pub fn with_sender(mut self, sender: impl Into<String>) -> Self {
+        self.sender = Some(sender.into());
+        self
+    }
+
+    /// The destination.
+    #[must_use]
+    pub fn to(&self) -> &PhoneNumber {
+        &self.to
+    }
+    /// The sender id, if one was set.
+    #[must_use]
+    pub fn sender(&self) -> Option<&str> {
+        self.sender.as_deref()
+    }
+    /// The body; it contains the code.
+    #[must_use]
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+    /// GSM-7 or UCS-2.
+    #[must_use]
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+    /// Number of SMS parts the body takes (what the provider bills).
+    #[must_use]
+    pub fn segments(&self) -> u16 {
+        self.segments
+    }
+    /// How long the network should keep trying to deliver it.
+    #[must_use]
+    pub fn validity(&self) -> Duration {
+        self.validity
+    }
+    /// A key unique to this send, for providers that deduplicate.
+    #[must_use]
+    pub fn idempotency_key(&self) -> &str {
+        &self.idempotency_key
+    }
+}
+
+/// A provider's acknowledgement of an accepted message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    provider: Cow<'static, str>,
+    message_id: String,
+}
+
+impl Receipt {
+    /// A receipt from `provider` for its `message_id`.
+    #[must_use]
+    pub fn new(provider: impl Into<Cow<'static, str>>, message_id: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            message_id: message_id.into(),
+        }
+    }
+    /// The provider's name (`"twilio"`, `"console"`, ...).
+    #[must_use]
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+    /// The provider's id for the message, which delivery reports refer to.
+    #[must_use]
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
+}
