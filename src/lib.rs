@@ -20,7 +20,7 @@
 //! let pending = verifier.start(&who).await?;
 //!
 //! let code = sms.last_code(&phone).expect("one SMS was sent");
-//! assert_eq!(verifier.check(&pending.id, &who, "WRONG9").await?,
+//! assert_eq!(verifier.check(&pending.id, &who, "ZZZZ22").await?,
 //!            Verdict::Rejected { attempts_left: 4 });
 //! assert_eq!(verifier.check(&pending.id, &who, &code).await?, Verdict::Approved);
 //! // approval consumes the challenge
@@ -46,7 +46,6 @@ pub mod store;
 pub mod transport;
 pub mod verifier;
 
-
 pub use challenge::{Binding, ChallengeId, Pending, Phase, Purpose, Status, Verdict};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use code::{Alphabet, Code, CodeSpec};
@@ -56,3 +55,7 @@ pub use phone::{PhoneNumber, Region};
 pub use store::{ChallengeStore, MemoryStore};
 pub use transport::SmsTransport;
 pub use verifier::{Verifier, VerifierBuilder};
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
