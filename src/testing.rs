@@ -378,28 +378,28 @@ pub async fn rate_limits(store: &dyn ChallengeStore) {
     // The denial counted nothing: b has exactly 2 left.
     for _ in 0..2 {
         assert_eq!(
-            store.hit(&[b.clone()], t0).await.expect("hit"),
+            store.hit(std::slice::from_ref(&b), t0).await.expect("hit"),
             RateDecision::Allowed
         );
     }
     assert!(matches!(
-        store.hit(&[b.clone()], t0).await.expect("hit"),
+        store.hit(std::slice::from_ref(&b), t0).await.expect("hit"),
         RateDecision::Denied { limit: 0, .. }
     ));
     // A new window starts after the old one ends.
     let later = t0 + window;
     assert_eq!(
-        store.hit(&[a.clone()], later).await.expect("hit"),
+        store.hit(std::slice::from_ref(&a), later).await.expect("hit"),
         RateDecision::Allowed
     );
 
     let spend = RateLimit::new(rate_key("spend"), 100, window).with_cost(40);
     assert_eq!(
-        store.hit(&[spend.clone()], t0).await.expect("hit"),
+        store.hit(std::slice::from_ref(&spend), t0).await.expect("hit"),
         RateDecision::Allowed
     );
     assert_eq!(
-        store.hit(&[spend.clone()], t0).await.expect("hit"),
+        store.hit(std::slice::from_ref(&spend), t0).await.expect("hit"),
         RateDecision::Allowed
     );
     assert!(

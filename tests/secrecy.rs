@@ -45,7 +45,7 @@ fn a_whole_flow_leaks_nothing() {
         let p = r.verifier.start(&who).await.unwrap();
         seen.push(format!("{p:?}"));
         let first = r.sms.last_code(who.destination()).unwrap();
-        let wrong = wrong_code(&[first.clone()]);
+        let wrong = wrong_code(std::slice::from_ref(&first));
         let v = r.verifier.check(&p.id, &who, &wrong).await.unwrap();
         seen.push(format!("{v:?}"));
         let e = r.verifier.resend(&p.id, &who).await.unwrap_err();
@@ -73,7 +73,10 @@ fn a_whole_flow_leaks_nothing() {
     seen.push(format!("{code:?}"));
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("challenge started"), "the flow was logged: {logs}");
+    assert!(
+        logs.contains("challenge started"),
+        "the flow was logged: {logs}"
+    );
     assert!(logs.contains("5678"), "masked numbers are logged");
     let all = format!("{logs}\n{}", seen.join("\n"));
     for c in codes.iter().map(String::as_str).chain([code.expose()]) {

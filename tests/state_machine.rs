@@ -64,7 +64,9 @@ impl Model {
                 self.consumed = true;
                 Verdict::Approved
             } else {
-                Verdict::Rejected { attempts_left: MAX_ATTEMPTS - self.attempts_used }
+                Verdict::Rejected {
+                    attempts_left: MAX_ATTEMPTS - self.attempts_used,
+                }
             }
         }
     }

@@ -19,8 +19,14 @@ async fn right_code_approves_once() {
     let who = login("090-1234-5678");
     let p = r.verifier.start(&who).await.unwrap();
     let code = r.sms.last_code(who.destination()).unwrap();
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::Approved);
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::NotFound);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::NotFound
+    );
 }
 
 #[tokio::test]
@@ -46,12 +52,20 @@ async fn wrong_codes_count_down_then_lock() {
     let who = login("09012345678");
     let p = r.verifier.start(&who).await.unwrap();
     let code = r.sms.last_code(who.destination()).unwrap();
-    let wrong = wrong_code(&[code.clone()]);
+    let wrong = wrong_code(std::slice::from_ref(&code));
     for left in (0..5).rev() {
         let v = r.verifier.check(&p.id, &who, &wrong).await.unwrap();
-        assert_eq!(v, Verdict::Rejected { attempts_left: left });
+        assert_eq!(
+            v,
+            Verdict::Rejected {
+                attempts_left: left
+            }
+        );
     }
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::Locked);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Locked
+    );
     let status = r.verifier.status(&p.id).await.unwrap().unwrap();
     assert_eq!(status.phase, Phase::Locked);
 }
@@ -61,8 +75,18 @@ async fn malformed_input_costs_no_attempt() {
     let r = rig();
     let who = login("09012345678");
     let p = r.verifier.start(&who).await.unwrap();
-    for junk in ["", "12", "٣٣٣٣٣٣", "🙂🙂🙂🙂🙂🙂", "ABCDEFGHJK", &"9".repeat(1 << 20)] {
-        assert_eq!(r.verifier.check(&p.id, &who, junk).await.unwrap(), Verdict::Malformed);
+    for junk in [
+        "",
+        "12",
+        "٣٣٣٣٣٣",
+        "🙂🙂🙂🙂🙂🙂",
+        "ABCDEFGHJK",
+        &"9".repeat(1 << 20),
+    ] {
+        assert_eq!(
+            r.verifier.check(&p.id, &who, junk).await.unwrap(),
+            Verdict::Malformed
+        );
     }
     let status = r.verifier.status(&p.id).await.unwrap().unwrap();
     assert_eq!(status.attempts_left, 5);
@@ -84,7 +108,10 @@ async fn typed_variants_of_the_code_are_accepted() {
             if i == 3 { vec!['-', wide] } else { vec![wide] }
         })
         .collect();
-    assert_eq!(r.verifier.check(&p.id, &who, &typed).await.unwrap(), Verdict::Approved);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &typed).await.unwrap(),
+        Verdict::Approved
+    );
 }
 
 #[tokio::test]
@@ -94,15 +121,24 @@ async fn code_dies_at_ttl_and_cannot_be_revived() {
     let p = r.verifier.start(&who).await.unwrap();
     let code = r.sms.last_code(who.destination()).unwrap();
     r.clock.advance(Duration::minutes(5) - Duration::seconds(1));
-    let wrong = wrong_code(&[code.clone()]);
+    let wrong = wrong_code(std::slice::from_ref(&code));
     assert!(matches!(
         r.verifier.check(&p.id, &who, &wrong).await.unwrap(),
         Verdict::Rejected { .. }
     ));
     r.clock.advance(Duration::seconds(1));
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::Expired);
-    assert!(matches!(r.verifier.resend(&p.id, &who).await, Err(Error::NotPending)));
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::Expired);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Expired
+    );
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::NotPending)
+    ));
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Expired
+    );
 }
 
 #[tokio::test]
@@ -112,7 +148,10 @@ async fn accepted_just_before_ttl() {
     let p = r.verifier.start(&who).await.unwrap();
     let code = r.sms.last_code(who.destination()).unwrap();
     r.clock.advance(Duration::minutes(5) - Duration::seconds(1));
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::Approved);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
 }
 
 #[tokio::test]
@@ -121,7 +160,7 @@ async fn resend_keeps_expiry_attempts_and_old_codes() {
     let who = login("09012345678");
     let p = r.verifier.start(&who).await.unwrap();
     let first = r.sms.last_code(who.destination()).unwrap();
-    let wrong = wrong_code(&[first.clone()]);
+    let wrong = wrong_code(std::slice::from_ref(&first));
     assert_eq!(
         r.verifier.check(&p.id, &who, &wrong).await.unwrap(),
         Verdict::Rejected { attempts_left: 2 }
@@ -133,7 +172,10 @@ async fn resend_keeps_expiry_attempts_and_old_codes() {
     ));
     r.clock.advance(Duration::seconds(60));
     let again = r.verifier.resend(&p.id, &who).await.unwrap();
-    assert_eq!(again.expires_at, p.expires_at, "a resend never extends the challenge");
+    assert_eq!(
+        again.expires_at, p.expires_at,
+        "a resend never extends the challenge"
+    );
     assert_eq!(again.attempts_left, 2, "a resend never resets attempts");
     assert_eq!(r.sms.codes(who.destination()).len(), 2);
 
@@ -146,7 +188,10 @@ async fn resend_keeps_expiry_attempts_and_old_codes() {
         Verdict::Rejected { attempts_left: 1 }
     );
     // The delayed first SMS still works.
-    assert_eq!(r.verifier.check(&p.id, &who, &first).await.unwrap(), Verdict::Approved);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &first).await.unwrap(),
+        Verdict::Approved
+    );
 }
 
 #[tokio::test]
@@ -155,7 +200,7 @@ async fn resend_after_two_wrong_locks_on_the_third() {
     let who = login("09012345678");
     let p = r.verifier.start(&who).await.unwrap();
     let first = r.sms.last_code(who.destination()).unwrap();
-    let wrong = wrong_code(&[first.clone()]);
+    let wrong = wrong_code(std::slice::from_ref(&first));
     r.verifier.check(&p.id, &who, &wrong).await.unwrap();
     r.verifier.check(&p.id, &who, &wrong).await.unwrap();
     r.clock.advance(Duration::seconds(60));
@@ -166,7 +211,10 @@ async fn resend_after_two_wrong_locks_on_the_third() {
         r.verifier.check(&p.id, &who, &wrong).await.unwrap(),
         Verdict::Rejected { attempts_left: 0 }
     );
-    assert_eq!(r.verifier.check(&p.id, &who, &second).await.unwrap(), Verdict::Locked);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &second).await.unwrap(),
+        Verdict::Locked
+    );
 }
 
 #[tokio::test]
@@ -180,7 +228,10 @@ async fn send_cap_per_challenge() {
         assert_eq!(again.sends_left, left);
     }
     r.clock.advance(Duration::seconds(60));
-    assert!(matches!(r.verifier.resend(&p.id, &who).await, Err(Error::SendLimit)));
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::SendLimit)
+    ));
     assert_eq!(r.sms.count(), 3);
 }
 
@@ -192,7 +243,13 @@ async fn destination_send_limit_holds_across_challenges() {
         r.verifier.start(&who).await.unwrap();
     }
     let denied = r.verifier.start(&who).await;
-    assert!(matches!(denied, Err(Error::RateLimited { scope: "destination", .. })));
+    assert!(matches!(
+        denied,
+        Err(Error::RateLimited {
+            scope: "destination",
+            ..
+        })
+    ));
     assert_eq!(r.sms.count(), 5, "no SMS past the limit");
     // Another number is unaffected.
     r.verifier.start(&login("08011112222")).await.unwrap();
@@ -209,7 +266,10 @@ async fn code_is_bound_to_purpose_and_destination() {
 
     let other_purpose = Binding::new(phone("09012345678"), Purpose::new("change-phone").unwrap());
     assert!(matches!(
-        r.verifier.check(&p.id, &other_purpose, &code).await.unwrap(),
+        r.verifier
+            .check(&p.id, &other_purpose, &code)
+            .await
+            .unwrap(),
         Verdict::Rejected { .. }
     ));
     let other_number = login("08099998888");
@@ -219,10 +279,16 @@ async fn code_is_bound_to_purpose_and_destination() {
     ));
     r.clock.advance(Duration::seconds(60));
     assert!(
-        matches!(r.verifier.resend(&p.id, &other_number).await, Err(Error::NotPending)),
+        matches!(
+            r.verifier.resend(&p.id, &other_number).await,
+            Err(Error::NotPending)
+        ),
         "a resend for another number is refused"
     );
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::Approved);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
 }
 
 #[tokio::test]
@@ -232,7 +298,10 @@ async fn cancel_kills_every_code() {
     let p = r.verifier.start(&who).await.unwrap();
     let code = r.sms.last_code(who.destination()).unwrap();
     assert!(r.verifier.cancel(&p.id).await.unwrap());
-    assert_eq!(r.verifier.check(&p.id, &who, &code).await.unwrap(), Verdict::NotFound);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::NotFound
+    );
     assert_eq!(r.verifier.status(&p.id).await.unwrap(), None::<Status>);
 }
 
@@ -297,7 +366,12 @@ fn builder_refuses_unsafe_settings() {
     let b = || Verifier::builder(common::secret());
     assert!(b().ttl(Duration::minutes(11)).build().is_err());
     assert!(b().ttl(Duration::ZERO).build().is_err());
-    assert!(b().ttl(Duration::minutes(11)).allow_long_ttl().build().is_ok());
+    assert!(
+        b().ttl(Duration::minutes(11))
+            .allow_long_ttl()
+            .build()
+            .is_ok()
+    );
     assert!(b().max_attempts(0).build().is_err());
     assert!(b().max_attempts(101).build().is_err());
     assert!(b().max_sends(0).build().is_err());
@@ -325,7 +399,10 @@ async fn key_rotation_keeps_old_challenges_valid() {
         .transport(sms.clone())
         .build()
         .unwrap();
-    assert_eq!(rotated.check(&p.id, &who, &code).await.unwrap(), Verdict::Approved);
+    assert_eq!(
+        rotated.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
 
     let p = before.start(&who).await.unwrap();
     let code = sms.last_code(who.destination()).unwrap();
@@ -357,13 +434,21 @@ impl ChallengeStore for BrokenStore {
     ) -> Result<CheckOutcome, StoreError> {
         Err(StoreError::Unavailable("connection refused".into()))
     }
-    async fn resend(&self, _: &ChallengeId, _: &ResendRequest) -> Result<ResendOutcome, StoreError> {
+    async fn resend(
+        &self,
+        _: &ChallengeId,
+        _: &ResendRequest,
+    ) -> Result<ResendOutcome, StoreError> {
         Err(StoreError::Timeout)
     }
     async fn cancel(&self, _: &ChallengeId) -> Result<bool, StoreError> {
         Err(StoreError::Timeout)
     }
-    async fn status(&self, _: &ChallengeId, _: OffsetDateTime) -> Result<Option<Status>, StoreError> {
+    async fn status(
+        &self,
+        _: &ChallengeId,
+        _: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
         Err(StoreError::Timeout)
     }
     async fn hit(&self, _: &[RateLimit], _: OffsetDateTime) -> Result<RateDecision, StoreError> {
@@ -380,10 +465,20 @@ async fn a_broken_store_never_approves() {
         .build()
         .unwrap();
     let who = login("09012345678");
-    assert!(matches!(v.start(&who).await, Err(Error::Store(StoreError::Timeout))));
-    assert_eq!(sms.count(), 0, "nothing is sent before the challenge is stored");
+    assert!(matches!(
+        v.start(&who).await,
+        Err(Error::Store(StoreError::Timeout))
+    ));
+    assert_eq!(
+        sms.count(),
+        0,
+        "nothing is sent before the challenge is stored"
+    );
     let id = ChallengeId::random();
-    assert!(matches!(v.check(&id, &who, "ABCD23").await, Err(Error::Store(_))));
+    assert!(matches!(
+        v.check(&id, &who, "ABCD23").await,
+        Err(Error::Store(_))
+    ));
     assert!(v.resend(&id, &who).await.is_err());
     assert!(v.status(&id).await.is_err());
 }

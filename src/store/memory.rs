@@ -1,6 +1,7 @@
 //! The in-process store: sharded maps behind short mutexes.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -36,24 +37,49 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Shard {
-    records: HashMap<[u8; 16], Record>,
-    /// Ids in the order they may be purged; swept from the front.
-    purge_queue: VecDeque<(i64, [u8; 16])>,
+    records: HashMap<[u8; 16], Record, BuildHasherDefault<IdHasher>>,
+    /// Inserts since the last sweep; a sweep runs once they outnumber the records
+    /// then held, so each insert pays for O(1) sweeping on average.
+    inserts_since_sweep: usize,
+    len_after_sweep: usize,
 }
 
-/// One challenge. Compact on purpose: the first digest is inline, later ones (resends)
-/// go in a boxed slice.
+/// Ids come from the CSPRNG and only verifier-made ids are ever inserted, so their
+/// first bytes are already a uniform hash; a crafted id in a lookup can only probe
+/// slots of random entries.
+#[derive(Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
+/// One challenge, kept small (64 bytes) because a million may be pending: the first
+/// digest is inline, later ones (resends) live behind one thin pointer.
 #[derive(Debug)]
 struct Record {
-    binding: BindingTag,
     digest: Digest,
-    resent: Option<Box<[Digest]>>,
+    binding: [u8; 8],
     expires_at: i64,
-    resend_at: i64,
-    attempts_used: u16,
-    max_attempts: u16,
-    sends: u16,
-    max_sends: u16,
+    /// Unix milliseconds after which the store may forget the record.
+    purge_at: i64,
+    #[allow(clippy::box_collection)] // a thin pointer: 8 bytes here instead of 24
+    resent: Option<Box<Vec<Digest>>>,
+    /// `resend_at` as milliseconds relative to `expires_at`.
+    resend_offset: i32,
+    attempts_used: u8,
+    max_attempts: u8,
+    sends: u8,
+    max_sends: u8,
 }
 
 impl Record {
@@ -63,6 +89,12 @@ impl Record {
     fn sends_left(&self) -> u32 {
         u32::from(self.max_sends.saturating_sub(self.sends))
     }
+    fn resend_at(&self) -> i64 {
+        self.expires_at + i64::from(self.resend_offset)
+    }
+    fn set_resend_at(&mut self, at: i64) {
+        self.resend_offset = clamp_i32(at - self.expires_at);
+    }
     fn matches(&self, candidates: &[Digest]) -> bool {
         let first = any_match(std::slice::from_ref(&self.digest), candidates);
         let later = self
@@ -71,6 +103,16 @@ impl Record {
             .is_some_and(|more| any_match(more, candidates));
         first | later
     }
+}
+
+fn clamp_i32(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+}
+
+fn tag8(tag: &BindingTag) -> [u8; 8] {
+    let mut short = [0u8; 8];
+    short.copy_from_slice(&tag[..8]);
+    short
 }
 
 #[derive(Debug, Default)]
@@ -87,14 +129,23 @@ fn from_millis(ms: i64) -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(ms)
 }
 
-fn small(n: u32) -> u16 {
-    u16::try_from(n).unwrap_or(u16::MAX)
+fn small(n: u32) -> u8 {
+    u8::try_from(n).unwrap_or(u8::MAX)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section below leaves its data consistent before anything that can
     // panic, so a poisoned lock still guards valid state.
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The record for `id`, unless it is past its purge time (then it counts as gone even
+/// before a sweep removes it).
+fn live<'a>(shard: &'a mut Shard, id: &ChallengeId, now: i64) -> Option<&'a mut Record> {
+    shard
+        .records
+        .get_mut(id.as_bytes())
+        .filter(|r| r.purge_at > now)
 }
 
 impl Default for MemoryStore {
@@ -142,20 +193,33 @@ impl MemoryStore {
         }
     }
 
+    fn reserve(&self) -> bool {
+        self.len
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.capacity).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
     fn shard(&self, id: &ChallengeId) -> MutexGuard<'_, Shard> {
         // Ids are uniformly random, so any byte spreads load evenly.
         lock(&self.shards[usize::from(id.as_bytes()[0]) % SHARDS])
     }
 
     fn sweep_shard(&self, shard: &mut Shard, now: i64) {
-        while let Some(&(purge_at, id)) = shard.purge_queue.front() {
-            if purge_at > now {
-                break;
-            }
-            shard.purge_queue.pop_front();
-            if shard.records.remove(&id).is_some() {
-                self.len.fetch_sub(1, Ordering::AcqRel);
-            }
+        let before = shard.records.len();
+        shard.records.retain(|_, r| r.purge_at > now);
+        let removed = before - shard.records.len();
+        if removed > 0 {
+            self.len.fetch_sub(removed, Ordering::AcqRel);
+        }
+        shard.inserts_since_sweep = 0;
+        shard.len_after_sweep = shard.records.len();
+    }
+
+    fn maybe_sweep(&self, shard: &mut Shard, now: i64) {
+        if shard.inserts_since_sweep > shard.len_after_sweep.max(64) {
+            self.sweep_shard(shard, now);
         }
     }
 
@@ -171,38 +235,40 @@ impl MemoryStore {
 #[async_trait::async_trait]
 impl ChallengeStore for MemoryStore {
     async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
+        let now = millis(c.created_at);
         let mut shard = self.shard(&c.id);
-        self.sweep_shard(&mut shard, millis(c.created_at));
+        self.maybe_sweep(&mut shard, now);
         if shard.records.contains_key(c.id.as_bytes()) {
             return Err(StoreError::Conflict);
         }
-        let reserved = self
-            .len
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.capacity).then_some(n + 1)
-            });
-        if reserved.is_err() {
-            return Err(StoreError::Full {
-                capacity: self.capacity,
-            });
+        if !self.reserve() {
+            // Expired records may still hold places: sweep everything once, then retry.
+            drop(shard);
+            self.sweep(c.created_at);
+            shard = self.shard(&c.id);
+            if !self.reserve() {
+                return Err(StoreError::Full {
+                    capacity: self.capacity,
+                });
+            }
         }
+        let expires_at = millis(c.expires_at);
         shard.records.insert(
             *c.id.as_bytes(),
             Record {
-                binding: c.binding,
                 digest: c.digest,
+                binding: tag8(&c.binding),
+                expires_at,
+                purge_at: millis(c.purge_at),
                 resent: None,
-                expires_at: millis(c.expires_at),
-                resend_at: millis(c.resend_at),
+                resend_offset: clamp_i32(millis(c.resend_at) - expires_at),
                 attempts_used: 0,
                 max_attempts: small(c.max_attempts),
                 sends: 1,
                 max_sends: small(c.max_sends),
             },
         );
-        shard
-            .purge_queue
-            .push_back((millis(c.purge_at), *c.id.as_bytes()));
+        shard.inserts_since_sweep += 1;
         Ok(())
     }
 
@@ -214,8 +280,7 @@ impl ChallengeStore for MemoryStore {
     ) -> Result<CheckOutcome, StoreError> {
         let now = millis(now);
         let mut shard = self.shard(id);
-        self.sweep_shard(&mut shard, now);
-        let Some(record) = shard.records.get_mut(id.as_bytes()) else {
+        let Some(record) = live(&mut shard, id, now) else {
             return Ok(CheckOutcome::NotFound);
         };
         if now >= record.expires_at {
@@ -243,11 +308,10 @@ impl ChallengeStore for MemoryStore {
     ) -> Result<ResendOutcome, StoreError> {
         let now = millis(request.now);
         let mut shard = self.shard(id);
-        self.sweep_shard(&mut shard, now);
-        let Some(record) = shard.records.get_mut(id.as_bytes()) else {
+        let Some(record) = live(&mut shard, id, now) else {
             return Ok(ResendOutcome::NotFound);
         };
-        if !request.bindings.iter().any(|b| *b == record.binding) {
+        if !request.bindings.iter().any(|b| tag8(b) == record.binding) {
             return Ok(ResendOutcome::NotFound);
         }
         if now >= record.expires_at {
@@ -259,19 +323,20 @@ impl ChallengeStore for MemoryStore {
         if record.sends >= record.max_sends {
             return Ok(ResendOutcome::MaxSends);
         }
-        if now < record.resend_at {
+        if now < record.resend_at() {
             return Ok(ResendOutcome::Cooldown {
-                resend_at: from_millis(record.resend_at),
+                resend_at: from_millis(record.resend_at()),
             });
         }
-        let mut digests = record.resent.take().map(Vec::from).unwrap_or_default();
-        digests.push(request.digest);
-        record.resent = Some(digests.into_boxed_slice());
+        record
+            .resent
+            .get_or_insert_with(Box::default)
+            .push(request.digest);
         record.sends += 1;
-        record.resend_at = millis(request.now + request.cooldown);
+        record.set_resend_at(millis(request.now + request.cooldown));
         Ok(ResendOutcome::Resent {
             expires_at: from_millis(record.expires_at),
-            resend_at: from_millis(record.resend_at),
+            resend_at: from_millis(record.resend_at()),
             attempts_left: record.attempts_left(),
             sends_left: record.sends_left(),
         })
@@ -289,8 +354,7 @@ impl ChallengeStore for MemoryStore {
     ) -> Result<Option<Status>, StoreError> {
         let now = millis(now);
         let mut shard = self.shard(id);
-        self.sweep_shard(&mut shard, now);
-        Ok(shard.records.get(id.as_bytes()).map(|r| {
+        Ok(live(&mut shard, id, now).map(|r| {
             let phase = if now >= r.expires_at {
                 Phase::Expired
             } else if r.attempts_used >= r.max_attempts {
@@ -301,7 +365,7 @@ impl ChallengeStore for MemoryStore {
             Status {
                 phase,
                 expires_at: from_millis(r.expires_at),
-                resend_at: from_millis(r.resend_at),
+                resend_at: from_millis(r.resend_at()),
                 attempts_left: r.attempts_left(),
                 sends_left: r.sends_left(),
             }
@@ -319,10 +383,10 @@ impl ChallengeStore for MemoryStore {
             if *end > now_ms {
                 break;
             }
-            if let Some((end, key)) = table.purge_queue.pop_front() {
-                if table.counters.get(&key).is_some_and(|(_, e)| *e == end) {
-                    table.counters.remove(&key);
-                }
+            if let Some((end, key)) = table.purge_queue.pop_front()
+                && table.counters.get(&key).is_some_and(|(_, e)| *e == end)
+            {
+                table.counters.remove(&key);
             }
         }
         for (i, limit) in limits.iter().enumerate() {

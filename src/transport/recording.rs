@@ -59,6 +59,11 @@ impl RecordingTransport {
         self.lock().sent.clone()
     }
 
+    /// Removes and returns every message accepted so far.
+    pub fn take_messages(&self) -> Vec<Sms> {
+        std::mem::take(&mut self.lock().sent)
+    }
+
     /// How many messages were accepted.
     #[must_use]
     pub fn count(&self) -> usize {

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use smsotp::transport::RecordingTransport;
-use smsotp::{Binding, ManualClock, PhoneNumber, Purpose, Region, Secret, Verifier, VerifierBuilder};
+use smsotp::{
+    Binding, ManualClock, PhoneNumber, Purpose, Region, Secret, Verifier, VerifierBuilder,
+};
 use time::macros::datetime;
 
 /// A verifier on a manual clock and a recording transport, with default settings.
@@ -27,7 +29,9 @@ pub fn builder(sms: &Arc<RecordingTransport>, clock: &ManualClock) -> VerifierBu
 pub fn rig_with(configure: impl FnOnce(VerifierBuilder) -> VerifierBuilder) -> Rig {
     let sms = Arc::new(RecordingTransport::new());
     let clock = ManualClock::new(datetime!(2026-11-25 09:00 UTC));
-    let verifier = configure(builder(&sms, &clock)).build().expect("valid config");
+    let verifier = configure(builder(&sms, &clock))
+        .build()
+        .expect("valid config");
     Rig {
         verifier: Arc::new(verifier),
         sms,
