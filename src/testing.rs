@@ -389,17 +389,26 @@ pub async fn rate_limits(store: &dyn ChallengeStore) {
     // A new window starts after the old one ends.
     let later = t0 + window;
     assert_eq!(
-        store.hit(std::slice::from_ref(&a), later).await.expect("hit"),
+        store
+            .hit(std::slice::from_ref(&a), later)
+            .await
+            .expect("hit"),
         RateDecision::Allowed
     );
 
     let spend = RateLimit::new(rate_key("spend"), 100, window).with_cost(40);
     assert_eq!(
-        store.hit(std::slice::from_ref(&spend), t0).await.expect("hit"),
+        store
+            .hit(std::slice::from_ref(&spend), t0)
+            .await
+            .expect("hit"),
         RateDecision::Allowed
     );
     assert_eq!(
-        store.hit(std::slice::from_ref(&spend), t0).await.expect("hit"),
+        store
+            .hit(std::slice::from_ref(&spend), t0)
+            .await
+            .expect("hit"),
         RateDecision::Allowed
     );
     assert!(
