@@ -40,13 +40,19 @@ pub mod clock;
 pub mod code;
 pub mod digest;
 pub mod error;
+pub mod events;
 pub mod message;
 pub mod phone;
+pub mod policy;
+pub mod risk;
 pub mod store;
+pub mod test_numbers;
 pub mod transport;
 pub mod verifier;
 
-pub use challenge::{Binding, ChallengeId, Pending, Phase, Purpose, Status, Verdict};
+pub use challenge::{
+    Binding, ChallengeId, DeliveryStatus, Pending, Phase, Purpose, Status, Verdict,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use code::{Alphabet, Code, CodeSpec};
 pub use digest::{KeyId, Keyring, Secret};
@@ -54,7 +60,7 @@ pub use error::{ConfigError, Error};
 pub use phone::{PhoneNumber, Region};
 pub use store::{ChallengeStore, MemoryStore};
 pub use transport::SmsTransport;
-pub use verifier::{Verifier, VerifierBuilder};
+pub use verifier::{Mode, StartOptions, Verifier, VerifierBuilder};
 
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

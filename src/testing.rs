@@ -23,11 +23,11 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::challenge::{ChallengeId, Phase};
+use crate::challenge::{ChallengeId, DeliveryStatus, Phase};
 use crate::clock::{Clock, SystemClock};
 use crate::store::{
-    BindingTag, ChallengeStore, CheckOutcome, Digest, NewChallenge, RateDecision, RateLimit,
-    ResendOutcome, ResendRequest,
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectGuard,
 };
 
 const MAX_ATTEMPTS: u32 = 5;
@@ -131,9 +131,15 @@ pub async fn create_and_status(store: &dyn ChallengeStore) {
 /// The right digest approves once; the challenge is then gone.
 pub async fn approve_consumes(store: &dyn ChallengeStore) {
     let f = create(store).await;
-    let ok = store.check(&f.id, &[f.digest], f.now).await.expect("check");
+    let ok = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
     assert_eq!(ok, CheckOutcome::Approved);
-    let replay = store.check(&f.id, &[f.digest], f.now).await.expect("check");
+    let replay = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
     assert_eq!(
         replay,
         CheckOutcome::NotFound,
@@ -147,7 +153,10 @@ pub async fn approve_consumes(store: &dyn ChallengeStore) {
 pub async fn any_candidate_matches(store: &dyn ChallengeStore) {
     let f = create(store).await;
     let outcome = store
-        .check(&f.id, &[random_digest(), f.digest], f.now)
+        .check(
+            &f.id,
+            &CheckRequest::new(vec![random_digest(), f.digest], f.now),
+        )
         .await
         .expect("check");
     assert_eq!(
@@ -163,7 +172,7 @@ pub async fn attempts_run_out(store: &dyn ChallengeStore) {
     let f = create(store).await;
     for left in (0..MAX_ATTEMPTS).rev() {
         let outcome = store
-            .check(&f.id, &[random_digest()], f.now)
+            .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
             .await
             .expect("check");
         assert_eq!(
@@ -173,7 +182,10 @@ pub async fn attempts_run_out(store: &dyn ChallengeStore) {
             }
         );
     }
-    let locked = store.check(&f.id, &[f.digest], f.now).await.expect("check");
+    let locked = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
     assert_eq!(
         locked,
         CheckOutcome::Locked,
@@ -188,7 +200,10 @@ pub async fn expiry_is_hard(store: &dyn ChallengeStore) {
     let f = create(store).await;
     let just_before = f.expires_at - Duration::milliseconds(1);
     let wrong = store
-        .check(&f.id, &[random_digest()], just_before)
+        .check(
+            &f.id,
+            &CheckRequest::new(vec![random_digest()], just_before),
+        )
         .await
         .expect("check");
     assert_eq!(
@@ -198,7 +213,10 @@ pub async fn expiry_is_hard(store: &dyn ChallengeStore) {
         }
     );
     for at in [f.expires_at, f.expires_at + Duration::minutes(1)] {
-        let outcome = store.check(&f.id, &[f.digest], at).await.expect("check");
+        let outcome = store
+            .check(&f.id, &CheckRequest::new(vec![f.digest], at))
+            .await
+            .expect("check");
         assert_eq!(
             outcome,
             CheckOutcome::Expired,
@@ -238,7 +256,7 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
         }
     );
     let wrong = store
-        .check(&f.id, &[random_digest()], f.now)
+        .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
         .await
         .expect("check");
     assert_eq!(
@@ -269,6 +287,7 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
             resend_at: t1 + Duration::seconds(60),
             attempts_left: MAX_ATTEMPTS - 1,
             sends_left: MAX_SENDS - 2,
+            last_delivery: None,
         },
         "a resend keeps the expiry and the attempt count"
     );
@@ -287,7 +306,10 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
     );
 
     // The first code, delayed in the network, still approves after two resends.
-    let outcome = store.check(&f.id, &[f.digest], t3).await.expect("check");
+    let outcome = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], t3))
+        .await
+        .expect("check");
     assert_eq!(
         outcome,
         CheckOutcome::Approved,
@@ -301,7 +323,7 @@ pub async fn resend_keeps_attempts(store: &dyn ChallengeStore) {
     let f = create(store).await;
     for _ in 0..MAX_ATTEMPTS - 1 {
         store
-            .check(&f.id, &[random_digest()], f.now)
+            .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
             .await
             .expect("check");
     }
@@ -319,7 +341,10 @@ pub async fn resend_keeps_attempts(store: &dyn ChallengeStore) {
         }
     ));
     let last = store
-        .check(&f.id, &[random_digest()], f.resend_at)
+        .check(
+            &f.id,
+            &CheckRequest::new(vec![random_digest()], f.resend_at),
+        )
         .await
         .expect("check");
     assert_eq!(
@@ -344,7 +369,10 @@ pub async fn cancel_removes(store: &dyn ChallengeStore) {
     let f = create(store).await;
     assert!(store.cancel(&f.id).await.expect("cancel"));
     assert!(!store.cancel(&f.id).await.expect("cancel"));
-    let outcome = store.check(&f.id, &[f.digest], f.now).await.expect("check");
+    let outcome = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
     assert_eq!(outcome, CheckOutcome::NotFound);
 }
 
@@ -420,6 +448,171 @@ pub async fn rate_limits(store: &dyn ChallengeStore) {
     );
 }
 
+/// The subject ceiling holds across challenges: failures add up, a locked subject's
+/// checks are refused without counting or comparing, an approval or a reset clears it.
+pub async fn subject_ceiling(store: &dyn ChallengeStore) {
+    let subject = rate_key("subject");
+    let guard = SubjectGuard::new(subject.clone(), 7, Duration::hours(24));
+    let wrong =
+        |f: &Fixture| CheckRequest::new(vec![random_digest()], f.now).with_subject(guard.clone());
+    // 5 wrong on one challenge, 2 on another: 7 in a row.
+    let a = create(store).await;
+    for _ in 0..MAX_ATTEMPTS {
+        store.check(&a.id, &wrong(&a)).await.expect("check");
+    }
+    let b = create(store).await;
+    for _ in 0..2 {
+        let outcome = store.check(&b.id, &wrong(&b)).await.expect("check");
+        assert!(matches!(outcome, CheckOutcome::Rejected { .. }));
+    }
+    let right = CheckRequest::new(vec![b.digest], b.now).with_subject(guard.clone());
+    assert_eq!(
+        store.check(&b.id, &right).await.expect("check"),
+        CheckOutcome::SubjectLocked,
+        "the 8th check of a subject with 7 failures is refused, even with the right code"
+    );
+    let status = store
+        .status(&b.id, b.now)
+        .await
+        .expect("status")
+        .expect("held");
+    assert_eq!(
+        status.attempts_left,
+        MAX_ATTEMPTS - 2,
+        "a refused check costs no attempt"
+    );
+    // Without the subject guard the challenge itself still works (a different subject).
+    store.reset_subject(&subject).await.expect("reset");
+    assert_eq!(
+        store.check(&b.id, &right).await.expect("check"),
+        CheckOutcome::Approved
+    );
+
+    // An approval clears the count: 6 failures, a success, 6 more are fine.
+    let c = create(store).await;
+    for _ in 0..MAX_ATTEMPTS {
+        store.check(&c.id, &wrong(&c)).await.expect("check");
+    }
+    let d = create(store).await;
+    store.check(&d.id, &wrong(&d)).await.expect("check");
+    let ok = CheckRequest::new(vec![d.digest], d.now).with_subject(guard.clone());
+    assert_eq!(
+        store.check(&d.id, &ok).await.expect("check"),
+        CheckOutcome::Approved
+    );
+    let e = create(store).await;
+    for _ in 0..MAX_ATTEMPTS {
+        let outcome = store.check(&e.id, &wrong(&e)).await.expect("check");
+        assert!(
+            matches!(outcome, CheckOutcome::Rejected { .. }),
+            "count was cleared"
+        );
+    }
+    // The count is forgotten a window after the last failure.
+    let f = create(store).await;
+    let late = f.now + Duration::minutes(4);
+    let mut expired_guard = guard.clone();
+    expired_guard.window = Duration::minutes(1);
+    let g = create(store).await;
+    for _ in 0..2 {
+        let req =
+            CheckRequest::new(vec![random_digest()], g.now).with_subject(expired_guard.clone());
+        store.check(&g.id, &req).await.expect("check");
+    }
+    let req = CheckRequest::new(vec![f.digest], late).with_subject(guard.clone());
+    assert_eq!(
+        store.check(&f.id, &req).await.expect("check"),
+        CheckOutcome::Approved
+    );
+}
+
+/// `counts` reads the counters `hit` keeps, without counting.
+pub async fn counts_read_without_counting(store: &dyn ChallengeStore) {
+    let t0 = now();
+    let key = rate_key("count");
+    let missing = rate_key("missing");
+    let limit = RateLimit::new(key.clone(), u64::MAX, Duration::minutes(10)).with_cost(3);
+    store
+        .hit(std::slice::from_ref(&limit), t0)
+        .await
+        .expect("hit");
+    store
+        .hit(std::slice::from_ref(&limit), t0)
+        .await
+        .expect("hit");
+    let keys = [key.clone(), missing];
+    assert_eq!(store.counts(&keys, t0).await.expect("counts"), vec![6, 0]);
+    assert_eq!(
+        store.counts(&keys, t0).await.expect("counts"),
+        vec![6, 0],
+        "reading counts nothing"
+    );
+    let after = t0 + Duration::minutes(10);
+    assert_eq!(
+        store.counts(&keys, after).await.expect("counts"),
+        vec![0, 0],
+        "windows end"
+    );
+}
+
+/// Delivery reports find their challenge through the message link, show in `status`,
+/// and come back with the next resend.
+pub async fn delivery_reports(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    let message = format!("test:{}", ChallengeId::random());
+    store
+        .link_message(&message, &f.id, f.now)
+        .await
+        .expect("link");
+    let report = DeliveryRecord::new(DeliveryStatus::Failed { permanent: false }, "route-a");
+    let found = store
+        .record_delivery(&message, &report, f.now)
+        .await
+        .expect("record");
+    assert_eq!(found, Some(f.id));
+    let status = store
+        .status(&f.id, f.now)
+        .await
+        .expect("status")
+        .expect("held");
+    assert_eq!(
+        status.delivery,
+        Some(DeliveryStatus::Failed { permanent: false })
+    );
+    let req = ResendRequest::new(
+        vec![f.binding],
+        random_digest(),
+        f.resend_at,
+        Duration::seconds(60),
+    );
+    match store.resend(&f.id, &req).await.expect("resend") {
+        ResendOutcome::Resent { last_delivery, .. } => assert_eq!(last_delivery, Some(report)),
+        other => panic!("expected a resend, got {other:?}"),
+    }
+    let unknown = store
+        .record_delivery(
+            "test:unknown",
+            &DeliveryRecord::new(DeliveryStatus::Delivered, "x"),
+            f.now,
+        )
+        .await
+        .expect("record");
+    assert_eq!(unknown, None, "an unlinked message finds nothing");
+    store.cancel(&f.id).await.expect("cancel");
+    let gone = store
+        .record_delivery(
+            &message,
+            &DeliveryRecord::new(DeliveryStatus::Delivered, "route-a"),
+            f.now,
+        )
+        .await
+        .expect("record");
+    assert_eq!(
+        gone, None,
+        "a report for a finished challenge finds nothing"
+    );
+}
+
 /// 200 concurrent wrong checks of one challenge count exactly `max_attempts` attempts.
 pub async fn concurrent_wrong_checks(store: Arc<dyn ChallengeStore>) {
     let f = create(&*store).await;
@@ -428,7 +621,9 @@ pub async fn concurrent_wrong_checks(store: Arc<dyn ChallengeStore>) {
         let store = store.clone();
         let f = f.clone();
         tasks.push(tokio::spawn(async move {
-            store.check(&f.id, &[random_digest()], f.now).await
+            store
+                .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+                .await
         }));
     }
     let mut rejected = 0;
@@ -453,7 +648,9 @@ pub async fn concurrent_right_checks(store: Arc<dyn ChallengeStore>) {
         let store = store.clone();
         let f = f.clone();
         tasks.push(tokio::spawn(async move {
-            store.check(&f.id, &[f.digest], f.now).await
+            store
+                .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+                .await
         }));
     }
     let mut approved = 0;
@@ -497,6 +694,9 @@ pub async fn run_all(store: Arc<dyn ChallengeStore>) {
     resend_keeps_attempts(&*store).await;
     cancel_removes(&*store).await;
     rate_limits(&*store).await;
+    subject_ceiling(&*store).await;
+    counts_read_without_counting(&*store).await;
+    delivery_reports(&*store).await;
     concurrent_wrong_checks(store.clone()).await;
     concurrent_right_checks(store.clone()).await;
     concurrent_rate_hits(store).await;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use common::{login, phone, rig, rig_with, wrong_code};
 use smsotp::store::{
-    ChallengeStore, CheckOutcome, Digest, MemoryStore, NewChallenge, RateDecision, RateLimit,
-    ResendOutcome, ResendRequest, StoreError,
+    ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, MemoryStore, NewChallenge,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, StoreError,
 };
 use smsotp::transport::TransportErrorKind;
 use smsotp::{Binding, ChallengeId, Error, Phase, Purpose, Status, Verdict, Verifier};
@@ -426,13 +426,30 @@ impl ChallengeStore for BrokenStore {
     async fn create(&self, _: &NewChallenge) -> Result<(), StoreError> {
         Err(StoreError::Timeout)
     }
-    async fn check(
-        &self,
-        _: &ChallengeId,
-        _: &[Digest],
-        _: OffsetDateTime,
-    ) -> Result<CheckOutcome, StoreError> {
+    async fn check(&self, _: &ChallengeId, _: &CheckRequest) -> Result<CheckOutcome, StoreError> {
         Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn reset_subject(&self, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn counts(&self, _: &[String], _: OffsetDateTime) -> Result<Vec<u64>, StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn link_message(
+        &self,
+        _: &str,
+        _: &ChallengeId,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn record_delivery(
+        &self,
+        _: &str,
+        _: &DeliveryRecord,
+        _: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError> {
+        Err(StoreError::Timeout)
     }
     async fn resend(
         &self,

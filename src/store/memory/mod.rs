@@ -1,20 +1,24 @@
 //! The in-process store: sharded maps behind short mutexes.
 
-use std::collections::{HashMap, VecDeque};
+mod expiring;
+
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use time::{Duration, OffsetDateTime};
 
+use self::expiring::ExpiringMap;
 use super::{
-    BindingTag, ChallengeStore, CheckOutcome, Digest, NewChallenge, RateDecision, RateLimit,
-    ResendOutcome, ResendRequest, StoreError,
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, StoreError,
 };
 use crate::challenge::{ChallengeId, Phase, Status};
 use crate::digest::any_match;
 
 const SHARDS: usize = 64;
+const SUBJECT_SHARDS: usize = 16;
 /// The default capacity: about 200 MB at the measured per-challenge cost.
 pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
@@ -30,7 +34,15 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 #[derive(Debug)]
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
-    rates: Mutex<RateTable>,
+    /// Per-subject failure counts. Locked before a challenge shard, never after.
+    subjects: Box<[Mutex<ExpiringMap<String, u32>>]>,
+    /// Rate counters: units used in the window, expiring at the window's end.
+    rates: Mutex<ExpiringMap<String, u64>>,
+    /// Provider message key -> challenge, for delivery reports.
+    links: Mutex<ExpiringMap<String, [u8; 16]>>,
+    /// Last delivery report per challenge; kept apart from the compact records since
+    /// most pending challenges never get one.
+    deliveries: Mutex<ExpiringMap<[u8; 16], DeliveryRecord>>,
     len: AtomicUsize,
     capacity: usize,
 }
@@ -115,12 +127,6 @@ fn tag8(tag: &BindingTag) -> [u8; 8] {
     short
 }
 
-#[derive(Debug, Default)]
-struct RateTable {
-    counters: HashMap<String, (u64, i64)>,
-    purge_queue: VecDeque<(i64, String)>,
-}
-
 fn millis(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
@@ -166,7 +172,10 @@ impl MemoryStore {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            subjects: (0..SUBJECT_SHARDS).map(|_| Mutex::default()).collect(),
             rates: Mutex::default(),
+            links: Mutex::default(),
+            deliveries: Mutex::default(),
             len: AtomicUsize::new(0),
             capacity,
         }
@@ -199,6 +208,17 @@ impl MemoryStore {
                 (n < self.capacity).then_some(n + 1)
             })
             .is_ok()
+    }
+
+    fn subject_shard(&self, key: &str) -> MutexGuard<'_, ExpiringMap<String, u32>> {
+        let spread = key.bytes().fold(0usize, |h, b| {
+            h.wrapping_mul(31).wrapping_add(usize::from(b))
+        });
+        lock(&self.subjects[spread % SUBJECT_SHARDS])
+    }
+
+    fn delivery_of(&self, id: &ChallengeId, now: i64) -> Option<DeliveryRecord> {
+        lock(&self.deliveries).get(id.as_bytes(), now).cloned()
     }
 
     fn shard(&self, id: &ChallengeId) -> MutexGuard<'_, Shard> {
@@ -275,10 +295,14 @@ impl ChallengeStore for MemoryStore {
     async fn check(
         &self,
         id: &ChallengeId,
-        candidates: &[Digest],
-        now: OffsetDateTime,
+        request: &CheckRequest,
     ) -> Result<CheckOutcome, StoreError> {
-        let now = millis(now);
+        let now = millis(request.now);
+        // Subject first, then the challenge: the one lock order used everywhere.
+        let mut subject = request
+            .subject
+            .as_ref()
+            .map(|guard| (guard, self.subject_shard(&guard.key)));
         let mut shard = self.shard(id);
         let Some(record) = live(&mut shard, id, now) else {
             return Ok(CheckOutcome::NotFound);
@@ -289,16 +313,31 @@ impl ChallengeStore for MemoryStore {
         if record.attempts_used >= record.max_attempts {
             return Ok(CheckOutcome::Locked);
         }
+        if let Some((guard, failures)) = &subject {
+            let so_far = failures.get(guard.key.as_str(), now).copied().unwrap_or(0);
+            if so_far >= guard.max_failures {
+                return Ok(CheckOutcome::SubjectLocked);
+            }
+        }
         // Count first, then compare: a crash or race between the two can only cost
         // the person an attempt, never grant the attacker a free one.
         record.attempts_used += 1;
-        if record.matches(candidates) {
+        let approved = record.matches(&request.candidates);
+        let attempts_left = record.attempts_left();
+        if let Some((guard, failures)) = subject.as_mut() {
+            if approved {
+                failures.remove(guard.key.as_str());
+            } else {
+                let so_far = failures.get(guard.key.as_str(), now).copied().unwrap_or(0);
+                let until = millis(request.now + guard.window);
+                failures.insert(guard.key.clone(), so_far + 1, until, now);
+            }
+        }
+        if approved {
             self.remove(&mut shard, id);
             return Ok(CheckOutcome::Approved);
         }
-        Ok(CheckOutcome::Rejected {
-            attempts_left: record.attempts_left(),
-        })
+        Ok(CheckOutcome::Rejected { attempts_left })
     }
 
     async fn resend(
@@ -334,11 +373,29 @@ impl ChallengeStore for MemoryStore {
             .push(request.digest);
         record.sends += 1;
         record.set_resend_at(millis(request.now + request.cooldown));
-        Ok(ResendOutcome::Resent {
+        let outcome = ResendOutcome::Resent {
             expires_at: from_millis(record.expires_at),
             resend_at: from_millis(record.resend_at()),
             attempts_left: record.attempts_left(),
             sends_left: record.sends_left(),
+            last_delivery: None,
+        };
+        drop(shard);
+        Ok(match outcome {
+            ResendOutcome::Resent {
+                expires_at,
+                resend_at,
+                attempts_left,
+                sends_left,
+                ..
+            } => ResendOutcome::Resent {
+                expires_at,
+                resend_at,
+                attempts_left,
+                sends_left,
+                last_delivery: self.delivery_of(id, now),
+            },
+            other => other,
         })
     }
 
@@ -354,6 +411,7 @@ impl ChallengeStore for MemoryStore {
     ) -> Result<Option<Status>, StoreError> {
         let now = millis(now);
         let mut shard = self.shard(id);
+        let delivery = self.delivery_of(id, now).map(|d| d.status);
         Ok(live(&mut shard, id, now).map(|r| {
             let phase = if now >= r.expires_at {
                 Phase::Expired
@@ -368,6 +426,7 @@ impl ChallengeStore for MemoryStore {
                 resend_at: from_millis(r.resend_at()),
                 attempts_left: r.attempts_left(),
                 sends_left: r.sends_left(),
+                delivery,
             }
         }))
     }
@@ -379,20 +438,10 @@ impl ChallengeStore for MemoryStore {
     ) -> Result<RateDecision, StoreError> {
         let now_ms = millis(now);
         let mut table = lock(&self.rates);
-        while let Some((end, _)) = table.purge_queue.front() {
-            if *end > now_ms {
-                break;
-            }
-            if let Some((end, key)) = table.purge_queue.pop_front()
-                && table.counters.get(&key).is_some_and(|(_, e)| *e == end)
-            {
-                table.counters.remove(&key);
-            }
-        }
         for (i, limit) in limits.iter().enumerate() {
-            let (used, end) = match table.counters.get(&limit.key) {
-                Some(&(used, end)) if end > now_ms => (used, end),
-                _ => (0, millis(now + limit.window)),
+            let (used, end) = match table.get_mut(limit.key.as_str(), now_ms) {
+                Some((used, end)) => (*used, *end),
+                None => (0, millis(now + limit.window)),
             };
             if used.saturating_add(limit.cost) > limit.limit {
                 return Ok(RateDecision::Denied {
@@ -402,21 +451,61 @@ impl ChallengeStore for MemoryStore {
             }
         }
         for limit in limits {
-            let fresh_end = millis(now + limit.window);
-            let entry = table
-                .counters
-                .entry(limit.key.clone())
-                .or_insert((0, fresh_end));
-            let is_new = entry.1 <= now_ms || entry.0 == 0;
-            if entry.1 <= now_ms {
-                *entry = (0, fresh_end);
-            }
-            entry.0 = entry.0.saturating_add(limit.cost);
-            let end = entry.1;
-            if is_new {
-                table.purge_queue.push_back((end, limit.key.clone()));
+            if let Some((used, _)) = table.get_mut(limit.key.as_str(), now_ms) {
+                *used = used.saturating_add(limit.cost);
+            } else {
+                let end = millis(now + limit.window);
+                table.insert(limit.key.clone(), limit.cost, end, now_ms);
             }
         }
         Ok(RateDecision::Allowed)
+    }
+
+    async fn reset_subject(&self, key: &str) -> Result<(), StoreError> {
+        self.subject_shard(key).remove(key);
+        Ok(())
+    }
+
+    async fn counts(&self, keys: &[String], now: OffsetDateTime) -> Result<Vec<u64>, StoreError> {
+        let now = millis(now);
+        let table = lock(&self.rates);
+        Ok(keys
+            .iter()
+            .map(|k| table.get(k.as_str(), now).copied().unwrap_or(0))
+            .collect())
+    }
+
+    async fn link_message(
+        &self,
+        message_key: &str,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let now = millis(now);
+        let purge_at = match live(&mut self.shard(id), id, now) {
+            Some(record) => record.purge_at,
+            None => return Ok(()),
+        };
+        lock(&self.links).insert(message_key.to_owned(), *id.as_bytes(), purge_at, now);
+        Ok(())
+    }
+
+    async fn record_delivery(
+        &self,
+        message_key: &str,
+        report: &DeliveryRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError> {
+        let now = millis(now);
+        let Some(id) = lock(&self.links).get(message_key, now).copied() else {
+            return Ok(None);
+        };
+        let id = ChallengeId::from_bytes(id);
+        let purge_at = match live(&mut self.shard(&id), &id, now) {
+            Some(record) => record.purge_at,
+            None => return Ok(None),
+        };
+        lock(&self.deliveries).insert(*id.as_bytes(), report.clone(), purge_at, now);
+        Ok(Some(id))
     }
 }
