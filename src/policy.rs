@@ -73,6 +73,41 @@ impl SendLimits {
             global: None,
         }
     }
+
+    /// Sets the per-destination limit.
+    #[must_use]
+    pub fn per_destination(mut self, limit: Limit) -> Self {
+        self.per_destination = Some(limit);
+        self
+    }
+
+    /// Sets the per-client limit.
+    #[must_use]
+    pub fn per_client(mut self, limit: Limit) -> Self {
+        self.per_client = Some(limit);
+        self
+    }
+
+    /// Sets the per-prefix limit.
+    #[must_use]
+    pub fn per_prefix(mut self, limit: Limit) -> Self {
+        self.per_prefix = Some(limit);
+        self
+    }
+
+    /// Sets the per-country limit.
+    #[must_use]
+    pub fn per_country(mut self, limit: Limit) -> Self {
+        self.per_country = Some(limit);
+        self
+    }
+
+    /// Sets the global limit.
+    #[must_use]
+    pub fn global(mut self, limit: Limit) -> Self {
+        self.global = Some(limit);
+        self
+    }
 }
 
 /// A spend cap: SMS segments times a price per segment, per window. A send that would
@@ -180,6 +215,20 @@ pub struct ConversionGuard {
     pub floor: f64,
     /// How long a paused prefix stays paused.
     pub cool_off: Duration,
+}
+
+impl ConversionGuard {
+    /// Pause a prefix for `cool_off` once, within `window`, it has `min_sends` sends
+    /// and fewer than `floor` (0.0 to 1.0) of them approved.
+    #[must_use]
+    pub fn new(window: Duration, min_sends: u64, floor: f64, cool_off: Duration) -> Self {
+        Self {
+            window,
+            min_sends,
+            floor,
+            cool_off,
+        }
+    }
 }
 
 impl Default for ConversionGuard {

@@ -59,3 +59,22 @@ pub fn wrong_code(sent: &[String]) -> String {
         .expect("one of four differs")
         .to_owned()
 }
+
+use smsotp::ChallengeStore;
+use smsotp::MemoryStore;
+
+/// Every store the abuse and flow tests run on: memory always; Redis when the
+/// `redis` feature is on and REDIS_URL is set (required under CI=true).
+pub async fn stores() -> Vec<(&'static str, Arc<dyn ChallengeStore>)> {
+    let mut out: Vec<(&'static str, Arc<dyn ChallengeStore>)> =
+        vec![("memory", Arc::new(MemoryStore::new()))];
+    if let Some(store) = redis_store().await {
+        out.push(("redis", store));
+    }
+    out
+}
+
+#[cfg(not(feature = "redis"))]
+async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
+    None
+}
