@@ -23,7 +23,7 @@
 //!
 //! The pairs `5`/`S`, `2`/`Z`, `8`/`B`, `6`/`G` and `U`/`V` are allowed: they are
 //! distinct in the fonts phones use for SMS, and the [`Alphabet::alphanumeric`] preset
-//! (Crockford's idea, less `0`, `1`, `I`, `L` and `O`) keeps them for its 31 symbols.
+//! (digits 2-9 and the capitals without `I`, `L` and `O`) keeps them for its 31 symbols.
 //! [`Alphabet::new_allowing_confusables`] skips the look-alike check for apps that must
 //! keep a legacy set. Plain decimal `0123456789` needs no opt-in: it holds one member of
 //! each group, so a typed `O` becomes `0` and a typed `l` becomes `1`.
