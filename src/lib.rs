@@ -41,11 +41,12 @@ pub mod code;
 pub mod digest;
 pub mod error;
 pub mod message;
+pub mod otp;
 pub mod phone;
+pub mod recovery;
 pub mod store;
 pub mod transport;
 pub mod verifier;
-
 
 pub use challenge::{Binding, ChallengeId, Pending, Phase, Purpose, Status, Verdict};
 pub use clock::{Clock, ManualClock, SystemClock};
