@@ -974,3 +974,43 @@ proptest! {
         prop_assert_eq!(&*parsed.expose_uri(), &*uri.expose_uri());
     }
 }
+
+// ---------------------------------------------------------------- independent cross-check
+
+proptest! {
+    /// Against the `totp-rs` crate, an independent implementation: any secret length
+    /// (including keys longer than a hash block, which HMAC hashes first), any algorithm,
+    /// digits, period and time.
+    #[test]
+    fn codes_agree_with_an_independent_implementation(
+        secret in proptest::collection::vec(any::<u8>(), 16..300),
+        which in 0usize..3,
+        digits in 6u8..=8,
+        period in 1u64..=120,
+        unix in 0u64..(1 << 36),
+    ) {
+        let (ours_alg, theirs_alg) = [
+            (Algorithm::Sha1, totp_rs::Algorithm::SHA1),
+            (Algorithm::Sha256, totp_rs::Algorithm::SHA256),
+            (Algorithm::Sha512, totp_rs::Algorithm::SHA512),
+        ][which];
+        let ours = Totp::builder(OtpSecret::new(&secret).unwrap())
+            .algorithm(ours_alg)
+            .digits(digits)
+            .period(Duration::seconds(i64::try_from(period).unwrap()))
+            .build()
+            .unwrap();
+        let theirs = totp_rs::Builder::new()
+            .with_algorithm(theirs_alg)
+            .with_digits(digits)
+            .with_step_duration(period)
+            .with_secret(totp_rs::Secret::new(secret.clone().into_boxed_slice()))
+            .build()
+            .unwrap();
+        let when = at(i64::try_from(unix).unwrap());
+        let expected = theirs.generate(unix).to_string();
+        let code = ours.generate(when).unwrap();
+        prop_assert_eq!(code.expose(), expected.as_str());
+        prop_assert!(ours.verify(&expected, when, None).is_ok());
+    }
+}

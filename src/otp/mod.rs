@@ -41,16 +41,16 @@
 //! [RFC 6238]: https://www.rfc-editor.org/rfc/rfc6238
 
 mod hotp;
+mod mac;
 mod secret;
 mod totp;
 mod uri;
 
 use std::fmt;
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
-use sha2::{Sha256, Sha512};
 use zeroize::Zeroize;
+
+use mac::KeyedMac;
 
 pub use hotp::{AcceptedCounter, DEFAULT_LOOK_AHEAD, Hotp, HotpBuilder, MAX_LOOK_AHEAD};
 pub use secret::{
@@ -238,73 +238,6 @@ impl fmt::Debug for OtpCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("OtpCode([REDACTED])")
     }
-}
-
-/// The secret with its HMAC key schedule done once: every code then costs two compression
-/// calls instead of four, since the padded key blocks are already absorbed.
-#[derive(Clone)]
-enum KeyedMac {
-    Sha1(Hmac<Sha1>),
-    Sha256(Hmac<Sha256>),
-    Sha512(Hmac<Sha512>),
-}
-
-impl KeyedMac {
-    fn new(algorithm: Algorithm, key: &[u8]) -> Self {
-        // HMAC takes keys of any length, so `new_from_slice` cannot fail here.
-        match algorithm {
-            Algorithm::Sha1 => Self::Sha1(
-                <Hmac<Sha1> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
-            ),
-            Algorithm::Sha256 => Self::Sha256(
-                <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
-            ),
-            Algorithm::Sha512 => Self::Sha512(
-                <Hmac<Sha512> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
-            ),
-        }
-    }
-
-    /// HOTP(K, C) before the decimal reduction: the 31-bit dynamically truncated value
-    /// (RFC 4226 §5.3).
-    fn truncated(&self, counter: u64) -> u32 {
-        let msg = counter.to_be_bytes();
-        match self {
-            Self::Sha1(mac) => {
-                let mut mac = mac.clone();
-                mac.update(&msg);
-                dynamic_truncate::<20>(mac.finalize().into_bytes().as_ref())
-            }
-            Self::Sha256(mac) => {
-                let mut mac = mac.clone();
-                mac.update(&msg);
-                dynamic_truncate::<32>(mac.finalize().into_bytes().as_ref())
-            }
-            Self::Sha512(mac) => {
-                let mut mac = mac.clone();
-                mac.update(&msg);
-                dynamic_truncate::<64>(mac.finalize().into_bytes().as_ref())
-            }
-        }
-    }
-
-    fn code_value(&self, counter: u64, digits: u8) -> u32 {
-        self.truncated(counter) % 10u32.pow(u32::from(digits))
-    }
-}
-
-fn dynamic_truncate<const N: usize>(mac: &[u8; N]) -> u32 {
-    // The offset is at most 15, so bytes 15..=18 is the furthest read: in bounds for every
-    // output of 20 bytes or more.
-    const { assert!(N >= 20) };
-    let offset = usize::from(mac[N - 1] & 0x0f);
-    let word = u32::from_be_bytes([
-        mac[offset],
-        mac[offset + 1],
-        mac[offset + 2],
-        mac[offset + 3],
-    ]);
-    word & 0x7fff_ffff
 }
 
 /// Reads typed input as a code of exactly `digits` digits.
