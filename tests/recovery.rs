@@ -253,7 +253,7 @@ fn unreadable_stored_forms_are_refused() {
             "smsotp-recovery/v1 length=10\n{}",
             phc.replace("argon2id", "argon2i")
         ),
-        format!("smsotp-recovery/v1 length=10\nABCDE-FGH23"),
+        "smsotp-recovery/v1 length=10\nABCDE-FGH23".to_owned(),
         format!("smsotp-recovery/v1 length=10\n{short_salt}"),
         format!(
             "smsotp-recovery/v1 length=10\n{}",

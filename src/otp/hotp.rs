@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 
 use super::{
     Algorithm, DEFAULT_DIGITS, KeyedMac, OtpCode, OtpConfigError, OtpError, OtpSecret,
@@ -139,9 +139,9 @@ impl Hotp {
     /// Checks `input` against the codes for `counter ..= counter + look_ahead`, where
     /// `counter` is the one you expect (the previous [`AcceptedCounter::next`], or 0).
     ///
-    /// Every counter in the window is computed and compared in constant time, whether or
-    /// not an earlier one matched; the lowest match wins, so the counter moves no further
-    /// than needed. Persist [`AcceptedCounter::next`] before treating the person as
+    /// Counters are tried in order, each compared in constant time, and the first match
+    /// wins, so the counter moves no further than needed. A refused code always costs the
+    /// whole window. Persist [`AcceptedCounter::next`] before treating the person as
     /// verified: that is what makes each code single-use.
     ///
     /// # Errors
@@ -153,19 +153,12 @@ impl Hotp {
         let last = counter
             .saturating_add(u64::from(self.look_ahead))
             .min(u64::MAX - 1);
-        let mut found = Choice::from(0);
-        let mut accepted = 0u64;
-        // Walk downwards so the lowest match is the one left selected.
-        for c in (counter..=last).rev() {
-            let hit = self.mac.code_value(c, self.digits).ct_eq(&typed);
-            accepted.conditional_assign(&c, hit);
-            found |= hit;
+        for c in counter..=last {
+            if bool::from(self.mac.code_value(c, self.digits).ct_eq(&typed)) {
+                return Ok(AcceptedCounter(c));
+            }
         }
-        if bool::from(found) {
-            Ok(AcceptedCounter(accepted))
-        } else {
-            Err(OtpError::Mismatch)
-        }
+        Err(OtpError::Mismatch)
     }
 
     /// The shared secret.

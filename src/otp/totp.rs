@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConstantTimeEq};
 use time::{Duration, OffsetDateTime};
 
 use super::{
@@ -195,10 +195,13 @@ impl Totp {
 
     /// Checks `input` as typed at time `at`, refusing replays.
     ///
-    /// Every step from `T - skew` to `T + skew` is computed and compared in constant time,
-    /// whichever matches. A match at a step greater than `last_used_step` is accepted (the
-    /// newest such step, if two match); one only at or before it is
+    /// The steps from `T - skew` to `T + skew` are tried nearest first (`T`, `T - 1`,
+    /// `T + 1`, ...), each compared in constant time. The first match at a step greater
+    /// than `last_used_step` is accepted; a match only at or before it is
     /// [`OtpError::Replayed`]. Pass `None` only before the account's first TOTP login.
+    ///
+    /// Timing: a refused code always costs the whole window. An accepted one stops early,
+    /// which tells the caller no more than the acceptance itself (and the step returned).
     ///
     /// Persist the returned [`AcceptedStep`] and pass it back next time (RFC 6238 §5.2).
     /// Concurrent logins with the same code must be settled by that write: store it with a
@@ -217,25 +220,24 @@ impl Totp {
     ) -> Result<AcceptedStep, OtpError> {
         let typed = parse_input(input, self.digits)?;
         let now = self.step_at(at)?;
-        let skew = u64::from(self.skew);
-        let first = now.saturating_sub(skew);
-        let last = now.saturating_add(skew);
 
-        let mut fresh_hit = Choice::from(0);
         let mut stale_hit = Choice::from(0);
-        let mut accepted = 0u64;
-        // Ascending, so the newest fresh match is the one left selected.
-        for step in first..=last {
-            let hit = self.mac.code_value(step, self.digits).ct_eq(&typed);
-            // Whether a step is fresh depends only on public values, not on the secret.
-            let fresh = Choice::from(u8::from(last_used_step.is_none_or(|used| step > used)));
-            accepted.conditional_assign(&step, hit & fresh);
-            fresh_hit |= hit & fresh;
-            stale_hit |= hit & !fresh;
+        for distance in 0..=u64::from(self.skew) {
+            let before = now.checked_sub(distance);
+            let after = now.checked_add(distance).filter(|_| distance > 0);
+            for step in [before, after].into_iter().flatten() {
+                let hit = self.mac.code_value(step, self.digits).ct_eq(&typed);
+                if last_used_step.is_none_or(|used| step > used) {
+                    if bool::from(hit) {
+                        return Ok(AcceptedStep(step));
+                    }
+                } else {
+                    // Stale steps are all computed, so a replay takes as long as a miss.
+                    stale_hit |= hit;
+                }
+            }
         }
-        if bool::from(fresh_hit) {
-            Ok(AcceptedStep(accepted))
-        } else if bool::from(stale_hit) {
+        if bool::from(stale_hit) {
             Err(OtpError::Replayed)
         } else {
             Err(OtpError::Mismatch)
