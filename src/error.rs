@@ -43,9 +43,7 @@ pub enum Error {
 pub enum ConfigError {
     /// The code time limit is zero, or over 10 minutes without
     /// [`allow_long_ttl`](crate::VerifierBuilder::allow_long_ttl).
-    #[error(
-        "ttl must be over 0 and at most 10 minutes (NIST SP 800-63B) unless explicitly allowed"
-    )]
+    #[error("ttl must be over 0 and at most 10 minutes (NIST SP 800-63B) unless explicitly allowed")]
     Ttl,
     /// `max_attempts` must be 1 to 100.
     #[error("max_attempts must be between 1 and 100")]

@@ -48,6 +48,7 @@ pub mod store;
 pub mod transport;
 pub mod verifier;
 
+
 pub use challenge::{Binding, ChallengeId, Pending, Phase, Purpose, Status, Verdict};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use code::{Alphabet, Code, CodeSpec};

@@ -118,10 +118,7 @@ impl Verifier {
         );
         self.store.create(&record).await?;
 
-        if let Err(e) = self
-            .send(binding, &id, 1, code.expose(), now, expires_at)
-            .await
-        {
+        if let Err(e) = self.send(binding, &id, 1, code.expose(), now, expires_at).await {
             // Best effort: a challenge nobody received is useless; if the cancel fails
             // too, it expires on its own.
             let _ = self.store.cancel(&id).await;
@@ -371,7 +368,9 @@ impl VerifierBuilder {
         }
         Ok(Verifier {
             keys: self.keys,
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            store: self
+                .store
+                .unwrap_or_else(|| Arc::new(MemoryStore::new())),
             transport: self
                 .transport
                 .unwrap_or_else(|| Arc::new(ConsoleTransport::new())),

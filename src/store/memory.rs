@@ -200,9 +200,7 @@ impl ChallengeStore for MemoryStore {
                 max_sends: small(c.max_sends),
             },
         );
-        shard
-            .purge_queue
-            .push_back((millis(c.purge_at), *c.id.as_bytes()));
+        shard.purge_queue.push_back((millis(c.purge_at), *c.id.as_bytes()));
         Ok(())
     }
 

@@ -93,11 +93,7 @@ impl SmsTransport for RecordingTransport {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         let mut inner = self.lock();
         if let Some(kind) = inner.failures.pop_front().or(inner.fail_always) {
-            return Err(TransportError::new(
-                kind,
-                "recording",
-                "failure injected by the test",
-            ));
+            return Err(TransportError::new(kind, "recording", "failure injected by the test"));
         }
         inner.sent.push(sms.clone());
         let id = format!("rec-{}", inner.sent.len());
