@@ -1,0 +1,1064 @@
+//! The two-step sign-in app: routes, handlers and the demo accounts.
+//!
+//! Built by [`app`] from a [`Config`], so `main.rs` runs it with real parts and the
+//! tests run the very same code with a recording transport and a manual clock.
+//!
+//! Flow: password (`/`), then a code by SMS (`/verify`), or another way in
+//! (`/other-way`: an authenticator app or a recovery code), then `/account`.
+
+// Paths are spelled out so this file finds its siblings both as `main.rs`'s module and
+// when a test includes it with `#[path]`.
+#[path = "csrf.rs"]
+mod csrf;
+#[path = "i18n.rs"]
+pub mod i18n;
+#[path = "pages.rs"]
+mod pages;
+#[path = "session.rs"]
+mod session;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use argon2::password_hash::PasswordVerifier;
+use argon2::{Argon2, PasswordHash, PasswordHasher};
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{KeyInit, Mac};
+use serde::Deserialize;
+use smsotp::message::{Locale, MessageTemplate};
+use smsotp::otp::{Algorithm, OtpError, OtpSecret, Totp};
+use smsotp::recovery::{RecoveryCodes, RecoveryError, RecoverySet};
+use smsotp::transport::ConsoleTransport;
+use smsotp::{
+    Binding, ChallengeId, ChallengeStore, Clock, CodeSpec, Error, MemoryStore, Phase, PhoneNumber,
+    Purpose, Region, Secret, SmsTransport, StartOptions, SystemClock, Verdict, Verifier,
+};
+use time::{Duration, OffsetDateTime};
+
+use self::csrf::Csrf;
+use self::i18n::{Lang, Method, Msg};
+use self::pages::{Chrome, CodeInput, Fallback, Live, Notice, Page};
+use self::session::{CookieCodec, Session, Stage};
+
+/// How long a signed-in session lasts.
+const SESSION_TTL: Duration = Duration::hours(12);
+/// How long the second step may take after the password was accepted.
+const SECOND_STEP_TTL: Duration = Duration::minutes(15);
+/// Wrong passwords, or wrong fallback codes, before the account pauses that door.
+const MAX_FAILURES: u32 = 10;
+/// How long such a pause lasts.
+const LOCKOUT: Duration = Duration::minutes(15);
+
+/// What the app is built from. [`Config::new`] gives working development defaults.
+pub struct Config {
+    /// The site's host name: the SMS's origin-bound line names it, so browsers only
+    /// autofill the code there. Configured, never taken from the request's Host header.
+    pub domain: String,
+    /// The name shown on pages and in the SMS.
+    pub brand: String,
+    /// Signs session cookies and keys CSRF tokens. Keep it secret and stable across
+    /// restarts and instances, or everyone is signed out.
+    pub server_key: [u8; 32],
+    /// The verifier's key for code digests; shared by every instance.
+    pub secret: Secret,
+    /// Send cookies only over HTTPS (and name them `__Host-session`).
+    pub cookie_secure: bool,
+    /// Where time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Where challenges and send counters live.
+    pub store: Arc<dyn ChallengeStore>,
+    /// How SMS are sent.
+    pub transport: Arc<dyn SmsTransport>,
+    /// The SMS code's alphabet and length.
+    pub code_spec: CodeSpec,
+    /// Settings for the demo accounts' recovery codes.
+    pub recovery: RecoveryCodes,
+}
+
+impl Config {
+    /// Development defaults: random keys, memory store, console transport, system
+    /// clock, insecure (HTTP) cookies.
+    pub fn new(domain: impl Into<String>) -> Self {
+        let mut server_key = [0u8; 32];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut server_key);
+        Self {
+            domain: domain.into(),
+            brand: "Example".to_owned(),
+            server_key,
+            secret: Secret::generate(),
+            cookie_secure: false,
+            clock: Arc::new(SystemClock),
+            store: Arc::new(MemoryStore::new()),
+            transport: Arc::new(ConsoleTransport::new()),
+            code_spec: CodeSpec::default(),
+            recovery: RecoveryCodes::new(),
+        }
+    }
+}
+
+/// A demo account as set up at start, with the secrets a person would have: for
+/// printing at start-up, and for tests to act as that person.
+pub struct DemoAccount {
+    pub username: String,
+    pub password: String,
+    pub phone: PhoneNumber,
+    /// The authenticator app's view of the account.
+    pub totp: Totp,
+    /// `otpauth://` URI to add the account to an authenticator app.
+    pub otpauth_uri: String,
+    /// The recovery codes, as shown once at set-up.
+    pub recovery_codes: Vec<String>,
+}
+
+/// What the app hands back besides its router.
+pub struct Handles {
+    pub accounts: Vec<DemoAccount>,
+}
+
+/// Why the app could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("verifier configuration: {0}")]
+    Config(#[from] smsotp::ConfigError),
+    #[error("recovery codes: {0}")]
+    Recovery(#[from] RecoveryError),
+    #[error("demo account: {0}")]
+    Demo(String),
+}
+
+/// Builds the app.
+///
+/// # Errors
+/// [`AppError`] when the configuration is refused.
+pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
+    let verifier = |locale| {
+        let template = sms_template(&config.brand, locale, &config.domain)?;
+        // Two verifiers on the same keys and store: they differ only in the SMS
+        // language, so a code sent by either is checked by either.
+        Verifier::builder(config.secret.clone())
+            .store(config.store.clone())
+            .transport(config.transport.clone())
+            .clock(config.clock.clone())
+            .code_spec(config.code_spec.clone())
+            .template(template)
+            .build()
+            .map_err(AppError::from)
+    };
+    let en = verifier(Locale::En)?;
+    let ja = verifier(Locale::Ja)?;
+    let input = CodeInput {
+        length: config.code_spec.length(),
+        digits_only: config
+            .code_spec
+            .alphabet()
+            .symbols()
+            .bytes()
+            .all(|b| b.is_ascii_digit()),
+    };
+
+    let (demo, account) = demo_account(&config)?;
+    let accounts = HashMap::from([(demo.username.clone(), account)]);
+    let state = Arc::new(AppState {
+        en,
+        ja,
+        accounts: Mutex::new(accounts),
+        dummy_hash: hash_password("not a password of anyone")?,
+        cookies: CookieCodec::new(derive_key(&config.server_key, b"cookie"), config.cookie_secure),
+        csrf: Csrf::new(derive_key(&config.server_key, b"csrf")),
+        clock: config.clock,
+        brand: config.brand,
+        input,
+    });
+
+    let router = Router::new()
+        .route("/", get(home))
+        .route("/sign-in", post(sign_in))
+        .route("/verify", get(verify_page).post(verify_code))
+        .route("/resend", post(resend))
+        .route("/other-way", get(other_way_page))
+        .route("/other-way/totp", post(other_way_totp))
+        .route("/other-way/recovery", post(other_way_recovery))
+        .route("/account", get(account_page))
+        .route("/sign-out", post(sign_out))
+        .fallback(not_found)
+        .with_state(state);
+    Ok((router, Handles { accounts: vec![demo] }))
+}
+
+/// Serves `router` on `listener`, passing each request's peer address to the
+/// handlers (the key of the per-client send limit).
+///
+/// # Errors
+/// When accepting connections fails.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}
+
+fn sms_template(brand: &str, locale: Locale, domain: &str) -> Result<MessageTemplate, AppError> {
+    MessageTemplate::new(brand, locale)
+        .with_origin(domain)
+        .map_err(|e| AppError::Demo(format!("APP_DOMAIN {domain:?}: {e}")))
+}
+
+fn derive_key(server_key: &[u8; 32], label: &[u8]) -> [u8; 32] {
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(server_key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+/// Argon2id with the crate's defaults (19 MiB, 2 passes): OWASP's minimum for passwords.
+fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut salt);
+    Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| AppError::Demo("password hashing failed".into()))
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+fn demo_account(config: &Config) -> Result<(DemoAccount, Account), AppError> {
+    let username = "alice".to_owned();
+    let password = "correct-horse".to_owned();
+    let phone = PhoneNumber::parse("090-1234-5678", Region::JP)
+        .map_err(|e| AppError::Demo(e.to_string()))?;
+    let totp = Totp::builder(OtpSecret::generate(Algorithm::Sha1))
+        .build()
+        .map_err(|e| AppError::Demo(e.to_string()))?;
+    let otpauth_uri = smsotp::otp::OtpAuthUri::totp(totp.clone(), &config.brand, &username)
+        .map_err(|e| AppError::Demo(e.to_string()))?
+        .expose_uri()
+        .to_string();
+    let (shown, set) = config.recovery.generate()?;
+    let account = Account {
+        password_hash: hash_password(&password)?,
+        phone: phone.clone(),
+        totp: totp.clone(),
+        last_totp_step: None,
+        recovery: set.to_stored(),
+        epoch: 0,
+        password_failures: Throttle::default(),
+        fallback_failures: Throttle::default(),
+    };
+    let demo = DemoAccount {
+        username,
+        password,
+        phone,
+        totp,
+        otpauth_uri,
+        recovery_codes: shown.expose().clone(),
+    };
+    Ok((demo, account))
+}
+
+struct AppState {
+    en: Verifier,
+    ja: Verifier,
+    accounts: Mutex<HashMap<String, Account>>,
+    /// Checked for unknown usernames, so they take as long as known ones.
+    dummy_hash: String,
+    cookies: CookieCodec,
+    csrf: Csrf,
+    clock: Arc<dyn Clock>,
+    brand: String,
+    input: CodeInput,
+}
+
+/// An account as the server keeps it: no secret in clear except the TOTP key, which
+/// the server must have to compute codes.
+struct Account {
+    password_hash: String,
+    phone: PhoneNumber,
+    totp: Totp,
+    /// The last TOTP step accepted; refuses replays (RFC 6238 §5.2).
+    last_totp_step: Option<u64>,
+    /// The recovery set's stored form (Argon2id hashes).
+    recovery: String,
+    /// Bumped at sign-out: signed-in cookies of older epochs stop working.
+    epoch: u64,
+    password_failures: Throttle,
+    fallback_failures: Throttle,
+}
+
+/// Consecutive failures at one door of one account, and the pause they caused.
+#[derive(Debug, Default)]
+struct Throttle {
+    failures: u32,
+    locked_until: Option<OffsetDateTime>,
+}
+
+impl Throttle {
+    /// Minutes left of a pause, if one is on.
+    fn locked(&self, now: OffsetDateTime) -> Option<i64> {
+        self.locked_until
+            .filter(|until| *until > now)
+            .map(|until| minutes_ceil(until - now))
+    }
+
+    fn fail(&mut self, now: OffsetDateTime) {
+        self.failures += 1;
+        if self.failures >= MAX_FAILURES {
+            self.failures = 0;
+            self.locked_until = Some(now + LOCKOUT);
+        }
+    }
+
+    fn succeed(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl AppState {
+    fn verifier(&self, lang: Lang) -> &Verifier {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Ja => &self.ja,
+        }
+    }
+
+    fn accounts(&self) -> MutexGuard<'_, HashMap<String, Account>> {
+        // No code path leaves an account half-updated, so a poisoned lock is still usable.
+        self.accounts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn binding(&self, user: &str) -> Option<Binding> {
+        let phone = self.accounts().get(user)?.phone.clone();
+        Some(Binding::new(phone, Purpose::login()).with_subject(user))
+    }
+
+    fn masked_phone(&self, user: &str) -> String {
+        self.accounts()
+            .get(user)
+            .map(|a| a.phone.masked())
+            .unwrap_or_default()
+    }
+
+    /// Whether a decoded session still holds: not too old, and not signed out.
+    fn alive(&self, session: &Session, now: OffsetDateTime) -> bool {
+        let now_s = now.unix_timestamp();
+        if now_s.saturating_sub(session.issued) > SESSION_TTL.whole_seconds() {
+            return false;
+        }
+        match &session.stage {
+            Stage::Anonymous => true,
+            Stage::SecondStep { user, since, .. } => {
+                now_s.saturating_sub(*since) <= SECOND_STEP_TTL.whole_seconds()
+                    && self.accounts().contains_key(user)
+            }
+            Stage::SignedIn { user, epoch, .. } => {
+                self.accounts().get(user).is_some_and(|a| a.epoch == *epoch)
+            }
+        }
+    }
+}
+
+/// What every handler learns from the request: the session (a fresh anonymous one if
+/// the cookie is missing, forged or stale), the language and the client's address.
+struct Ctx {
+    session: Session,
+    lang: Lang,
+    client: String,
+    now: OffsetDateTime,
+    nonce: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let now = state.clock.now();
+        let lang = Lang::negotiate(
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        let cookies: Vec<&str> = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let session = state
+            .cookies
+            .read(&cookies.join("; "))
+            .filter(|s| state.alive(s, now))
+            .unwrap_or_else(|| Session::anonymous(now));
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        let mut nonce = [0u8; 16];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut nonce);
+        Ok(Self {
+            session,
+            lang,
+            client,
+            now,
+            nonce: URL_SAFE_NO_PAD.encode(nonce),
+        })
+    }
+}
+
+impl Ctx {
+    fn chrome<'a>(&'a self, state: &'a AppState) -> Chrome<'a> {
+        Chrome {
+            lang: self.lang,
+            brand: &state.brand,
+            nonce: &self.nonce,
+        }
+    }
+
+    fn csrf(&self, state: &AppState) -> String {
+        state.csrf.token(&self.session.id)
+    }
+
+    /// Refuses a POST whose form token is not this session's.
+    fn check_csrf(&self, state: &AppState, presented: &str) -> Result<(), Response> {
+        if state.csrf.verify(&self.session.id, presented) {
+            Ok(())
+        } else {
+            tracing::warn!(client = %self.client, "form refused: bad CSRF token");
+            let page = pages::error(
+                &self.chrome(state),
+                403,
+                Msg::CsrfTitle,
+                Msg::CsrfBody,
+            );
+            Err(respond(state, &self.session, page))
+        }
+    }
+}
+
+/// A page with the session cookie and the security headers.
+fn respond(state: &AppState, session: &Session, page: Page) -> Response {
+    let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
+    let csp = format!(
+        "default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        n = page.nonce
+    );
+    let mut response = (status, page.html).into_response();
+    let headers = response.headers_mut();
+    let mut put = |name: header::HeaderName, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    put(header::CONTENT_TYPE, "text/html; charset=utf-8");
+    put(header::CONTENT_SECURITY_POLICY, &csp);
+    put(header::CACHE_CONTROL, "no-store");
+    put(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    put(header::X_FRAME_OPTIONS, "DENY");
+    put(header::REFERRER_POLICY, "no-referrer");
+    put(header::VARY, "Accept-Language, Cookie");
+    put(header::SET_COOKIE, &state.cookies.set_cookie(session));
+    response
+}
+
+/// A 303 to `to`, setting the session cookie.
+fn redirect(state: &AppState, session: &Session, to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(to) {
+        headers.insert(header::LOCATION, location);
+    }
+    if let Ok(cookie) = HeaderValue::from_str(&state.cookies.set_cookie(session)) {
+        headers.insert(header::SET_COOKIE, cookie);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn minutes_ceil(d: Duration) -> i64 {
+    (d.whole_seconds().max(0) + 59) / 60
+}
+
+fn seconds_ceil(d: Duration) -> i64 {
+    let s = d.whole_seconds();
+    if d > Duration::seconds(s) { s + 1 } else { s }.max(0)
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn home(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    match &ctx.session.stage {
+        Stage::SecondStep { .. } => redirect(&state, &ctx.session, "/verify"),
+        Stage::SignedIn { .. } => redirect(&state, &ctx.session, "/account"),
+        Stage::Anonymous => {
+            let notice = match q.notice.as_str() {
+                "signed-out" => Some(Notice::Info(Msg::SignedOut)),
+                "ended" => Some(Notice::Info(Msg::SessionEnded)),
+                _ => None,
+            };
+            let page = pages::sign_in(
+                &ctx.chrome(&state),
+                &ctx.csrf(&state),
+                "",
+                notice.as_ref(),
+                200,
+            );
+            respond(&state, &ctx.session, page)
+        }
+    }
+}
+
+async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let username = form.username.trim().to_lowercase();
+    let page_with = |msg: Msg, status: u16| {
+        let page = pages::sign_in(
+            &ctx.chrome(&state),
+            &ctx.csrf(&state),
+            &username,
+            Some(&Notice::Error(msg)),
+            status,
+        );
+        respond(&state, &ctx.session, page)
+    };
+
+    let (stored, locked) = {
+        let accounts = state.accounts();
+        match accounts.get(&username) {
+            Some(a) => (
+                Some(a.password_hash.clone()),
+                a.password_failures.locked(ctx.now),
+            ),
+            None => (None, None),
+        }
+    };
+    if let Some(minutes) = locked {
+        return Ok(page_with(Msg::PasswordLocked { minutes }, 429));
+    }
+    let known = stored.is_some();
+    let hash = stored.unwrap_or_else(|| state.dummy_hash.clone());
+    let password = form.password;
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let matched = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let right = known && matched;
+    if let Some(account) = state.accounts().get_mut(&username) {
+        if right {
+            account.password_failures.succeed();
+        } else {
+            account.password_failures.fail(ctx.now);
+        }
+    }
+    if !right {
+        tracing::info!(client = %ctx.client, "sign-in: wrong username or password");
+        return Ok(page_with(Msg::WrongPassword, 200));
+    }
+
+    // New privilege, new session id (and so a new CSRF token): no session fixation.
+    let mut session = Session::fresh(
+        ctx.now,
+        Stage::SecondStep {
+            user: username.clone(),
+            challenge: None,
+            since: ctx.now.unix_timestamp(),
+        },
+    );
+    match send_code(&state, &ctx, &username, None).await {
+        Ok(id) => {
+            set_challenge(&mut session, id);
+            Ok(redirect(&state, &session, "/verify"))
+        }
+        Err(failure) => {
+            let ctx = Ctx { session, ..ctx };
+            Ok(render_verify(&state, &ctx, Some(Notice::Error(failure.msg)), failure.status).await)
+        }
+    }
+}
+
+fn set_challenge(session: &mut Session, id: ChallengeId) {
+    if let Stage::SecondStep { challenge, .. } = &mut session.stage {
+        *challenge = Some(id);
+    }
+}
+
+/// Why no code went out, as the person should hear it.
+struct SendFailure {
+    msg: Msg,
+    status: u16,
+}
+
+/// Sends a code: a resend of `existing` when it is still pending, else a new challenge.
+async fn send_code(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &str,
+    existing: Option<ChallengeId>,
+) -> Result<ChallengeId, SendFailure> {
+    let Some(binding) = state.binding(user) else {
+        return Err(SendFailure {
+            msg: Msg::SessionEnded,
+            status: 400,
+        });
+    };
+    let verifier = state.verifier(ctx.lang);
+    let options = StartOptions::client(ctx.client.clone());
+    if let Some(id) = existing {
+        match verifier.resend_with(&id, &binding, &options).await {
+            Ok(pending) => return Ok(pending.id),
+            // Expired or gone: a new challenge below. (A locked one never gets here.)
+            Err(Error::NotPending) => {}
+            Err(e) => return Err(send_failure(&e, ctx.now)),
+        }
+    }
+    verifier
+        .start_with(&binding, &options)
+        .await
+        .map(|pending| pending.id)
+        .map_err(|e| send_failure(&e, ctx.now))
+}
+
+fn send_failure(error: &Error, now: OffsetDateTime) -> SendFailure {
+    // The crate's errors carry no code and only masked numbers: safe to log.
+    tracing::warn!(error = %error, "no code sent");
+    let (msg, status) = match error {
+        Error::ResendTooSoon { resend_at } => (
+            Msg::ResendTooSoon {
+                seconds: seconds_ceil(*resend_at - now).max(1),
+            },
+            429,
+        ),
+        Error::SendLimit => (Msg::SendLimit, 429),
+        Error::RateLimited { retry_at, .. } => (
+            Msg::RateLimited {
+                minutes: minutes_ceil(*retry_at - now).max(1),
+            },
+            429,
+        ),
+        Error::SpendCap { .. } => (Msg::SpendCap, 503),
+        Error::Transport(_) => (Msg::SendFailed, 502),
+        Error::NotPending => (Msg::ChallengeGone, 409),
+        _ => (Msg::StoreDown, 503),
+    };
+    SendFailure { msg, status }
+}
+
+/// The code page for the session's challenge as it stands now. `notice` replaces the
+/// page's own note about an expired or finished challenge.
+async fn render_verify(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<Notice>,
+    status: u16,
+) -> Response {
+    let Stage::SecondStep {
+        user, challenge, ..
+    } = &ctx.session.stage
+    else {
+        return redirect(state, &ctx.session, "/");
+    };
+    let chrome = ctx.chrome(state);
+    let csrf = ctx.csrf(state);
+    let to = state.masked_phone(user);
+    let (live, own_notice, status) = match challenge {
+        None => (None, Some(Notice::Info(Msg::NotSent)), status),
+        Some(id) => match state.en.status(id).await {
+            Ok(Some(st)) => match st.phase {
+                Phase::Pending => (
+                    Some(Live {
+                        attempts_left: st.attempts_left,
+                        expires_in_minutes: minutes_ceil(st.expires_at - ctx.now),
+                        resend_in: seconds_ceil(st.resend_at - ctx.now),
+                        sends_left: st.sends_left,
+                    }),
+                    None,
+                    status,
+                ),
+                Phase::Locked => {
+                    let page =
+                        pages::locked(&chrome, &csrf, Msg::LockedTitle, Msg::LockedChallenge);
+                    return respond(state, &ctx.session, page);
+                }
+                _ => (None, Some(Notice::Error(Msg::CodeExpired)), status),
+            },
+            Ok(None) => (None, Some(Notice::Error(Msg::ChallengeGone)), status),
+            Err(e) => {
+                tracing::warn!(error = %e, "challenge status unavailable");
+                (None, Some(Notice::Error(Msg::StoreDown)), 503)
+            }
+        },
+    };
+    let notice = notice.or(own_notice);
+    let page = pages::verify(&chrome, &csrf, &to, state.input, live, notice.as_ref(), status);
+    respond(state, &ctx.session, page)
+}
+
+async fn verify_page(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    let notice = match (&ctx.session.stage, q.notice.as_str()) {
+        (Stage::SecondStep { user, .. }, "resent") => Some(Notice::Info(Msg::NewCodeSent {
+            to: state.masked_phone(user),
+        })),
+        _ => None,
+    };
+    render_verify(&state, &ctx, notice, 200).await
+}
+
+async fn verify_code(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Stage::SecondStep {
+        user,
+        challenge: Some(id),
+        ..
+    } = &ctx.session.stage
+    else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let Some(binding) = state.binding(user) else {
+        return Ok(redirect(&state, &Session::anonymous(ctx.now), "/?notice=ended"));
+    };
+    let chrome = ctx.chrome(&state);
+    let csrf = ctx.csrf(&state);
+    let notice = match state.en.check(id, &binding, &form.code).await {
+        Ok(Verdict::Approved) => return Ok(finish(&state, &ctx, user, Method::Sms)),
+        Ok(Verdict::Rejected { attempts_left }) => Msg::WrongCode { attempts_left },
+        Ok(Verdict::Malformed) => Msg::MalformedCode {
+            length: state.input.length,
+            digits_only: state.input.digits_only,
+        },
+        Ok(Verdict::Expired) => Msg::CodeExpired,
+        Ok(Verdict::Locked) => {
+            let page = pages::locked(&chrome, &csrf, Msg::LockedTitle, Msg::LockedChallenge);
+            return Ok(respond(&state, &ctx.session, page));
+        }
+        Ok(Verdict::TooManyFailures) => {
+            let page = pages::locked(
+                &chrome,
+                &csrf,
+                Msg::TooManyFailuresTitle,
+                Msg::TooManyFailures,
+            );
+            return Ok(respond(&state, &ctx.session, page));
+        }
+        Ok(_) => Msg::ChallengeGone,
+        Err(e) => {
+            tracing::warn!(error = %e, "code check failed");
+            Msg::StoreDown
+        }
+    };
+    Ok(render_verify(&state, &ctx, Some(Notice::Error(notice)), 200).await)
+}
+
+/// The second step is passed: a new signed-in session, and the SMS challenge, if any,
+/// is no longer needed.
+fn finish(state: &AppState, ctx: &Ctx, user: &str, method: Method) -> Response {
+    let epoch = state.accounts().get(user).map_or(0, |a| a.epoch);
+    tracing::info!(client = %ctx.client, method = method.as_str(), "signed in");
+    let session = Session::fresh(
+        ctx.now,
+        Stage::SignedIn {
+            user: user.to_owned(),
+            epoch,
+            method,
+        },
+    );
+    redirect(state, &session, "/account")
+}
+
+async fn resend(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Stage::SecondStep {
+        user, challenge, ..
+    } = &ctx.session.stage
+    else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    // A locked challenge stays locked: a fresh code needs the password again.
+    if let Some(id) = challenge
+        && let Ok(Some(st)) = state.en.status(id).await
+        && st.phase == Phase::Locked
+    {
+        return Ok(render_verify(&state, &ctx, None, 200).await);
+    }
+    match send_code(&state, &ctx, user, *challenge).await {
+        Ok(id) => {
+            let mut session = ctx.session.clone();
+            set_challenge(&mut session, id);
+            Ok(redirect(&state, &session, "/verify?notice=resent"))
+        }
+        Err(failure) => {
+            Ok(render_verify(&state, &ctx, Some(Notice::Error(failure.msg)), failure.status).await)
+        }
+    }
+}
+
+async fn other_way_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    if !matches!(ctx.session.stage, Stage::SecondStep { .. }) {
+        return redirect(&state, &ctx.session, "/");
+    }
+    let page = pages::other_way(&ctx.chrome(&state), &ctx.csrf(&state), None, 200);
+    respond(&state, &ctx.session, page)
+}
+
+/// Re-renders the fallback page with a notice under one form.
+fn fallback_notice(state: &AppState, ctx: &Ctx, which: Fallback, msg: Msg, status: u16) -> Response {
+    let notice = Notice::Error(msg);
+    let page = pages::other_way(
+        &ctx.chrome(state),
+        &ctx.csrf(state),
+        Some((which, &notice)),
+        status,
+    );
+    respond(state, &ctx.session, page)
+}
+
+async fn other_way_totp(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let outcome = {
+        let mut accounts = state.accounts();
+        let Some(account) = accounts.get_mut(user) else {
+            return Ok(redirect(&state, &Session::anonymous(ctx.now), "/?notice=ended"));
+        };
+        if let Some(minutes) = account.fallback_failures.locked(ctx.now) {
+            Err(Msg::FallbackLocked { minutes })
+        } else {
+            // Checked and recorded under one lock: two requests with the same code
+            // cannot both pass.
+            match account
+                .totp
+                .verify(&form.code, ctx.now, account.last_totp_step)
+            {
+                Ok(step) => {
+                    account.last_totp_step = Some(step.0);
+                    account.fallback_failures.succeed();
+                    Ok(())
+                }
+                Err(OtpError::Malformed) => Err(Msg::TotpMalformed),
+                Err(e) => {
+                    tracing::info!(client = %ctx.client, error = %e, "authenticator code refused");
+                    account.fallback_failures.fail(ctx.now);
+                    Err(Msg::TotpWrong)
+                }
+            }
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(passed_another_way(&state, &ctx, user, Method::Totp).await),
+        Err(msg) => Ok(fallback_notice(&state, &ctx, Fallback::Totp, msg, 200)),
+    }
+}
+
+async fn other_way_recovery(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let before = {
+        let accounts = state.accounts();
+        let Some(account) = accounts.get(user) else {
+            return Ok(redirect(&state, &Session::anonymous(ctx.now), "/?notice=ended"));
+        };
+        if let Some(minutes) = account.fallback_failures.locked(ctx.now) {
+            return Ok(fallback_notice(
+                &state,
+                &ctx,
+                Fallback::Recovery,
+                Msg::FallbackLocked { minutes },
+                429,
+            ));
+        }
+        account.recovery.clone()
+    };
+    let typed = form.code;
+    let stored = before.clone();
+    // Up to ten Argon2id checks: off the async workers, and without holding the lock.
+    let redeemed = tokio::task::spawn_blocking(move || {
+        let mut set = RecoverySet::from_stored(&stored)?;
+        set.redeem(&typed).map(|_| set.to_stored())
+    })
+    .await
+    .unwrap_or(Err(RecoveryError::Hashing));
+    let msg = {
+        let mut accounts = state.accounts();
+        let Some(account) = accounts.get_mut(user) else {
+            return Ok(redirect(&state, &Session::anonymous(ctx.now), "/?notice=ended"));
+        };
+        match redeemed {
+            // Compare-and-set: if another request changed the set meanwhile, this one
+            // lost the race (perhaps for the same code) and fails.
+            Ok(after) if account.recovery == before => {
+                account.recovery = after;
+                account.fallback_failures.succeed();
+                None
+            }
+            Ok(_) => Some(Msg::RecoveryWrong),
+            Err(RecoveryError::Malformed) => Some(Msg::RecoveryMalformed),
+            Err(RecoveryError::Exhausted) => Some(Msg::RecoveryExhausted),
+            Err(e) => {
+                tracing::info!(client = %ctx.client, error = %e, "recovery code refused");
+                account.fallback_failures.fail(ctx.now);
+                Some(Msg::RecoveryWrong)
+            }
+        }
+    };
+    match msg {
+        None => Ok(passed_another_way(&state, &ctx, user, Method::Recovery).await),
+        Some(msg) => Ok(fallback_notice(&state, &ctx, Fallback::Recovery, msg, 200)),
+    }
+}
+
+/// Signed in another way: the SMS challenge is cancelled, and the account's SMS
+/// failure count is cleared, since the person has now proved who they are.
+async fn passed_another_way(state: &AppState, ctx: &Ctx, user: &str, method: Method) -> Response {
+    if let Stage::SecondStep {
+        challenge: Some(id),
+        ..
+    } = &ctx.session.stage
+        && let Err(e) = state.en.cancel(id).await
+    {
+        // It expires on its own within minutes.
+        tracing::warn!(error = %e, "could not cancel the SMS challenge");
+    }
+    if let Some(binding) = state.binding(user)
+        && let Err(e) = state.en.reset_subject(&binding).await
+    {
+        tracing::warn!(error = %e, "could not reset the SMS failure count");
+    }
+    finish(state, ctx, user, method)
+}
+
+async fn account_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let Stage::SignedIn { user, method, .. } = &ctx.session.stage else {
+        return redirect(&state, &ctx.session, "/");
+    };
+    let recovery_left = (*method == Method::Recovery)
+        .then(|| {
+            let accounts = state.accounts();
+            let stored = accounts.get(user)?.recovery.clone();
+            RecoverySet::from_stored(&stored).ok().map(|s| s.remaining())
+        })
+        .flatten();
+    let page = pages::account(
+        &ctx.chrome(&state),
+        &ctx.csrf(&state),
+        user,
+        *method,
+        recovery_left,
+    );
+    respond(&state, &ctx.session, page)
+}
+
+async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let notice = match &ctx.session.stage {
+        Stage::SignedIn { user, .. } => {
+            if let Some(account) = state.accounts().get_mut(user) {
+                account.epoch += 1;
+            }
+            "/?notice=signed-out"
+        }
+        Stage::SecondStep {
+            challenge: Some(id),
+            ..
+        } => {
+            if let Err(e) = state.en.cancel(id).await {
+                tracing::warn!(error = %e, "could not cancel the SMS challenge");
+            }
+            "/"
+        }
+        _ => "/",
+    };
+    Ok(redirect(&state, &Session::anonymous(ctx.now), notice))
+}
+
+async fn not_found(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let page = pages::error(
+        &ctx.chrome(&state),
+        404,
+        Msg::NotFoundTitle,
+        Msg::NotFoundBody,
+    );
+    respond(&state, &ctx.session, page)
+}

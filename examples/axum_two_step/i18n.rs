@@ -1,0 +1,357 @@
+//! Every sentence a person sees, in English and Japanese, and the choice between them.
+//!
+//! Messages are an enum rather than string keys so the compiler checks that each one
+//! has both translations and the right parameters.
+
+/// A page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English, also the fallback.
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// The BCP 47 tag for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+        }
+    }
+
+    /// Picks the language from an `Accept-Language` header (RFC 9110 §12.5.4): the
+    /// supported language with the highest weight, the earlier one on ties, English
+    /// when none is acceptable or the header is absent or garbled.
+    pub fn negotiate(header: Option<&str>) -> Self {
+        let Some(header) = header else {
+            return Self::En;
+        };
+        let mut best: Option<(u16, Self)> = None;
+        // A hostile header could be long; no real browser sends more than a few dozen.
+        for item in header.split(',').take(32) {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1000), parse_qvalue);
+            let Some(weight) = weight else { continue };
+            let primary = tag.split('-').next().unwrap_or("");
+            let lang = match primary {
+                "ja" => Self::Ja,
+                "en" => Self::En,
+                _ => continue,
+            };
+            if weight > 0 && best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, lang));
+            }
+        }
+        best.map_or(Self::En, |(_, lang)| lang)
+    }
+}
+
+/// A q-value as thousandths (`0.8` → 800); `None` if malformed.
+fn parse_qvalue(text: &str) -> Option<u16> {
+    let text = text.trim();
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let frac_value = format!("{frac:0<3}").parse::<u16>().ok()?;
+    match whole {
+        "0" => Some(frac_value),
+        "1" if frac_value == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// How the person finished signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// A code sent by SMS.
+    Sms,
+    /// An authenticator app (TOTP).
+    Totp,
+    /// A single-use recovery code.
+    Recovery,
+}
+
+impl Method {
+    /// The short name kept in the session cookie.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Totp => "totp",
+            Self::Recovery => "recovery",
+        }
+    }
+
+    /// Reads [`as_str`](Self::as_str) back.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "sms" => Some(Self::Sms),
+            "totp" => Some(Self::Totp),
+            "recovery" => Some(Self::Recovery),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the pages say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    // Sign-in page.
+    SignInTitle,
+    SignInLead,
+    Username,
+    Password,
+    Continue,
+    DemoHint,
+    WrongPassword,
+    PasswordLocked { minutes: i64 },
+    SessionEnded,
+    SignedOut,
+    // Code page.
+    CodeTitle,
+    CodeSentTo { to: String },
+    CodeLabel,
+    CodeHint { length: usize, digits_only: bool },
+    Verify,
+    AttemptsLeft { n: u32 },
+    ExpiresIn { minutes: i64 },
+    Resend,
+    ResendIn { seconds: i64 },
+    ResendReady,
+    NoMoreSends,
+    NewCodeSent { to: String },
+    UseAnotherWay,
+    StartOver,
+    // Verdicts.
+    WrongCode { attempts_left: u32 },
+    MalformedCode { length: usize, digits_only: bool },
+    CodeExpired,
+    ChallengeGone,
+    // Errors from the verifier.
+    ResendTooSoon { seconds: i64 },
+    SendLimit,
+    RateLimited { minutes: i64 },
+    SpendCap,
+    SendFailed,
+    StoreDown,
+    NotSent,
+    SendCode,
+    // Lockout.
+    LockedTitle,
+    LockedChallenge,
+    TooManyFailuresTitle,
+    TooManyFailures,
+    // Another way.
+    OtherWayTitle,
+    OtherWayLead,
+    TotpHeading,
+    TotpLabel,
+    TotpHint,
+    RecoveryHeading,
+    RecoveryLabel,
+    RecoveryHint,
+    BackToSms,
+    TotpMalformed,
+    TotpWrong,
+    RecoveryMalformed,
+    RecoveryWrong,
+    RecoveryExhausted,
+    FallbackLocked { minutes: i64 },
+    // Signed in.
+    AccountTitle,
+    Welcome { user: String },
+    SignedInWith { method: Method },
+    RecoveryLeft { n: usize },
+    SignOut,
+    // Errors.
+    CsrfTitle,
+    CsrfBody,
+    NotFoundTitle,
+    NotFoundBody,
+    BackHome,
+    Skip,
+}
+
+impl Msg {
+    /// The text in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.en(),
+            Lang::Ja => self.ja(),
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            Self::SignInTitle => "Sign in".into(),
+            Self::SignInLead => "Enter your username and password. We'll then text a code to your phone.".into(),
+            Self::Username => "Username".into(),
+            Self::Password => "Password".into(),
+            Self::Continue => "Continue".into(),
+            Self::DemoHint => "Demo account: alice / correct-horse".into(),
+            Self::WrongPassword => "That username and password don't match. Check them and try again.".into(),
+            Self::PasswordLocked { minutes } => format!("Too many failed sign-ins for this account. Try again in {}.", en_minutes(*minutes)),
+            Self::SessionEnded => "Your sign-in has ended. Please sign in again.".into(),
+            Self::SignedOut => "You have signed out.".into(),
+            Self::CodeTitle => "Enter the code".into(),
+            Self::CodeSentTo { to } => format!("We sent a code by text message to {to}."),
+            Self::CodeLabel => "Code from the text message".into(),
+            Self::CodeHint { length, digits_only: true } => format!("{length} digits."),
+            Self::CodeHint { length, digits_only: false } => format!("{length} letters and digits. Capitals or not, spaces or not: all fine."),
+            Self::Verify => "Verify".into(),
+            Self::AttemptsLeft { n: 1 } => "1 attempt left.".into(),
+            Self::AttemptsLeft { n } => format!("{n} attempts left."),
+            Self::ExpiresIn { minutes } => format!("The code expires in {}.", en_minutes(*minutes)),
+            Self::Resend => "Send a new code".into(),
+            Self::ResendIn { seconds } => format!("You can ask for a new code in {}.", en_seconds(*seconds)),
+            Self::ResendReady => "Didn't get it? You can ask for a new code now.".into(),
+            Self::NoMoreSends => "We have sent all the codes we can for this sign-in.".into(),
+            Self::NewCodeSent { to } => format!("We sent a new code to {to}. Earlier codes still work."),
+            Self::UseAnotherWay => "Use another way".into(),
+            Self::StartOver => "Start over".into(),
+            Self::WrongCode { attempts_left: 1 } => "That code isn't right. You have 1 attempt left.".into(),
+            Self::WrongCode { attempts_left } => format!("That code isn't right. You have {attempts_left} attempts left."),
+            Self::MalformedCode { length, digits_only: true } => format!("A code is {length} digits. Check the text message and try again; this didn't count as an attempt."),
+            Self::MalformedCode { length, .. } => format!("A code is {length} letters and digits, like 7KQ4MP. Check the text message and try again; this didn't count as an attempt."),
+            Self::CodeExpired => "This code has expired. Ask for a new one.".into(),
+            Self::ChallengeGone => "This code can no longer be used. Ask for a new one.".into(),
+            Self::ResendTooSoon { seconds } => format!("Please wait {} before asking for a new code.", en_seconds(*seconds)),
+            Self::SendLimit => "We have already sent the most codes we can for this sign-in. Use a code you received, or use another way.".into(),
+            Self::RateLimited { minutes } => format!("Too many codes were requested. Try again in {}, or use another way.", en_minutes(*minutes)),
+            Self::SpendCap => "We can't send text messages right now. Try again later, or use another way.".into(),
+            Self::SendFailed => "We couldn't send the text message. Try again in a moment, or use another way.".into(),
+            Self::StoreDown => "Something went wrong on our side. Please try again in a moment.".into(),
+            Self::NotSent => "No code has been sent yet.".into(),
+            Self::SendCode => "Send a code".into(),
+            Self::LockedTitle => "Too many wrong codes".into(),
+            Self::LockedChallenge => "For your security, this sign-in is locked after too many wrong codes. Start over to get a new code, or use another way.".into(),
+            Self::TooManyFailuresTitle => "Text codes are paused for this account".into(),
+            Self::TooManyFailures => "There have been too many wrong codes for this account, so we have stopped checking text codes for now. Use your authenticator app or a recovery code instead.".into(),
+            Self::OtherWayTitle => "Use another way".into(),
+            Self::OtherWayLead => "No phone at hand? Use your authenticator app or one of your recovery codes.".into(),
+            Self::TotpHeading => "Authenticator app".into(),
+            Self::TotpLabel => "6-digit code from the app".into(),
+            Self::TotpHint => "The code changes every 30 seconds; enter the one shown now.".into(),
+            Self::RecoveryHeading => "Recovery code".into(),
+            Self::RecoveryLabel => "Recovery code".into(),
+            Self::RecoveryHint => "One of the codes you saved when you set up two-step sign-in, like ABCDE-FGH23. Each works once.".into(),
+            Self::BackToSms => "Back to the text message code".into(),
+            Self::TotpMalformed => "Enter the 6 digits your authenticator app shows.".into(),
+            Self::TotpWrong => "That code isn't right. Check the app's clock and enter the code shown now.".into(),
+            Self::RecoveryMalformed => "A recovery code is 10 letters and digits, like ABCDE-FGH23.".into(),
+            Self::RecoveryWrong => "That recovery code isn't right, or it was already used.".into(),
+            Self::RecoveryExhausted => "You have no recovery codes left.".into(),
+            Self::FallbackLocked { minutes } => format!("Too many wrong codes. Try again in {}.", en_minutes(*minutes)),
+            Self::AccountTitle => "You're signed in".into(),
+            Self::Welcome { user } => format!("Welcome, {user}."),
+            Self::SignedInWith { method: Method::Sms } => "You signed in with a code sent by text message.".into(),
+            Self::SignedInWith { method: Method::Totp } => "You signed in with your authenticator app.".into(),
+            Self::SignedInWith { method: Method::Recovery } => "You signed in with a recovery code.".into(),
+            Self::RecoveryLeft { n: 1 } => "You have 1 recovery code left. Make new ones soon.".into(),
+            Self::RecoveryLeft { n } => format!("You have {n} recovery codes left."),
+            Self::SignOut => "Sign out".into(),
+            Self::CsrfTitle => "Please try again".into(),
+            Self::CsrfBody => "This form had expired or didn't come from this site, so we ignored it. Go back, reload the page and try again.".into(),
+            Self::NotFoundTitle => "Page not found".into(),
+            Self::NotFoundBody => "There is nothing at this address.".into(),
+            Self::BackHome => "Go to the start page".into(),
+            Self::Skip => "or".into(),
+        }
+    }
+
+    fn ja(&self) -> String {
+        match self {
+            Self::SignInTitle => "ログイン".into(),
+            Self::SignInLead => "ユーザー名とパスワードを入力してください。続いて、携帯電話に確認コードをSMSでお送りします。".into(),
+            Self::Username => "ユーザー名".into(),
+            Self::Password => "パスワード".into(),
+            Self::Continue => "次へ".into(),
+            Self::DemoHint => "デモ用アカウント: alice / correct-horse".into(),
+            Self::WrongPassword => "ユーザー名またはパスワードが正しくありません。確認して、もう一度お試しください。".into(),
+            Self::PasswordLocked { minutes } => format!("このアカウントへのログイン失敗が多すぎます。{minutes}分後にもう一度お試しください。"),
+            Self::SessionEnded => "ログインの手続きが終了しました。もう一度ログインしてください。".into(),
+            Self::SignedOut => "ログアウトしました。".into(),
+            Self::CodeTitle => "確認コードの入力".into(),
+            Self::CodeSentTo { to } => format!("{to} にSMSで確認コードを送信しました。"),
+            Self::CodeLabel => "SMSに記載の確認コード".into(),
+            Self::CodeHint { length, digits_only: true } => format!("{length}桁の数字です。"),
+            Self::CodeHint { length, digits_only: false } => format!("英数字{length}文字です。大文字・小文字、全角・半角、スペースの有無は問いません。"),
+            Self::Verify => "確認".into(),
+            Self::AttemptsLeft { n } => format!("あと{n}回入力できます。"),
+            Self::ExpiresIn { minutes } => format!("コードの有効期限は残り{minutes}分です。"),
+            Self::Resend => "コードを再送信".into(),
+            Self::ResendIn { seconds } => format!("{seconds}秒後にコードを再送信できます。"),
+            Self::ResendReady => "届きませんか？ コードを再送信できます。".into(),
+            Self::NoMoreSends => "このログインで送信できるコードの上限に達しました。".into(),
+            Self::NewCodeSent { to } => format!("{to} に新しいコードを送信しました。以前のコードも引き続き使えます。"),
+            Self::UseAnotherWay => "別の方法を使う".into(),
+            Self::StartOver => "最初からやり直す".into(),
+            Self::WrongCode { attempts_left } => format!("コードが正しくありません。あと{attempts_left}回入力できます。"),
+            Self::MalformedCode { length, digits_only: true } => format!("確認コードは{length}桁の数字です。SMSを確認して、もう一度入力してください（今回の入力は回数に含まれません）。"),
+            Self::MalformedCode { length, .. } => format!("確認コードは英数字{length}文字です（例: 7KQ4MP）。SMSを確認して、もう一度入力してください（今回の入力は回数に含まれません）。"),
+            Self::CodeExpired => "このコードは有効期限が切れました。新しいコードを送信してください。".into(),
+            Self::ChallengeGone => "このコードはもう使えません。新しいコードを送信してください。".into(),
+            Self::ResendTooSoon { seconds } => format!("再送信できるまであと{seconds}秒お待ちください。"),
+            Self::SendLimit => "このログインで送信できるコードの上限に達しました。受け取ったコードを入力するか、別の方法をお使いください。".into(),
+            Self::RateLimited { minutes } => format!("コードの送信依頼が多すぎます。{minutes}分後にもう一度お試しいただくか、別の方法をお使いください。"),
+            Self::SpendCap => "現在SMSを送信できません。しばらくしてからお試しいただくか、別の方法をお使いください。".into(),
+            Self::SendFailed => "SMSを送信できませんでした。少し待ってからもう一度お試しいただくか、別の方法をお使いください。".into(),
+            Self::StoreDown => "システムで問題が発生しました。少し待ってからもう一度お試しください。".into(),
+            Self::NotSent => "まだコードを送信していません。".into(),
+            Self::SendCode => "コードを送信".into(),
+            Self::LockedTitle => "コードの誤りが多すぎます".into(),
+            Self::LockedChallenge => "安全のため、誤ったコードが続いたこのログインはロックされました。最初からやり直して新しいコードを受け取るか、別の方法をお使いください。".into(),
+            Self::TooManyFailuresTitle => "このアカウントのSMS認証を一時停止しています".into(),
+            Self::TooManyFailures => "このアカウントで誤ったコードが多く入力されたため、SMSのコードの確認を一時停止しています。認証アプリかリカバリーコードをお使いください。".into(),
+            Self::OtherWayTitle => "別の方法でログイン".into(),
+            Self::OtherWayLead => "携帯電話が手元にない場合は、認証アプリかリカバリーコードをお使いください。".into(),
+            Self::TotpHeading => "認証アプリ".into(),
+            Self::TotpLabel => "アプリに表示された6桁のコード".into(),
+            Self::TotpHint => "コードは30秒ごとに変わります。いま表示されているコードを入力してください。".into(),
+            Self::RecoveryHeading => "リカバリーコード".into(),
+            Self::RecoveryLabel => "リカバリーコード".into(),
+            Self::RecoveryHint => "2段階認証の設定時に保存したコード（例: ABCDE-FGH23）です。各コードは1回だけ使えます。".into(),
+            Self::BackToSms => "SMSのコード入力に戻る".into(),
+            Self::TotpMalformed => "認証アプリに表示された6桁の数字を入力してください。".into(),
+            Self::TotpWrong => "コードが正しくありません。端末の時刻を確認し、いま表示されているコードを入力してください。".into(),
+            Self::RecoveryMalformed => "リカバリーコードは英数字10文字です（例: ABCDE-FGH23）。".into(),
+            Self::RecoveryWrong => "リカバリーコードが正しくないか、すでに使用されています。".into(),
+            Self::RecoveryExhausted => "リカバリーコードが残っていません。".into(),
+            Self::FallbackLocked { minutes } => format!("誤ったコードが多すぎます。{minutes}分後にもう一度お試しください。"),
+            Self::AccountTitle => "ログインしました".into(),
+            Self::Welcome { user } => format!("ようこそ、{user}さん。"),
+            Self::SignedInWith { method: Method::Sms } => "SMSで受け取ったコードでログインしました。".into(),
+            Self::SignedInWith { method: Method::Totp } => "認証アプリでログインしました。".into(),
+            Self::SignedInWith { method: Method::Recovery } => "リカバリーコードでログインしました。".into(),
+            Self::RecoveryLeft { n } => format!("リカバリーコードは残り{n}個です。"),
+            Self::SignOut => "ログアウト".into(),
+            Self::CsrfTitle => "もう一度お試しください".into(),
+            Self::CsrfBody => "このフォームは有効期限が切れているか、このサイトから送信されたものではないため、処理しませんでした。前のページに戻り、再読み込みしてからもう一度お試しください。".into(),
+            Self::NotFoundTitle => "ページが見つかりません".into(),
+            Self::NotFoundBody => "このアドレスにはページがありません。".into(),
+            Self::BackHome => "最初のページへ".into(),
+            Self::Skip => "または".into(),
+        }
+    }
+}
+
+fn en_minutes(minutes: i64) -> String {
+    if minutes == 1 {
+        "1 minute".into()
+    } else {
+        format!("{minutes} minutes")
+    }
+}
+
+fn en_seconds(seconds: i64) -> String {
+    if seconds == 1 {
+        "1 second".into()
+    } else {
+        format!("{seconds} seconds")
+    }
+}

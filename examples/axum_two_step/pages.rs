@@ -1,0 +1,432 @@
+//! The HTML. Plain server-rendered pages that work without JavaScript; two small inline
+//! scripts (the resend countdown and WebOTP autofill) only make them nicer. Nothing is
+//! loaded from anywhere else, and the Content-Security-Policy allows only the inline
+//! style and scripts that carry this response's nonce.
+
+use std::fmt::Write as _;
+
+use super::i18n::{Lang, Method, Msg};
+
+/// A finished page: its status, its HTML and the nonce its CSP must allow.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub html: String,
+    pub nonce: String,
+}
+
+/// What every page needs to know.
+#[derive(Debug, Clone)]
+pub struct Chrome<'a> {
+    pub lang: Lang,
+    pub brand: &'a str,
+    pub nonce: &'a str,
+}
+
+/// A message shown above a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Something went wrong; announced at once to screen readers.
+    Error(Msg),
+    /// News, such as "a new code was sent".
+    Info(Msg),
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+:root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--fg:#1d2430;--muted:#5b6472;--line:#d5d9e0;--accent:#2456d6;--accent-fg:#fff;--err-bg:#fdecec;--err:#a61b1b;--ok-bg:#e8f3ec;--ok:#17603a;--focus:#f5b400}
+@media (prefers-color-scheme:dark){:root{--bg:#14171c;--card:#1d2128;--fg:#e8ebf0;--muted:#a3acb9;--line:#39404b;--accent:#7ea2ff;--accent-fg:#0c1222;--err-bg:#3a1d1f;--err:#ffb4b0;--ok-bg:#173222;--ok:#9be0b4}}
+*{box-sizing:border-box}
+html{font-size:100%}
+body{margin:0;min-height:100vh;display:flex;align-items:flex-start;justify-content:center;padding:8vh 1rem 2rem;background:var(--bg);color:var(--fg);font:1rem/1.55 system-ui,-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN","Noto Sans JP","Yu Gothic UI",Meiryo,sans-serif}
+main{width:100%;max-width:26rem;background:var(--card);border:1px solid var(--line);border-radius:14px;padding:2rem 1.75rem;box-shadow:0 1px 2px rgba(0,0,0,.04),0 8px 24px rgba(0,0,0,.06)}
+.brand{margin:0 0 .25rem;font-size:.8rem;font-weight:600;letter-spacing:.08em;text-transform:uppercase;color:var(--muted)}
+h1{margin:0 0 .75rem;font-size:1.5rem;line-height:1.25}
+h2{margin:1.5rem 0 .5rem;font-size:1.1rem}
+p{margin:.5rem 0}
+.lead{color:var(--muted)}
+form{margin:1rem 0 0}
+label{display:block;font-weight:600;margin:1rem 0 .35rem}
+input{display:block;width:100%;font:inherit;padding:.7rem .8rem;border:1px solid var(--line);border-radius:9px;background:transparent;color:inherit}
+input.code{font:600 1.5rem/1.2 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;letter-spacing:.3em;text-align:center;text-transform:uppercase}
+input.code.numeric{text-transform:none}
+input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.hint,.meta{font-size:.9rem;color:var(--muted);margin:.4rem 0 0}
+.meta{margin-top:.75rem}
+button{font:inherit;cursor:pointer;border-radius:9px}
+.primary{display:block;width:100%;margin-top:1.25rem;padding:.75rem 1rem;border:0;background:var(--accent);color:var(--accent-fg);font-weight:600}
+.primary:hover{filter:brightness(1.08)}
+.secondary{margin-top:1.25rem;padding-top:1rem;border-top:1px solid var(--line)}
+.link-button{padding:.5rem .9rem;border:1px solid var(--line);background:transparent;color:var(--accent);font-weight:600}
+.link-button:disabled{color:var(--muted);cursor:not-allowed;opacity:.75}
+.notice{padding:.7rem .85rem;border-radius:9px;margin:1rem 0 0}
+.notice.error{background:var(--err-bg);color:var(--err)}
+.notice.info{background:var(--ok-bg);color:var(--ok)}
+.alt{margin-top:1.25rem;font-size:.95rem}
+a{color:var(--accent)}
+.or{display:flex;align-items:center;gap:.75rem;margin:1.5rem 0 0;color:var(--muted);font-size:.85rem}
+.or::before,.or::after{content:"";flex:1;border-top:1px solid var(--line)}
+.demo{margin-top:1.25rem;padding:.6rem .8rem;border:1px dashed var(--line);border-radius:9px;font-size:.85rem;color:var(--muted)}
+@media (prefers-reduced-motion:no-preference){.primary,.link-button{transition:filter .15s}}
+"#;
+
+/// The resend countdown: counts the server's cooldown down and enables the button at
+/// zero. The server refuses early resends anyway; this only saves a round trip.
+const COUNTDOWN_JS: &str = r#"
+(function(){
+var b=document.getElementById('resend'),h=document.getElementById('resend-hint');
+if(!b||!h)return;var left=parseInt(b.getAttribute('data-wait'),10);if(!(left>0))return;
+var t=setInterval(function(){left-=1;
+if(left<=0){clearInterval(t);b.disabled=false;h.textContent=h.getAttribute('data-ready');}
+else{h.textContent=(left===1?h.getAttribute('data-one'):h.getAttribute('data-many').replace('{n}',left));}
+},1000);})();
+"#;
+
+/// WebOTP: on Chrome for Android the browser reads the SMS (its last line names this
+/// site) and offers the code; everywhere else this does nothing.
+const WEBOTP_JS: &str = r#"
+(function(){
+if(!('OTPCredential' in window))return;var f=document.getElementById('code-form');if(!f)return;
+var ac=new AbortController();f.addEventListener('submit',function(){ac.abort();});
+navigator.credentials.get({otp:{transport:['sms']},signal:ac.signal}).then(function(o){
+if(o&&o.code){document.getElementById('code').value=o.code;f.submit();}}).catch(function(){});})();
+"#;
+
+fn layout(chrome: &Chrome<'_>, status: u16, title: &str, body: &str, scripts: &[&str]) -> Page {
+    let mut html = String::with_capacity(8 * 1024);
+    let _ = write!(
+        html,
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <title>{title} · {brand}</title>\n<style nonce=\"{nonce}\">{CSS}</style>\n</head>\n<body>\n\
+         <main aria-labelledby=\"title\">\n<p class=\"brand\">{brand}</p>\n<h1 id=\"title\">{title}</h1>\n{body}</main>\n",
+        lang = chrome.lang.tag(),
+        title = esc(title),
+        brand = esc(chrome.brand),
+        nonce = chrome.nonce,
+    );
+    for script in scripts {
+        let _ = write!(html, "<script nonce=\"{}\">{script}</script>\n", chrome.nonce);
+    }
+    html.push_str("</body>\n</html>\n");
+    Page {
+        status,
+        html,
+        nonce: chrome.nonce.to_owned(),
+    }
+}
+
+fn notice_html(lang: Lang, notice: Option<&Notice>) -> String {
+    match notice {
+        None => String::new(),
+        Some(Notice::Error(m)) => format!(
+            "<p class=\"notice error\" role=\"alert\" id=\"notice\">{}</p>\n",
+            esc(&m.text(lang))
+        ),
+        Some(Notice::Info(m)) => format!(
+            "<p class=\"notice info\" role=\"status\" id=\"notice\">{}</p>\n",
+            esc(&m.text(lang))
+        ),
+    }
+}
+
+fn csrf_field(token: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">\n",
+        esc(token)
+    )
+}
+
+/// The password page.
+pub fn sign_in(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    username: &str,
+    notice: Option<&Notice>,
+    status: u16,
+) -> Page {
+    let l = chrome.lang;
+    let body = format!(
+        "<p class=\"lead\">{lead}</p>\n{notice}\
+         <form method=\"post\" action=\"/sign-in\">\n{csrf}\
+         <label for=\"username\">{user_label}</label>\n\
+         <input id=\"username\" name=\"username\" value=\"{username}\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required{autofocus_user}>\n\
+         <label for=\"password\">{pass_label}</label>\n\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{autofocus_pass}>\n\
+         <button class=\"primary\" type=\"submit\">{go}</button>\n</form>\n\
+         <p class=\"demo\">{demo}</p>\n",
+        lead = esc(&Msg::SignInLead.text(l)),
+        notice = notice_html(l, notice),
+        csrf = csrf_field(csrf),
+        user_label = esc(&Msg::Username.text(l)),
+        username = esc(username),
+        autofocus_user = if username.is_empty() { " autofocus" } else { "" },
+        pass_label = esc(&Msg::Password.text(l)),
+        autofocus_pass = if username.is_empty() { "" } else { " autofocus" },
+        go = esc(&Msg::Continue.text(l)),
+        demo = esc(&Msg::DemoHint.text(l)),
+    );
+    layout(chrome, status, &Msg::SignInTitle.text(l), &body, &[])
+}
+
+/// How the code input should behave.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInput {
+    pub length: usize,
+    pub digits_only: bool,
+}
+
+/// A live challenge, as the code page shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
+    pub attempts_left: u32,
+    pub expires_in_minutes: i64,
+    /// Seconds until a resend is allowed; 0 when allowed now.
+    pub resend_in: i64,
+    pub sends_left: u32,
+}
+
+/// The code page. Without a live challenge it offers to send one.
+pub fn verify(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    to: &str,
+    input: CodeInput,
+    live: Option<Live>,
+    notice: Option<&Notice>,
+    status: u16,
+) -> Page {
+    let l = chrome.lang;
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<p class=\"lead\">{}</p>\n{}",
+        esc(&Msg::CodeSentTo { to: to.to_owned() }.text(l)),
+        notice_html(l, notice)
+    );
+    let mut scripts = Vec::new();
+    match live {
+        Some(live) => {
+            let (inputmode, class, extra) = if input.digits_only {
+                ("numeric", "code numeric", " pattern=\"[0-9 ]*\"")
+            } else {
+                ("text", "code", " autocapitalize=\"characters\"")
+            };
+            let _ = write!(
+                body,
+                "<form method=\"post\" action=\"/verify\" id=\"code-form\">\n{csrf}\
+                 <label for=\"code\">{label}</label>\n\
+                 <input id=\"code\" name=\"code\" class=\"{class}\" autocomplete=\"one-time-code\" inputmode=\"{inputmode}\"{extra} \
+                 spellcheck=\"false\" autocorrect=\"off\" maxlength=\"{max}\" required autofocus aria-describedby=\"code-hint attempts\">\n\
+                 <p class=\"hint\" id=\"code-hint\">{hint}</p>\n\
+                 <p class=\"meta\" id=\"attempts\">{attempts} {expires}</p>\n\
+                 <button class=\"primary\" type=\"submit\">{verify}</button>\n</form>\n",
+                csrf = csrf_field(csrf),
+                label = esc(&Msg::CodeLabel.text(l)),
+                // Room for separators people type between groups.
+                max = input.length * 3,
+                hint = esc(&Msg::CodeHint {
+                    length: input.length,
+                    digits_only: input.digits_only
+                }
+                .text(l)),
+                attempts = esc(&Msg::AttemptsLeft {
+                    n: live.attempts_left
+                }
+                .text(l)),
+                expires = esc(&Msg::ExpiresIn {
+                    minutes: live.expires_in_minutes.max(1)
+                }
+                .text(l)),
+                verify = esc(&Msg::Verify.text(l)),
+            );
+            body.push_str(&resend_form(l, csrf, live));
+            scripts.push(COUNTDOWN_JS);
+            scripts.push(WEBOTP_JS);
+        }
+        None => {
+            let _ = write!(
+                body,
+                "<form method=\"post\" action=\"/resend\" class=\"secondary\">\n{}\
+                 <button class=\"primary\" type=\"submit\" id=\"resend\">{}</button>\n</form>\n",
+                csrf_field(csrf),
+                esc(&Msg::SendCode.text(l)),
+            );
+        }
+    }
+    let _ = write!(
+        body,
+        "<p class=\"alt\"><a href=\"/other-way\" id=\"other-way\">{}</a></p>\n",
+        esc(&Msg::UseAnotherWay.text(l))
+    );
+    body.push_str(&start_over_form(l, csrf));
+    layout(chrome, status, &Msg::CodeTitle.text(l), &body, &scripts)
+}
+
+fn resend_form(l: Lang, csrf: &str, live: Live) -> String {
+    if live.sends_left == 0 {
+        return format!(
+            "<div class=\"secondary\"><p class=\"hint\" id=\"resend-hint\">{}</p></div>\n",
+            esc(&Msg::NoMoreSends.text(l))
+        );
+    }
+    let wait = live.resend_in.max(0);
+    let hint = if wait > 0 {
+        Msg::ResendIn { seconds: wait }.text(l)
+    } else {
+        Msg::ResendReady.text(l)
+    };
+    // The "many" form with a placeholder the countdown script fills in.
+    let many = Msg::ResendIn { seconds: 999_999 }
+        .text(l)
+        .replace("999999", "{n}");
+    format!(
+        "<form method=\"post\" action=\"/resend\" class=\"secondary\">\n{csrf}\
+         <button class=\"link-button\" type=\"submit\" id=\"resend\" data-wait=\"{wait}\"{disabled}>{label}</button>\n\
+         <p class=\"hint\" id=\"resend-hint\" aria-live=\"polite\" data-one=\"{one}\" data-many=\"{many}\" data-ready=\"{ready}\">{hint}</p>\n</form>\n",
+        csrf = csrf_field(csrf),
+        disabled = if wait > 0 { " disabled" } else { "" },
+        label = esc(&Msg::Resend.text(l)),
+        one = esc(&Msg::ResendIn { seconds: 1 }.text(l)),
+        many = esc(&many),
+        ready = esc(&Msg::ResendReady.text(l)),
+        hint = esc(&hint),
+    )
+}
+
+fn start_over_form(l: Lang, csrf: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/sign-out\">\n{}\
+         <button class=\"link-button\" type=\"submit\" id=\"start-over\">{}</button>\n</form>\n",
+        csrf_field(csrf),
+        esc(&Msg::StartOver.text(l))
+    )
+}
+
+/// The page after a locked challenge or a locked account.
+pub fn locked(chrome: &Chrome<'_>, csrf: &str, title: Msg, text: Msg) -> Page {
+    let l = chrome.lang;
+    let body = format!(
+        "<p class=\"notice error\" role=\"alert\" id=\"notice\">{text}</p>\n\
+         <p class=\"alt\"><a href=\"/other-way\" id=\"other-way\">{other}</a></p>\n{start_over}",
+        text = esc(&text.text(l)),
+        other = esc(&Msg::UseAnotherWay.text(l)),
+        start_over = start_over_form(l, csrf),
+    );
+    layout(chrome, 429, &title.text(l), &body, &[])
+}
+
+/// Which fallback form a notice belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    Totp,
+    Recovery,
+}
+
+/// The authenticator-app and recovery-code page.
+pub fn other_way(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    notice: Option<(Fallback, &Notice)>,
+    status: u16,
+) -> Page {
+    let l = chrome.lang;
+    let notice_for = |which: Fallback| {
+        notice
+            .filter(|(w, _)| *w == which)
+            .map(|(_, n)| notice_html(l, Some(n)))
+            .unwrap_or_default()
+    };
+    let body = format!(
+        "<p class=\"lead\">{lead}</p>\n\
+         <h2 id=\"totp-heading\">{totp_heading}</h2>\n{totp_notice}\
+         <form method=\"post\" action=\"/other-way/totp\" aria-labelledby=\"totp-heading\">\n{csrf}\
+         <label for=\"totp\">{totp_label}</label>\n\
+         <input id=\"totp\" name=\"code\" class=\"code numeric\" autocomplete=\"one-time-code\" inputmode=\"numeric\" pattern=\"[0-9 ]*\" maxlength=\"12\" spellcheck=\"false\" required aria-describedby=\"totp-hint\">\n\
+         <p class=\"hint\" id=\"totp-hint\">{totp_hint}</p>\n\
+         <button class=\"primary\" type=\"submit\" id=\"totp-submit\">{verify}</button>\n</form>\n\
+         <p class=\"or\">{or}</p>\n\
+         <h2 id=\"recovery-heading\">{rec_heading}</h2>\n{rec_notice}\
+         <form method=\"post\" action=\"/other-way/recovery\" aria-labelledby=\"recovery-heading\">\n{csrf}\
+         <label for=\"recovery\">{rec_label}</label>\n\
+         <input id=\"recovery\" name=\"code\" class=\"code\" autocomplete=\"off\" inputmode=\"text\" autocapitalize=\"characters\" maxlength=\"40\" spellcheck=\"false\" autocorrect=\"off\" required aria-describedby=\"recovery-hint\">\n\
+         <p class=\"hint\" id=\"recovery-hint\">{rec_hint}</p>\n\
+         <button class=\"primary\" type=\"submit\" id=\"recovery-submit\">{verify}</button>\n</form>\n\
+         <p class=\"alt\"><a href=\"/verify\">{back}</a></p>\n{start_over}",
+        lead = esc(&Msg::OtherWayLead.text(l)),
+        totp_heading = esc(&Msg::TotpHeading.text(l)),
+        totp_notice = notice_for(Fallback::Totp),
+        csrf = csrf_field(csrf),
+        totp_label = esc(&Msg::TotpLabel.text(l)),
+        totp_hint = esc(&Msg::TotpHint.text(l)),
+        verify = esc(&Msg::Verify.text(l)),
+        or = esc(&Msg::Skip.text(l)),
+        rec_heading = esc(&Msg::RecoveryHeading.text(l)),
+        rec_notice = notice_for(Fallback::Recovery),
+        rec_label = esc(&Msg::RecoveryLabel.text(l)),
+        rec_hint = esc(&Msg::RecoveryHint.text(l)),
+        back = esc(&Msg::BackToSms.text(l)),
+        start_over = start_over_form(l, csrf),
+    );
+    layout(chrome, status, &Msg::OtherWayTitle.text(l), &body, &[])
+}
+
+/// The signed-in page.
+pub fn account(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    user: &str,
+    method: Method,
+    recovery_left: Option<usize>,
+) -> Page {
+    let l = chrome.lang;
+    let recovery = recovery_left
+        .map(|n| {
+            format!(
+                "<p class=\"notice info\" role=\"status\">{}</p>\n",
+                esc(&Msg::RecoveryLeft { n }.text(l))
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<p id=\"welcome\">{welcome}</p>\n<p class=\"lead\" id=\"method\">{method}</p>\n{recovery}\
+         <form method=\"post\" action=\"/sign-out\">\n{csrf}\
+         <button class=\"primary\" type=\"submit\" id=\"sign-out\">{sign_out}</button>\n</form>\n",
+        welcome = esc(&Msg::Welcome {
+            user: user.to_owned()
+        }
+        .text(l)),
+        method = esc(&Msg::SignedInWith { method }.text(l)),
+        csrf = csrf_field(csrf),
+        sign_out = esc(&Msg::SignOut.text(l)),
+    );
+    layout(chrome, 200, &Msg::AccountTitle.text(l), &body, &[])
+}
+
+/// A short error page with a way back.
+pub fn error(chrome: &Chrome<'_>, status: u16, title: Msg, text: Msg) -> Page {
+    let l = chrome.lang;
+    let body = format!(
+        "<p class=\"notice error\" role=\"alert\" id=\"notice\">{}</p>\n<p class=\"alt\"><a href=\"/\">{}</a></p>\n",
+        esc(&text.text(l)),
+        esc(&Msg::BackHome.text(l))
+    );
+    layout(chrome, status, &title.text(l), &body, &[])
+}
