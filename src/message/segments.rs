@@ -52,13 +52,26 @@ pub struct Segments {
 /// Works out the encoding and the number of parts of `body`.
 #[must_use]
 pub fn segments(body: &str) -> Segments {
-    let gsm7 = body.chars().all(|c| gsm7_septets(c).is_some());
-    let encoding = if gsm7 { Encoding::Gsm7 } else { Encoding::Ucs2 };
-    let (single, per_part) = (encoding.single_capacity(), encoding.part_capacity());
-    let count = if gsm7 {
-        pack(body.chars().filter_map(gsm7_septets), single, per_part)
+    // One pass for the totals; the part-by-part pass only runs for long bodies.
+    let mut septets = Some(0usize);
+    let mut units = 0usize;
+    for c in body.chars() {
+        septets = septets.and_then(|n| Some(n + gsm7_septets(c)?));
+        units += c.len_utf16();
+    }
+    let (encoding, total) = match septets {
+        Some(n) => (Encoding::Gsm7, n),
+        None => (Encoding::Ucs2, units),
+    };
+    let count = if total <= encoding.single_capacity() {
+        1
+    } else if septets.is_some() {
+        pack(
+            body.chars().filter_map(gsm7_septets),
+            encoding.part_capacity(),
+        )
     } else {
-        pack(body.chars().map(char::len_utf16), single, per_part)
+        pack(body.chars().map(char::len_utf16), encoding.part_capacity())
     };
     Segments {
         encoding,
@@ -76,13 +89,9 @@ pub fn encoded_units(body: &str) -> usize {
         .unwrap_or_else(|| body.encode_utf16().count())
 }
 
-/// Parts needed for characters of these costs: one part if everything fits the
-/// single capacity, else greedy filling of parts, moving a character that does not
-/// fit whole to the next part.
-fn pack(costs: impl Iterator<Item = usize> + Clone, single: usize, per_part: usize) -> usize {
-    if costs.clone().sum::<usize>() <= single {
-        return 1;
-    }
+/// Parts needed for characters of these costs in a concatenated message: greedy
+/// filling, moving a character that does not fit whole to the next part.
+fn pack(costs: impl Iterator<Item = usize>, per_part: usize) -> usize {
     let mut parts = 1;
     let mut used = 0;
     for cost in costs {
@@ -99,89 +108,17 @@ fn pack(costs: impl Iterator<Item = usize> + Clone, single: usize, per_part: usi
 /// (escape + character), `None` if GSM-7 cannot carry it.
 #[must_use]
 pub fn gsm7_septets(c: char) -> Option<usize> {
-    if is_gsm7_basic(c) {
-        Some(1)
-    } else if is_gsm7_extension(c) {
-        Some(2)
-    } else {
-        None
+    match c {
+        // Extension table: form feed, ^ { } \ [ ~ ] | and the euro sign.
+        '\u{0C}' | '^' | '{' | '}' | '\\' | '[' | '~' | ']' | '|' | '€' => Some(2),
+        // Every other printable ASCII character is in the default alphabet, except
+        // the grave accent.
+        '`' => None,
+        ' '..='~' | '\n' | '\r' => Some(1),
+        // The default alphabet's non-ASCII characters.
+        '£' | '¥' | 'è' | 'é' | 'ù' | 'ì' | 'ò' | 'Ç' | 'Ø' | 'ø' | 'Å' | 'å' | 'Δ' | 'Φ' | 'Γ'
+        | 'Λ' | 'Ω' | 'Π' | 'Ψ' | 'Σ' | 'Θ' | 'Ξ' | 'Æ' | 'æ' | 'ß' | 'É' | '¤' | '¡' | 'Ä'
+        | 'Ö' | 'Ñ' | 'Ü' | '§' | '¿' | 'ä' | 'ö' | 'ñ' | 'ü' | 'à' => Some(1),
+        _ => None,
     }
-}
-
-fn is_gsm7_basic(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            '@' | '£'
-                | '$'
-                | '¥'
-                | 'è'
-                | 'é'
-                | 'ù'
-                | 'ì'
-                | 'ò'
-                | 'Ç'
-                | '\n'
-                | 'Ø'
-                | 'ø'
-                | '\r'
-                | 'Å'
-                | 'å'
-                | 'Δ'
-                | '_'
-                | 'Φ'
-                | 'Γ'
-                | 'Λ'
-                | 'Ω'
-                | 'Π'
-                | 'Ψ'
-                | 'Σ'
-                | 'Θ'
-                | 'Ξ'
-                | 'Æ'
-                | 'æ'
-                | 'ß'
-                | 'É'
-                | ' '
-                | '!'
-                | '"'
-                | '#'
-                | '¤'
-                | '%'
-                | '&'
-                | '\''
-                | '('
-                | ')'
-                | '*'
-                | '+'
-                | ','
-                | '-'
-                | '.'
-                | '/'
-                | ':'
-                | ';'
-                | '<'
-                | '='
-                | '>'
-                | '?'
-                | '¡'
-                | 'Ä'
-                | 'Ö'
-                | 'Ñ'
-                | 'Ü'
-                | '§'
-                | '¿'
-                | 'ä'
-                | 'ö'
-                | 'ñ'
-                | 'ü'
-                | 'à'
-        )
-}
-
-fn is_gsm7_extension(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0C}' | '^' | '{' | '}' | '\\' | '[' | '~' | ']' | '|' | '€'
-    )
 }
