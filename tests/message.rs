@@ -585,3 +585,16 @@ proptest! {
         prop_assert_eq!(code_read_back(body), Some(code));
     }
 }
+
+#[test]
+fn template_errors_show_the_placeholder_syntax_literally() {
+    let e = MessageTemplate::custom("{code} {brand}").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown placeholder {brand}; use {code}, {minutes}, or {{ and }} for braces"
+    );
+    assert_eq!(
+        TemplateError::MissingCodePlaceholder.to_string(),
+        "the template has no {code} placeholder"
+    );
+}
