@@ -59,7 +59,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use code::{Alphabet, Code, CodeSpec};
 pub use digest::{KeyId, Keyring, Secret};
 pub use error::{ConfigError, Error};
-pub use phone::{PhoneNumber, Region};
+pub use phone::{PhoneError, PhoneNumber, Region};
 pub use store::{ChallengeStore, MemoryStore};
 pub use transport::SmsTransport;
 pub use verifier::{Mode, StartOptions, Verifier, VerifierBuilder};
