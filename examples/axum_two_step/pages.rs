@@ -60,6 +60,7 @@ h1{margin:0 0 .75rem;font-size:1.5rem;line-height:1.25}
 h2{margin:1.5rem 0 .5rem;font-size:1.1rem}
 p{margin:.5rem 0}
 .lead{color:var(--muted)}
+.nowrap{white-space:nowrap;color:var(--fg)}
 form{margin:1rem 0 0}
 label{display:block;font-weight:600;margin:1rem 0 .35rem}
 input{display:block;width:100%;font:inherit;padding:.7rem .8rem;border:1px solid var(--line);border-radius:9px;background:transparent;color:inherit}
@@ -123,7 +124,7 @@ fn layout(chrome: &Chrome<'_>, status: u16, title: &str, body: &str, scripts: &[
         nonce = chrome.nonce,
     );
     for script in scripts {
-        let _ = write!(html, "<script nonce=\"{}\">{script}</script>\n", chrome.nonce);
+        let _ = writeln!(html, "<script nonce=\"{}\">{script}</script>", chrome.nonce);
     }
     html.push_str("</body>\n</html>\n");
     Page {
@@ -177,9 +178,17 @@ pub fn sign_in(
         csrf = csrf_field(csrf),
         user_label = esc(&Msg::Username.text(l)),
         username = esc(username),
-        autofocus_user = if username.is_empty() { " autofocus" } else { "" },
+        autofocus_user = if username.is_empty() {
+            " autofocus"
+        } else {
+            ""
+        },
         pass_label = esc(&Msg::Password.text(l)),
-        autofocus_pass = if username.is_empty() { "" } else { " autofocus" },
+        autofocus_pass = if username.is_empty() {
+            ""
+        } else {
+            " autofocus"
+        },
         go = esc(&Msg::Continue.text(l)),
         demo = esc(&Msg::DemoHint.text(l)),
     );
@@ -215,10 +224,14 @@ pub fn verify(
 ) -> Page {
     let l = chrome.lang;
     let mut body = String::new();
+    // The number is kept on one line: a phone number broken mid-way misleads.
+    let lead = esc(&Msg::CodeSentTo { to: "\u{0}".into() }.text(l)).replace(
+        '\u{0}',
+        &format!("<strong class=\"nowrap\">{}</strong>", esc(to)),
+    );
     let _ = write!(
         body,
-        "<p class=\"lead\">{}</p>\n{}",
-        esc(&Msg::CodeSentTo { to: to.to_owned() }.text(l)),
+        "<p class=\"lead\">{lead}</p>\n{}",
         notice_html(l, notice)
     );
     let mut scripts = Vec::new();
@@ -271,9 +284,9 @@ pub fn verify(
             );
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<p class=\"alt\"><a href=\"/other-way\" id=\"other-way\">{}</a></p>\n",
+        "<p class=\"alt\"><a href=\"/other-way\" id=\"other-way\">{}</a></p>",
         esc(&Msg::UseAnotherWay.text(l))
     );
     body.push_str(&start_over_form(l, csrf));

@@ -1,0 +1,154 @@
+//! Two-step sign-in for a web app: a password, then a code by SMS, with an
+//! authenticator app or a recovery code as another way in.
+//!
+//! ```text
+//! cargo run --example axum_two_step
+//! ```
+//! then open the URL it prints and sign in as `alice` / `correct-horse`. The SMS is
+//! printed on the console (the console transport); the demo account's authenticator
+//! URI and recovery codes are printed at start.
+//!
+//! Environment:
+//! - `PORT` (default 3000): the port on 127.0.0.1.
+//! - `APP_DOMAIN` (default `localhost`): the site's host name, named in each SMS's
+//!   origin-bound last line (`@localhost #7KQ4MP`) so browsers autofill the code only
+//!   there. It never comes from the request's Host header, which a client controls.
+//! - `APP_NAME` (default `Example`): the name on pages and in the SMS.
+//! - `SERVER_KEY`, `SMSOTP_SECRET` (64 hex digits each): the cookie/CSRF key and the
+//!   code-digest key. Random per start when unset; set both when running several
+//!   instances, or when sessions should survive restarts.
+//! - `COOKIE_SECURE=1`: `Secure` cookies named `__Host-session`; set it behind HTTPS.
+//! - `REDIS_URL` (with `--features redis`): challenges and limits in Redis.
+//! - With `--features twilio` and `TWILIO_ACCOUNT_SID` set, SMS go through Twilio
+//!   (likewise `vonage` / `VONAGE_API_KEY`, `symworld` / `SYMWORLD_API_KEY`, `webhook`
+//!   / `SMSOTP_WEBHOOK_URL`); see each transport's `from_env` for its variables.
+
+mod app;
+
+use std::error::Error;
+
+use smsotp::Secret;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt().with_target(false).init();
+
+    let port: u16 = match std::env::var("PORT") {
+        Ok(p) => p
+            .parse()
+            .map_err(|_| format!("PORT {p:?} is not a port number"))?,
+        Err(_) => 3000,
+    };
+    let domain = std::env::var("APP_DOMAIN").unwrap_or_else(|_| "localhost".to_owned());
+    let mut config = app::Config::new(domain.clone());
+    if let Ok(name) = std::env::var("APP_NAME") {
+        config.brand = name;
+    }
+    if let Some(key) = hex_key("SERVER_KEY")? {
+        config.server_key = key;
+    }
+    if let Some(key) = hex_key("SMSOTP_SECRET")? {
+        config.secret = Secret::new(key.to_vec())?;
+    }
+    config.cookie_secure = matches!(
+        std::env::var("COOKIE_SECURE").as_deref(),
+        Ok("1" | "true" | "yes")
+    );
+    choose_store(&mut config).await?;
+    choose_transport(&mut config)?;
+
+    let (router, handles) = app::app(config)?;
+    for account in &handles.accounts {
+        println!(
+            "Demo account: {} / {} (SMS to {})",
+            account.username,
+            account.password,
+            account.phone.masked()
+        );
+        println!("  Authenticator app: {}", account.otpauth_uri);
+        println!("  Recovery codes:    {}", account.recovery_codes.join("  "));
+    }
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let port = listener.local_addr()?.port();
+    let host = if domain == "localhost" {
+        "localhost"
+    } else {
+        "127.0.0.1"
+    };
+    println!("Open http://{host}:{port}/ (Ctrl-C to stop)");
+    tokio::select! {
+        served = app::serve(listener, router) => served?,
+        _ = tokio::signal::ctrl_c() => println!("Stopping."),
+    }
+    Ok(())
+}
+
+/// A 32-byte key from 64 hex digits in `var`, if set.
+fn hex_key(var: &str) -> Result<Option<[u8; 32]>, String> {
+    let Ok(text) = std::env::var(var) else {
+        return Ok(None);
+    };
+    let bad = || format!("{var} must be 64 hex digits");
+    let text = text.trim();
+    if text.len() != 64 {
+        return Err(bad());
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        let pair = text.get(2 * i..2 * i + 2).ok_or_else(bad)?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+    }
+    Ok(Some(key))
+}
+
+#[cfg(feature = "redis")]
+async fn choose_store(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        let store = smsotp::store::RedisStore::connect(&url).await?;
+        config.store = std::sync::Arc::new(store);
+        println!("Store: Redis");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "redis"))]
+#[allow(clippy::unused_async)] // the same shape as the Redis version
+async fn choose_store(_config: &mut app::Config) -> Result<(), Box<dyn Error>> {
+    if std::env::var_os("REDIS_URL").is_some() {
+        println!("REDIS_URL is set but this build has no `redis` feature: using memory.");
+    }
+    Ok(())
+}
+
+/// The first provider whose feature is built and whose environment is set; else the
+/// console.
+fn choose_transport(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
+    let set = |var: &str| std::env::var_os(var).is_some();
+    #[cfg(feature = "twilio")]
+    if set("TWILIO_ACCOUNT_SID") {
+        config.transport = std::sync::Arc::new(smsotp::transport::TwilioTransport::from_env()?);
+        println!("SMS: Twilio");
+        return Ok(());
+    }
+    #[cfg(feature = "vonage")]
+    if set("VONAGE_API_KEY") {
+        config.transport = std::sync::Arc::new(smsotp::transport::VonageTransport::from_env()?);
+        println!("SMS: Vonage");
+        return Ok(());
+    }
+    #[cfg(feature = "symworld")]
+    if set("SYMWORLD_API_KEY") {
+        config.transport = std::sync::Arc::new(smsotp::transport::SymworldTransport::from_env()?);
+        println!("SMS: Symworld");
+        return Ok(());
+    }
+    #[cfg(feature = "webhook")]
+    if set("SMSOTP_WEBHOOK_URL") {
+        config.transport = std::sync::Arc::new(smsotp::transport::WebhookTransport::from_env()?);
+        println!("SMS: webhook");
+        return Ok(());
+    }
+    let _ = (set, &config.transport);
+    println!("SMS: printed on this console (no provider configured)");
+    Ok(())
+}

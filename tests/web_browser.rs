@@ -1,0 +1,173 @@
+//! The `axum_two_step` example in headless Chromium through WebDriver: a person types
+//! into the real pages, with the example's own app code behind them.
+
+#[path = "common/browser.rs"]
+mod browser;
+#[path = "common/web_app.rs"]
+mod web_app;
+
+use std::time::Duration;
+
+use browser::{Browser, until_text};
+use fantoccini::{Client, Locator};
+use web_app::{Running, start, wrong_code};
+
+/// Saves a screenshot when `SMSOTP_SCREENSHOTS` names a directory (for looking at the
+/// pages; the test does not depend on it).
+async fn snapshot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("SMSOTP_SCREENSHOTS") {
+        if let Ok(png) = c.screenshot().await {
+            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
+        }
+    }
+}
+
+async fn field(c: &Client, id: &str) -> fantoccini::elements::Element {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+}
+
+async fn sign_in_with_password(c: &Client, app: &Running) {
+    c.goto(&format!("{}/", app.base))
+        .await
+        .expect("open the sign-in page");
+    until_text(c, "h1", "Sign in").await;
+    snapshot(c, "1-sign-in").await;
+    field(c, "username")
+        .await
+        .send_keys("alice")
+        .await
+        .expect("type");
+    field(c, "password")
+        .await
+        .send_keys(&app.alice().password)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form[action='/sign-in'] button[type=submit]"))
+        .await
+        .expect("the Continue button")
+        .click()
+        .await
+        .expect("click");
+    until_text(c, "h1", "Enter the code").await;
+}
+
+async fn type_code(c: &Client, code: &str) {
+    let input = field(c, "code").await;
+    input.send_keys(code).await.expect("type the code");
+    c.find(Locator::Css("#code-form button[type=submit]"))
+        .await
+        .expect("the Verify button")
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Seconds in the resend hint ("… in 58 seconds.").
+fn seconds_in(text: &str) -> u32 {
+    text.split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no number in {text:?}"))
+}
+
+async fn scenario(c: Client, app: Running) {
+    // Password, then the code page with its input set up for SMS autofill.
+    sign_in_with_password(&c, &app).await;
+    let lead = c
+        .find(Locator::Css("p.lead"))
+        .await
+        .expect("lead")
+        .text()
+        .await
+        .expect("text");
+    assert!(lead.contains("+81 90-****-5678"), "{lead}");
+    let input = field(&c, "code").await;
+    assert_eq!(
+        input.attr("autocomplete").await.expect("attr").as_deref(),
+        Some("one-time-code")
+    );
+    assert_eq!(
+        input.attr("inputmode").await.expect("attr").as_deref(),
+        Some("text")
+    );
+    snapshot(&c, "2-code").await;
+
+    // The resend button waits out the cooldown, and the script counts it down.
+    let resend = field(&c, "resend").await;
+    assert_eq!(
+        resend.prop("disabled").await.expect("prop").as_deref(),
+        Some("true")
+    );
+    let hint = field(&c, "resend-hint").await.text().await.expect("text");
+    assert!(hint.starts_with("You can ask for a new code in"), "{hint}");
+    let first = seconds_in(&hint);
+    assert!((58..=60).contains(&first), "{hint}");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let later = seconds_in(&field(&c, "resend-hint").await.text().await.expect("text"));
+    assert!(later < first, "the countdown moved: {first} → {later}");
+
+    // One wrong code, then the right one.
+    let code = app.last_code();
+    type_code(&c, &wrong_code(&code)).await;
+    until_text(&c, "#notice", "You have 4 attempts left.").await;
+    snapshot(&c, "3-wrong-code").await;
+    type_code(&c, &code.to_lowercase()).await;
+    let welcome = until_text(&c, "#welcome", "Welcome, alice.").await;
+    assert_eq!(welcome, "Welcome, alice.");
+    snapshot(&c, "4-signed-in").await;
+    field(&c, "sign-out").await.click().await.expect("sign out");
+    until_text(&c, "#notice", "You have signed out.").await;
+
+    // Five wrong codes lock the sign-in.
+    sign_in_with_password(&c, &app).await;
+    let wrong = wrong_code(&app.last_code());
+    for left in [
+        "4 attempts left",
+        "3 attempts left",
+        "2 attempts left",
+        "1 attempt left",
+    ] {
+        type_code(&c, &wrong).await;
+        until_text(&c, "#notice", left).await;
+    }
+    type_code(&c, &wrong).await;
+    until_text(&c, "h1", "Too many wrong codes").await;
+    snapshot(&c, "5-locked").await;
+    assert!(
+        c.find(Locator::Id("code")).await.is_err(),
+        "no code field on the lockout page"
+    );
+
+    // "Use another way" leads to the authenticator form, which signs in.
+    field(&c, "other-way").await.click().await.expect("click");
+    until_text(&c, "h1", "Use another way").await;
+    snapshot(&c, "6-other-way").await;
+    let totp = app
+        .alice()
+        .totp
+        .generate(smsotp::Clock::now(&app.clock))
+        .expect("code");
+    field(&c, "totp")
+        .await
+        .send_keys(totp.expose())
+        .await
+        .expect("type");
+    field(&c, "totp-submit").await.click().await.expect("click");
+    until_text(&c, "#method", "authenticator app").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_step_sign_in_in_headless_chromium() {
+    if !browser::available("two_step_sign_in_in_headless_chromium") {
+        return;
+    }
+    let app = start().await;
+    let browser = Browser::launch().await;
+    // Run the steps apart, so the browser is closed even when one fails.
+    let outcome = tokio::spawn(scenario(browser.client.clone(), app)).await;
+    browser.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
