@@ -6,6 +6,8 @@ mod web_app;
 
 use reqwest::header::{ACCEPT_LANGUAGE, HOST, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode, redirect};
+use smsotp::policy::SpendCap;
+use smsotp::transport::TransportErrorKind;
 use smsotp::{Alphabet, Clock, CodeSpec};
 use time::Duration;
 use web_app::{DOMAIN, Running, start, start_with, wrong_code};
@@ -644,4 +646,135 @@ async fn a_digits_only_code_gets_the_numeric_keyboard() {
     assert!(code.bytes().all(|b| b.is_ascii_digit()));
     let (_, path, _) = submit_code(&app, &c, &page, &code).await;
     assert_eq!(path, "/account");
+}
+
+#[tokio::test]
+async fn failed_and_limited_sends_are_explained_and_can_be_retried() {
+    let app = start_with(|c| c.tune = |b| b.destination_limit(1, Duration::minutes(10))).await;
+    let c = client("en");
+
+    // The provider is down: the password was right, so the page offers to try again.
+    app.sms.fail_next(TransportErrorKind::Unavailable);
+    let (status, _, page) = password_step(&app, &c).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        page.contains(
+            "We couldn&#39;t send the text message. Try again in a moment, or use another way."
+        ),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"code\""),
+        "no code field without a code"
+    );
+    assert_eq!(app.sms.count(), 0);
+
+    // That attempt counted against the number's limit of one send per 10 minutes.
+    let csrf = csrf_of(&page);
+    let (status, _, page) = post(&c, &format!("{}/resend", app.base), &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.contains(
+            "Too many codes were requested. Try again in 10 minutes, or use another way."
+        ),
+        "{page}"
+    );
+    assert_eq!(app.sms.count(), 0);
+
+    // Ten minutes on, the same button sends a code that works.
+    app.clock.advance(Duration::minutes(10));
+    let (_, path, page) = post(&c, &format!("{}/resend", app.base), &[("csrf", &csrf)]).await;
+    assert_eq!(path, "/verify");
+    assert!(page.contains("5 attempts left."), "{page}");
+    let (_, path, _) = submit_code(&app, &c, &page, &app.last_code()).await;
+    assert_eq!(path, "/account");
+}
+
+#[tokio::test]
+async fn rate_limit_message_in_japanese() {
+    let app = start_with(|c| c.tune = |b| b.destination_limit(1, Duration::minutes(10))).await;
+    let c = client("ja");
+    let (_, _, page) = password_step(&app, &c).await;
+    // Start over and sign in again: the second SMS within 10 minutes is refused.
+    post(
+        &c,
+        &format!("{}/sign-out", app.base),
+        &[("csrf", &csrf_of(&page))],
+    )
+    .await;
+    let (status, _, page) = password_step(&app, &c).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.contains("コードの送信依頼が多すぎます。10分後にもう一度お試しいただくか、別の方法をお使いください。"),
+        "{page}"
+    );
+    assert_eq!(app.sms.count(), 1);
+}
+
+#[tokio::test]
+async fn spend_cap_stops_sms_with_a_clear_message() {
+    let app =
+        start_with(|c| c.tune = |b| b.spend_cap(SpendCap::new(1, Duration::hours(1), 1))).await;
+    let c = client("en");
+    let (_, _, page) = password_step(&app, &c).await;
+    assert_eq!(app.sms.count(), 1);
+    app.clock.advance(Duration::seconds(60));
+    let (status, _, page) = post(
+        &c,
+        &format!("{}/resend", app.base),
+        &[("csrf", &csrf_of(&page))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        page.contains(
+            "We can&#39;t send text messages right now. Try again later, or use another way."
+        ),
+        "{page}"
+    );
+    assert_eq!(app.sms.count(), 1);
+    // The code already sent still works.
+    let (_, path, _) = submit_code(&app, &c, &page, &app.last_code()).await;
+    assert_eq!(path, "/account");
+}
+
+#[tokio::test]
+async fn too_many_failures_pause_sms_until_another_way_succeeds() {
+    let app = start_with(|c| c.tune = |b| b.subject_ceiling(3, Duration::hours(24))).await;
+    let c = client("en");
+    let (_, _, mut page) = password_step(&app, &c).await;
+    let code = app.last_code();
+    let wrong = wrong_code(&code);
+    let paused = "Text codes are paused for this account";
+    let mut tries = 0;
+    while !page.contains(paused) {
+        tries += 1;
+        assert!(tries <= 4, "the ceiling of 3 never tripped: {page}");
+        (_, _, page) = submit_code(&app, &c, &page, &wrong).await;
+    }
+    assert!(page.contains("Use your authenticator app or a recovery code instead."));
+    // Not even the right code gets through now.
+    let (status, _, page) = submit_code(&app, &c, &page, &code).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains(paused), "{page}");
+
+    // The authenticator app gets in, and clears the count.
+    let (_, _, other) = get(&c, &format!("{}/other-way", app.base)).await;
+    let totp = app.alice().totp.generate(app.clock.now()).expect("code");
+    let (_, path, page) = post(
+        &c,
+        &format!("{}/other-way/totp", app.base),
+        &[("csrf", &csrf_of(&other)), ("code", totp.expose())],
+    )
+    .await;
+    assert_eq!(path, "/account");
+    post(
+        &c,
+        &format!("{}/sign-out", app.base),
+        &[("csrf", &csrf_of(&page))],
+    )
+    .await;
+    let (_, _, page) = password_step(&app, &c).await;
+    let (_, path, _) = submit_code(&app, &c, &page, &app.last_code()).await;
+    assert_eq!(path, "/account", "SMS codes work again");
 }

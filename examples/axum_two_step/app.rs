@@ -41,6 +41,7 @@ use smsotp::transport::ConsoleTransport;
 use smsotp::{
     Binding, ChallengeId, ChallengeStore, Clock, CodeSpec, Error, MemoryStore, Phase, PhoneNumber,
     Purpose, Region, Secret, SmsTransport, StartOptions, SystemClock, Verdict, Verifier,
+    VerifierBuilder,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -82,6 +83,9 @@ pub struct Config {
     pub code_spec: CodeSpec,
     /// Settings for the demo accounts' recovery codes.
     pub recovery: RecoveryCodes,
+    /// Adjusts the verifiers before they are built: send limits, a spend cap, country
+    /// policy, attempts, the subject ceiling. The identity by default.
+    pub tune: fn(VerifierBuilder) -> VerifierBuilder,
 }
 
 impl Config {
@@ -101,6 +105,7 @@ impl Config {
             transport: Arc::new(ConsoleTransport::new()),
             code_spec: CodeSpec::default(),
             recovery: RecoveryCodes::new(),
+            tune: |builder| builder,
         }
     }
 }
@@ -145,14 +150,13 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         let template = sms_template(&config.brand, locale, &config.domain)?;
         // Two verifiers on the same keys and store: they differ only in the SMS
         // language, so a code sent by either is checked by either.
-        Verifier::builder(config.secret.clone())
+        let builder = Verifier::builder(config.secret.clone())
             .store(config.store.clone())
             .transport(config.transport.clone())
             .clock(config.clock.clone())
             .code_spec(config.code_spec.clone())
-            .template(template)
-            .build()
-            .map_err(AppError::from)
+            .template(template);
+        (config.tune)(builder).build().map_err(AppError::from)
     };
     let en = verifier(Locale::En)?;
     let ja = verifier(Locale::Ja)?;
