@@ -129,6 +129,7 @@ pub struct InvalidPurpose;
 pub struct Binding {
     destination: PhoneNumber,
     purpose: Purpose,
+    subject: Option<Box<str>>,
 }
 
 impl Binding {
@@ -138,7 +139,22 @@ impl Binding {
         Self {
             destination,
             purpose,
+            subject: None,
         }
+    }
+
+    /// Names the account this is for (a user id). The per-subject failure ceiling
+    /// counts per subject; without one it counts per destination number.
+    #[must_use]
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into().into_boxed_str());
+        self
+    }
+
+    /// The subject, if one was named.
+    #[must_use]
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
     }
     /// The destination number.
     #[must_use]
@@ -188,6 +204,10 @@ pub enum Verdict {
     Expired,
     /// Too many wrong codes: the challenge is dead.
     Locked,
+    /// The subject (account or number) has failed too many checks in a row, across
+    /// challenges; no code is checked until a success elsewhere (another way in), an
+    /// administrator's reset, or the failure window passes.
+    TooManyFailures,
     /// No such challenge: never issued, already approved, cancelled, or long gone.
     NotFound,
 }
@@ -214,6 +234,24 @@ pub struct Status {
     pub attempts_left: u32,
     /// Further SMS this challenge may still send.
     pub sends_left: u32,
+    /// What the provider last reported about delivery, if it reported anything.
+    pub delivery: Option<DeliveryStatus>,
+}
+
+/// What a provider's delivery report said about the last SMS of a challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeliveryStatus {
+    /// Accepted, queued or sent, but not yet confirmed on the handset.
+    Pending,
+    /// The handset received it.
+    Delivered,
+    /// It will not arrive. `permanent` when the number itself is the problem
+    /// (unknown, barred, landline); otherwise another route or a later resend may work.
+    Failed {
+        /// Whether no route can deliver to this number.
+        permanent: bool,
+    },
 }
 
 /// The life stage of a challenge the store still holds.

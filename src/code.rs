@@ -34,12 +34,16 @@ impl Alphabet {
     /// Digits 2-9 and capitals without I, L, O (31 symbols).
     #[must_use]
     pub fn alphanumeric() -> Self {
-        Self { symbols: "23456789ABCDEFGHJKMNPQRSTUVWXYZ".into() }
+        Self {
+            symbols: "23456789ABCDEFGHJKMNPQRSTUVWXYZ".into(),
+        }
     }
     /// Digits 2-9.
     #[must_use]
     pub fn digits() -> Self {
-        Self { symbols: "23456789".into() }
+        Self {
+            symbols: "23456789".into(),
+        }
     }
     /// Symbols.
     #[must_use]
@@ -57,7 +61,10 @@ pub struct CodeSpec {
 
 impl Default for CodeSpec {
     fn default() -> Self {
-        Self { alphabet: Alphabet::alphanumeric(), length: 6 }
+        Self {
+            alphabet: Alphabet::alphanumeric(),
+            length: 6,
+        }
     }
 }
 
@@ -100,7 +107,11 @@ impl CodeSpec {
             }
             out.push(c);
         }
-        if out.len() == self.length { Ok(Code(Zeroizing::new(out))) } else { Err(Malformed) }
+        if out.len() == self.length {
+            Ok(Code(Zeroizing::new(out)))
+        } else {
+            Err(Malformed)
+        }
     }
 }
 

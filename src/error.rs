@@ -32,6 +32,12 @@ pub enum Error {
     /// The challenge has sent all the SMS it may; start a new one later.
     #[error("this challenge has sent all the SMS it may")]
     SendLimit,
+    /// The spend cap for this window is reached; no SMS was sent.
+    #[error("SMS spend cap reached; sends resume at {retry_at}")]
+    SpendCap {
+        /// When the window ends.
+        retry_at: OffsetDateTime,
+    },
     /// The challenge cannot be resent because it is no longer pending.
     #[error("the challenge is not pending (expired, locked, finished or unknown)")]
     NotPending,
@@ -43,14 +49,25 @@ pub enum Error {
 pub enum ConfigError {
     /// The code time limit is zero, or over 10 minutes without
     /// [`allow_long_ttl`](crate::VerifierBuilder::allow_long_ttl).
-    #[error("ttl must be over 0 and at most 10 minutes (NIST SP 800-63B) unless explicitly allowed")]
+    #[error(
+        "ttl must be over 0 and at most 10 minutes (NIST SP 800-63B) unless explicitly allowed"
+    )]
     Ttl,
     /// `max_attempts` must be 1 to 100.
     #[error("max_attempts must be between 1 and 100")]
     MaxAttempts,
-    /// `max_sends` must be at least 1.
-    #[error("max_sends must be at least 1")]
+    /// `max_sends` must be 1 to 255.
+    #[error("max_sends must be between 1 and 255")]
     MaxSends,
+    /// The subject ceiling must be 1 to 100 failures (NIST SP 800-63B).
+    #[error("the subject failure ceiling must be between 1 and 100")]
+    SubjectCeiling,
+    /// Test numbers were configured on a production verifier.
+    #[error("test numbers are refused in production mode")]
+    TestNumbersInProduction,
+    /// A test number's fixed code is not a valid code of the code spec.
+    #[error("a test number's code does not fit the code spec")]
+    TestNumberCode,
     /// A cooldown or window is negative.
     #[error("durations must not be negative")]
     NegativeDuration,

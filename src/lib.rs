@@ -20,7 +20,7 @@
 //! let pending = verifier.start(&who).await?;
 //!
 //! let code = sms.last_code(&phone).expect("one SMS was sent");
-//! assert_eq!(verifier.check(&pending.id, &who, "WRONG9").await?,
+//! assert_eq!(verifier.check(&pending.id, &who, "ZZZZ22").await?,
 //!            Verdict::Rejected { attempts_left: 4 });
 //! assert_eq!(verifier.check(&pending.id, &who, &code).await?, Verdict::Approved);
 //! // approval consumes the challenge
@@ -40,14 +40,19 @@ pub mod clock;
 pub mod code;
 pub mod digest;
 pub mod error;
+pub mod events;
 pub mod message;
 pub mod phone;
+pub mod policy;
+pub mod risk;
 pub mod store;
+pub mod test_numbers;
 pub mod transport;
 pub mod verifier;
 
-
-pub use challenge::{Binding, ChallengeId, Pending, Phase, Purpose, Status, Verdict};
+pub use challenge::{
+    Binding, ChallengeId, DeliveryStatus, Pending, Phase, Purpose, Status, Verdict,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use code::{Alphabet, Code, CodeSpec};
 pub use digest::{KeyId, Keyring, Secret};
@@ -55,4 +60,12 @@ pub use error::{ConfigError, Error};
 pub use phone::{PhoneNumber, Region};
 pub use store::{ChallengeStore, MemoryStore};
 pub use transport::SmsTransport;
-pub use verifier::{Verifier, VerifierBuilder};
+pub use verifier::{Mode, StartOptions, Verifier, VerifierBuilder};
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -29,11 +29,17 @@ pub fn segments(body: &str) -> Segments {
     if body.is_ascii() {
         let n = body.len();
         let count = if n <= 160 { 1 } else { n.div_ceil(153) };
-        Segments { encoding: Encoding::Gsm7, count: u16::try_from(count).unwrap_or(u16::MAX) }
+        Segments {
+            encoding: Encoding::Gsm7,
+            count: u16::try_from(count).unwrap_or(u16::MAX),
+        }
     } else {
         let n = body.encode_utf16().count();
         let count = if n <= 70 { 1 } else { n.div_ceil(67) };
-        Segments { encoding: Encoding::Ucs2, count: u16::try_from(count).unwrap_or(u16::MAX) }
+        Segments {
+            encoding: Encoding::Ucs2,
+            count: u16::try_from(count).unwrap_or(u16::MAX),
+        }
     }
 }
 
@@ -60,14 +66,24 @@ impl MessageTemplate {
     /// A template for `brand` in `locale`.
     #[must_use]
     pub fn new(brand: impl Into<String>, locale: Locale) -> Self {
-        Self { brand: brand.into(), locale, origin: None }
+        Self {
+            brand: brand.into(),
+            locale,
+            origin: None,
+        }
     }
     /// Renders the body for `code`, valid for `minutes`.
     #[must_use]
     pub fn render(&self, code: &str, minutes: u32) -> Body {
         let text = match self.locale {
-            Locale::En => format!("{} code: {code}. Valid {minutes} min. Do not share it.", self.brand),
-            Locale::Ja => format!("{}の認証コード: {code}（{minutes}分有効）。他人に教えないでください。", self.brand),
+            Locale::En => format!(
+                "{} code: {code}. Valid {minutes} min. Do not share it.",
+                self.brand
+            ),
+            Locale::Ja => format!(
+                "{}の認証コード: {code}（{minutes}分有効）。他人に教えないでください。",
+                self.brand
+            ),
         };
         Body::with_code(text, code)
     }
@@ -84,7 +100,10 @@ impl Body {
     /// A body with this text.
     #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into(), code: None }
+        Self {
+            text: text.into(),
+            code: None,
+        }
     }
     /// A body whose text contains `code`; test doubles read the code back.
     pub(crate) fn with_code(text: String, code: &str) -> Self {

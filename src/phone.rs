@@ -51,7 +51,11 @@ impl PhoneNumber {
     /// # Errors
     /// [`PhoneError`] when the input is not a number.
     pub fn parse(input: &str, _region: Region) -> Result<Self, PhoneError> {
-        Self::parse_e164(input)
+        let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+        match digits.strip_prefix('0') {
+            Some(rest) if !input.starts_with('+') => Self::parse_e164(&format!("+81{rest}")),
+            _ => Self::parse_e164(&format!("+{digits}")),
+        }
     }
     /// The canonical E.164 form. Never log it; use `Display` (masked) instead.
     #[must_use]

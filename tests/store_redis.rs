@@ -4,22 +4,25 @@
 
 mod common;
 
+use common::redis_env;
+
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use smsotp::store::{
-    BindingTag, ChallengeStore, CheckOutcome, Digest, MemoryStore, NewChallenge, RateDecision,
-    RateLimit, RedisConfigError, RedisStore, ResendOutcome, ResendRequest, StoreError,
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, MemoryStore,
+    NewChallenge, RateDecision, RateLimit, RedisConfigError, RedisStore, ResendOutcome,
+    ResendRequest, StoreError, SubjectGuard,
 };
 use smsotp::transport::RecordingTransport;
 use smsotp::{
-    Binding, ChallengeId, Clock, Error, ManualClock, Phase, PhoneNumber, Purpose, Secret,
-    SystemClock, Verdict, Verifier,
+    Binding, ChallengeId, Clock, DeliveryStatus, Error, ManualClock, Phase, PhoneNumber, Purpose,
+    Secret, SystemClock, Verdict, Verifier,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use common::{CountingProxy, FakeRedis, Throwaway};
+use redis_env::{CountingProxy, FakeRedis, Throwaway};
 
 fn secret() -> Secret {
     Secret::new(vec![0x5a; 32]).unwrap()
@@ -59,6 +62,10 @@ fn challenge(
         5,
         3,
     )
+}
+
+fn req(candidates: &[Digest], now: OffsetDateTime) -> CheckRequest {
+    CheckRequest::new(candidates.to_vec(), now)
 }
 
 fn is_outage(e: &StoreError) -> bool {
@@ -116,26 +123,34 @@ struct Model {
 
 #[tokio::test]
 async fn answers_like_the_memory_store() {
-    let Some(url) = common::redis_url().await else {
+    let Some(url) = redis_env::redis_url().await else {
         return;
     };
-    let redis = common::store(&url).await;
+    let redis = redis_env::store(&url).await;
     let mut seen = std::collections::BTreeSet::new();
-    for seed in 1..=6u64 {
+    for seed in 1..=12u64 {
         let memory = MemoryStore::new();
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let mut now =
             datetime!(2026-03-01 09:00 UTC) + Duration::days(i64::try_from(seed).unwrap());
         let tags: [BindingTag; 2] = [rng.bytes(), rng.bytes()];
         let rate_keys = ["dest:a", "dest:b", "ip:c"];
+        let subjects = ["subject:x", "subject:y"];
+        let messages = ["msg-1", "msg-2", "msg-3"];
         let mut held: Vec<Model> = Vec::new();
         let mut approvals = 0;
-        for step in 0..400 {
+        for step in 0..600 {
             let op = rng.below(100);
             let (what, mem, red) = if op < 15 || held.is_empty() {
-                // A new challenge; sometimes an id that is already held.
-                let id = if op < 2 && !held.is_empty() {
-                    held[usize::try_from(rng.below(held.len() as u64)).unwrap()].id
+                // A new challenge; sometimes an id that is still held. (Past its purge
+                // time a store may or may not have forgotten an id, so not those.)
+                let live: Vec<ChallengeId> = held
+                    .iter()
+                    .filter(|h| now < h.purge_at)
+                    .map(|h| h.id)
+                    .collect();
+                let id = if op < 2 && !live.is_empty() {
+                    rng.pick(&live)
                 } else {
                     ChallengeId::random()
                 };
@@ -181,9 +196,16 @@ async fn answers_like_the_memory_store() {
                 } else {
                     h.id
                 };
+                let mut request = req(&candidates, now);
+                if rng.below(3) > 0 {
+                    let window = Duration::seconds(30 + i64::try_from(rng.below(300)).unwrap());
+                    let max = 2 + u32::try_from(rng.below(6)).unwrap();
+                    let guard = SubjectGuard::new(rng.pick(&subjects), max, window);
+                    request = request.with_subject(guard);
+                }
                 let (m, r) = (
-                    memory.check(&id, &candidates, now).await,
-                    redis.check(&id, &candidates, now).await,
+                    memory.check(&id, &request).await,
+                    redis.check(&id, &request).await,
                 );
                 if matches!(m, Ok(CheckOutcome::Approved)) {
                     approvals += 1;
@@ -214,7 +236,7 @@ async fn answers_like_the_memory_store() {
                     held[i].digests.push(digest);
                 }
                 ("resend", format!("{m:?}"), format!("{r:?}"))
-            } else if op < 70 {
+            } else if op < 68 {
                 let h = &held[usize::try_from(rng.below(held.len() as u64)).unwrap()];
                 let (m, r) = (memory.cancel(&h.id).await, redis.cancel(&h.id).await);
                 let (id, purge_at) = (h.id, h.purge_at);
@@ -225,10 +247,46 @@ async fn answers_like_the_memory_store() {
                     continue;
                 }
                 ("cancel", format!("{m:?}"), format!("{r:?}"))
-            } else if op < 80 {
+            } else if op < 72 {
                 let id = held[usize::try_from(rng.below(held.len() as u64)).unwrap()].id;
                 let (m, r) = (memory.status(&id, now).await, redis.status(&id, now).await);
                 ("status", format!("{m:?}"), format!("{r:?}"))
+            } else if op < 74 {
+                let subject = rng.pick(&subjects);
+                let (m, r) = (
+                    memory.reset_subject(subject).await,
+                    redis.reset_subject(subject).await,
+                );
+                ("reset_subject", format!("{m:?}"), format!("{r:?}"))
+            } else if op < 77 {
+                let keys: Vec<String> = rate_keys.iter().map(|k| (*k).to_owned()).collect();
+                let (m, r) = (
+                    memory.counts(&keys, now).await,
+                    redis.counts(&keys, now).await,
+                );
+                ("counts", format!("{m:?}"), format!("{r:?}"))
+            } else if op < 80 {
+                let id = held[usize::try_from(rng.below(held.len() as u64)).unwrap()].id;
+                let message = rng.pick(&messages);
+                let (m, r) = (
+                    memory.link_message(message, &id, now).await,
+                    redis.link_message(message, &id, now).await,
+                );
+                ("link_message", format!("{m:?}"), format!("{r:?}"))
+            } else if op < 83 {
+                let status = rng.pick(&[
+                    DeliveryStatus::Pending,
+                    DeliveryStatus::Delivered,
+                    DeliveryStatus::Failed { permanent: false },
+                    DeliveryStatus::Failed { permanent: true },
+                ]);
+                let report = DeliveryRecord::new(status, rng.pick(&["route-a", "route-b"]));
+                let message = rng.pick(&messages);
+                let (m, r) = (
+                    memory.record_delivery(message, &report, now).await,
+                    redis.record_delivery(message, &report, now).await,
+                );
+                ("record_delivery", format!("{m:?}"), format!("{r:?}"))
             } else if op < 92 {
                 let limits: Vec<RateLimit> = (0..1 + rng.below(3))
                     .map(|_| {
@@ -254,7 +312,14 @@ async fn answers_like_the_memory_store() {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '(')
                 .collect();
+            let kind = kind
+                .split_inclusive("ChallengeId(")
+                .next()
+                .unwrap_or_default();
             seen.insert(format!("{what}:{kind}"));
+            if mem.contains("delivery: Some") {
+                seen.insert(format!("{what}:delivery"));
+            }
         }
         assert!(
             approvals > 0,
@@ -281,10 +346,18 @@ async fn answers_like_the_memory_store() {
         "cancel:Ok(true",
         "hit:Ok(Allowed",
         "hit:Ok(Denied",
+        "check:Ok(SubjectLocked",
+        "reset_subject:Ok((",
+        "counts:Ok(",
+        "link_message:Ok((",
+        "record_delivery:Ok(Some(ChallengeId(",
+        "status:delivery",
+        "resend:delivery",
+        "record_delivery:Ok(None",
     ] {
         assert!(seen.contains(outcome), "never saw {outcome}: {seen:?}");
     }
-    common::cleanup(&url, redis.prefix()).await;
+    redis_env::cleanup(&url, redis.prefix()).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -335,10 +408,10 @@ async fn whole_flow(store: RedisStore) -> (Vec<String>, PhoneNumber) {
 
 #[tokio::test]
 async fn every_key_has_a_ttl() {
-    let Some(url) = common::redis_url().await else {
+    let Some(url) = redis_env::redis_url().await else {
         return;
     };
-    let store = common::store(&url).await;
+    let store = redis_env::store(&url).await;
     let prefix = store.prefix().to_owned();
     whole_flow(store.clone()).await;
     let now = SystemClock.now();
@@ -352,10 +425,9 @@ async fn every_key_has_a_ttl() {
         )
         .await
         .unwrap();
-    let keys = common::keys_under(&url, &prefix).await;
-    // two pending challenges, the destination counter, and the two hit above
-    assert_eq!(keys.len(), 5, "{keys:?}");
-    let mut conn = common::raw_connection(&url).await.unwrap();
+    let keys = redis_env::keys_under(&url, &prefix).await;
+    let mut conn = redis_env::raw_connection(&url).await.unwrap();
+    let (mut challenges, mut rates) = (0, 0);
     for key in &keys {
         let pttl: i64 = redis::cmd("PTTL")
             .arg(key.as_slice())
@@ -366,26 +438,32 @@ async fn every_key_has_a_ttl() {
         let name = String::from_utf8_lossy(key).into_owned();
         let rest = name.strip_prefix(&format!("{prefix}:")).unwrap();
         let challenge = rest.len() == 24 && rest.starts_with('{') && rest.ends_with('}');
+        challenges += usize::from(challenge);
+        rates += usize::from(rest.starts_with("{rate}:"));
+        let tagged = |kind: &str| rest.starts_with(kind) && rest.ends_with('}');
         assert!(
-            challenge || rest.starts_with("{rate}:"),
+            challenge || rest.starts_with("{rate}:") || tagged("msg:{") || tagged("subject:{"),
             "unexpected key layout: {name}"
         );
     }
-    common::cleanup(&url, &prefix).await;
-    assert!(common::keys_under(&url, &prefix).await.is_empty());
+    // The two pending challenges; the destination counter and the two hit above at least.
+    assert_eq!(challenges, 2, "{keys:?}");
+    assert!(rates >= 3, "{keys:?}");
+    redis_env::cleanup(&url, &prefix).await;
+    assert!(redis_env::keys_under(&url, &prefix).await.is_empty());
 }
 
 #[tokio::test]
 async fn no_code_and_no_number_at_rest() {
-    let Some(url) = common::redis_url().await else {
+    let Some(url) = redis_env::redis_url().await else {
         return;
     };
-    let store = common::store(&url).await;
+    let store = redis_env::store(&url).await;
     let prefix = store.prefix().to_owned();
     let (codes, to) = whole_flow(store).await;
-    let keys = common::keys_under(&url, &prefix).await;
+    let keys = redis_env::keys_under(&url, &prefix).await;
     assert!(!keys.is_empty());
-    let mut conn = common::raw_connection(&url).await.unwrap();
+    let mut conn = redis_env::raw_connection(&url).await.unwrap();
     let mut dump: Vec<Vec<u8>> = Vec::new();
     for key in &keys {
         let kind: String = redis::cmd("TYPE")
@@ -393,14 +471,26 @@ async fn no_code_and_no_number_at_rest() {
             .query_async(&mut conn)
             .await
             .unwrap();
-        assert_eq!(kind, "hash");
-        let fields: Vec<Vec<u8>> = redis::cmd("HGETALL")
+        let command = match kind.as_str() {
+            "hash" => "HGETALL",
+            "string" => "GET",
+            other => panic!("unexpected key type {other}"),
+        };
+        let values: Vec<Vec<u8>> = match redis::cmd(command)
             .arg(key.as_slice())
-            .query_async(&mut conn)
+            .query_async::<redis::Value>(&mut conn)
             .await
-            .unwrap();
+            .unwrap()
+        {
+            redis::Value::BulkString(value) => vec![value],
+            redis::Value::Array(items) => items
+                .into_iter()
+                .map(|v| redis::from_redis_value(v).unwrap())
+                .collect(),
+            other => panic!("unexpected value {other:?}"),
+        };
         dump.push(key.clone());
-        dump.extend(fields);
+        dump.extend(values);
     }
     let e164 = to.as_e164().to_owned();
     let national = "9012345678".to_owned();
@@ -421,7 +511,7 @@ async fn no_code_and_no_number_at_rest() {
             );
         }
     }
-    common::cleanup(&url, &prefix).await;
+    redis_env::cleanup(&url, &prefix).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -435,7 +525,7 @@ async fn two_instances(
     Arc<RecordingTransport>,
     String,
 ) {
-    let prefix = common::unique_prefix();
+    let prefix = redis_env::unique_prefix();
     let sms = Arc::new(RecordingTransport::new());
     let mut v = Vec::new();
     for _ in 0..2 {
@@ -454,7 +544,7 @@ async fn two_instances(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts() {
-    let Some(url) = common::redis_url().await else {
+    let Some(url) = redis_env::redis_url().await else {
         return;
     };
     let (a, b, sms, prefix) = two_instances(&url).await;
@@ -491,12 +581,12 @@ async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts() {
         b.check(&pending.id, &who, &right).await.unwrap(),
         Verdict::Locked
     );
-    common::cleanup(&url, &prefix).await;
+    redis_env::cleanup(&url, &prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_right_checks_across_instances_approve_once() {
-    let Some(url) = common::redis_url().await else {
+    let Some(url) = redis_env::redis_url().await else {
         return;
     };
     let (a, b, sms, prefix) = two_instances(&url).await;
@@ -520,15 +610,15 @@ async fn concurrent_right_checks_across_instances_approve_once() {
         }
     }
     assert_eq!(approved, 1);
-    common::cleanup(&url, &prefix).await;
+    redis_env::cleanup(&url, &prefix).await;
 }
 
 #[tokio::test]
 async fn destination_limit_holds_across_instances() {
-    let Some(url) = common::redis_url().await else {
+    let Some(url) = redis_env::redis_url().await else {
         return;
     };
-    let prefix = common::unique_prefix();
+    let prefix = redis_env::unique_prefix();
     let sms = Arc::new(RecordingTransport::new());
     let mut instances = Vec::new();
     for _ in 0..2 {
@@ -568,7 +658,7 @@ async fn destination_limit_holds_across_instances() {
         .await
         .unwrap();
     assert_eq!(sms.count(), 4);
-    common::cleanup(&url, &prefix).await;
+    redis_env::cleanup(&url, &prefix).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -576,7 +666,7 @@ async fn destination_limit_holds_across_instances() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_outage_fails_closed_and_service_resumes() {
-    if common::redis_url().await.is_none() {
+    if redis_env::redis_url().await.is_none() {
         return;
     }
     let mut server = Throwaway::start();
@@ -637,7 +727,7 @@ async fn redis_outage_fails_closed_and_service_resumes() {
 
 #[tokio::test]
 async fn slow_redis_times_out() {
-    if common::redis_url().await.is_none() {
+    if redis_env::redis_url().await.is_none() {
         return;
     }
     let server = Throwaway::start();
@@ -653,7 +743,7 @@ async fn slow_redis_times_out() {
         .await
         .unwrap();
 
-    let mut admin = common::raw_connection(&server.url()).await.unwrap();
+    let mut admin = redis_env::raw_connection(&server.url()).await.unwrap();
     let _: () = redis::cmd("CLIENT")
         .arg("PAUSE")
         .arg(1000)
@@ -662,7 +752,7 @@ async fn slow_redis_times_out() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &[digest], now).await,
+        store.check(&id, &req(&[digest], now)).await,
         Err(StoreError::Timeout)
     ));
     assert!(matches!(
@@ -679,7 +769,7 @@ async fn slow_redis_times_out() {
     // consumed the challenge, yet nobody was told "approved".
     let mut after = None;
     for _ in 0..50 {
-        match store.check(&id, &[digest], now).await {
+        match store.check(&id, &req(&[digest], now)).await {
             Err(StoreError::Timeout) => continue,
             other => {
                 after = Some(other.unwrap());
@@ -692,7 +782,7 @@ async fn slow_redis_times_out() {
 
 #[tokio::test]
 async fn garbage_replies_are_errors_never_approvals() {
-    if common::redis_url().await.is_none() {
+    if redis_env::redis_url().await.is_none() {
         return;
     }
     let wrong_shapes: [&'static [u8]; 7] = [
@@ -714,7 +804,7 @@ async fn garbage_replies_are_errors_never_approvals() {
             .await
             .unwrap();
         let shown = String::from_utf8_lossy(reply);
-        let check = store.check(&id, &[[3; 32]], now).await;
+        let check = store.check(&id, &req(&[[3; 32]], now)).await;
         assert!(
             matches!(check, Err(StoreError::Corrupt(_))),
             "{shown:?} gave {check:?}"
@@ -752,7 +842,7 @@ async fn garbage_replies_are_errors_never_approvals() {
             .build()
             .await
             .unwrap();
-        let check = store.check(&id, &[[3; 32]], now).await;
+        let check = store.check(&id, &req(&[[3; 32]], now)).await;
         assert!(check.is_err(), "{check:?}");
     }
     // The eager build notices a server that does not speak Redis.
@@ -767,7 +857,7 @@ async fn garbage_replies_are_errors_never_approvals() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &[[3; 32]], now).await,
+        store.check(&id, &req(&[[3; 32]], now)).await,
         Err(StoreError::Timeout)
     ));
     assert!(matches!(
@@ -781,12 +871,12 @@ async fn garbage_replies_are_errors_never_approvals() {
 
 #[tokio::test]
 async fn malformed_records_are_corrupt() {
-    let Some(url) = common::redis_url().await else {
+    let Some(url) = redis_env::redis_url().await else {
         return;
     };
-    let store = common::store(&url).await;
+    let store = redis_env::store(&url).await;
     let prefix = store.prefix().to_owned();
-    let mut conn = common::raw_connection(&url).await.unwrap();
+    let mut conn = redis_env::raw_connection(&url).await.unwrap();
     let now = SystemClock.now();
     let key = |id: &ChallengeId| format!("{prefix}:{{{id}}}");
 
@@ -801,7 +891,7 @@ async fn malformed_records_are_corrupt() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &[[0; 32]], now).await,
+        store.check(&id, &req(&[[0; 32]], now)).await,
         Err(StoreError::Corrupt(_))
     ));
     assert!(matches!(
@@ -823,7 +913,7 @@ async fn malformed_records_are_corrupt() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &[[0; 32]], now).await,
+        store.check(&id, &req(&[[0; 32]], now)).await,
         Err(StoreError::Corrupt(_))
     ));
     let request = ResendRequest::new(vec![[0; 16]], [0; 32], now, Duration::minutes(1));
@@ -848,7 +938,7 @@ async fn malformed_records_are_corrupt() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &[digest], now).await,
+        store.check(&id, &req(&[digest], now)).await,
         Err(StoreError::Corrupt(_))
     ));
 
@@ -866,7 +956,7 @@ async fn malformed_records_are_corrupt() {
         .hit(&[RateLimit::new("bad", 5, Duration::minutes(1))], now)
         .await;
     assert!(matches!(hit, Err(StoreError::Corrupt(_))), "{hit:?}");
-    common::cleanup(&url, &prefix).await;
+    redis_env::cleanup(&url, &prefix).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -874,7 +964,7 @@ async fn malformed_records_are_corrupt() {
 
 #[tokio::test]
 async fn one_round_trip_per_operation() {
-    if common::redis_url().await.is_none() {
+    if redis_env::redis_url().await.is_none() {
         return;
     }
     let server = Throwaway::start();
@@ -905,7 +995,7 @@ async fn one_round_trip_per_operation() {
         .unwrap();
     measure("create", b);
     let b = proxy.requests();
-    store.check(&id, &[[0; 32]], now).await.unwrap();
+    store.check(&id, &req(&[[0; 32]], now)).await.unwrap();
     measure("check", b);
     let b = proxy.requests();
     assert!(matches!(
@@ -936,7 +1026,7 @@ async fn one_round_trip_per_operation() {
     );
 
     // After the server forgets its scripts, the next call loads and retries by itself.
-    let mut admin = common::raw_connection(&server.url()).await.unwrap();
+    let mut admin = redis_env::raw_connection(&server.url()).await.unwrap();
     let _: () = redis::cmd("SCRIPT")
         .arg("FLUSH")
         .query_async(&mut admin)
@@ -944,13 +1034,13 @@ async fn one_round_trip_per_operation() {
         .unwrap();
     let b = proxy.requests();
     assert_eq!(
-        store.check(&id, &[digest], now).await.unwrap(),
+        store.check(&id, &req(&[digest], now)).await.unwrap(),
         CheckOutcome::NotFound
     );
     assert_eq!(proxy.requests() - b, 3, "EVALSHA, SCRIPT LOAD, EVALSHA");
     let b = proxy.requests();
     assert_eq!(
-        store.check(&id, &[digest], now).await.unwrap(),
+        store.check(&id, &req(&[digest], now)).await.unwrap(),
         CheckOutcome::NotFound
     );
     assert_eq!(proxy.requests() - b, 1);
@@ -958,10 +1048,10 @@ async fn one_round_trip_per_operation() {
 
 #[tokio::test]
 async fn construction_fails_clearly_and_recovers() {
-    if common::redis_url().await.is_none() {
+    if redis_env::redis_url().await.is_none() {
         return;
     }
-    let port = common::free_port();
+    let port = redis_env::free_port();
     let url = format!("redis://127.0.0.1:{port}/");
     let quick = StdDuration::from_millis(300);
 
@@ -978,12 +1068,12 @@ async fn construction_fails_clearly_and_recovers() {
         .unwrap();
     let id = ChallengeId::random();
     let now = SystemClock.now();
-    let before = lazy.check(&id, &[[0; 32]], now).await;
+    let before = lazy.check(&id, &req(&[[0; 32]], now)).await;
     assert!(matches!(&before, Err(e) if is_outage(e)), "{before:?}");
     let _server = Throwaway::start_on(port);
     let mut answered = None;
     for _ in 0..100 {
-        match lazy.check(&id, &[[0; 32]], now).await {
+        match lazy.check(&id, &req(&[[0; 32]], now)).await {
             Ok(outcome) => {
                 answered = Some(outcome);
                 break;
@@ -1032,10 +1122,13 @@ async fn construction_fails_clearly_and_recovers() {
 
 #[tokio::test]
 async fn debug_and_errors_never_show_the_password() {
-    if common::redis_url().await.is_none() {
+    if redis_env::redis_url().await.is_none() {
         return;
     }
-    let url = format!("redis://otp:pa55-w0rd-x@127.0.0.1:{}/", common::free_port());
+    let url = format!(
+        "redis://otp:pa55-w0rd-x@127.0.0.1:{}/",
+        redis_env::free_port()
+    );
     let builder = RedisStore::builder(&url).timeout(StdDuration::from_millis(200));
     assert!(!format!("{builder:?}").contains("pa55"));
     let err = builder.build().await.unwrap_err();
@@ -1048,4 +1141,16 @@ async fn debug_and_errors_never_show_the_password() {
     );
     let err = store.cancel(&ChallengeId::random()).await.unwrap_err();
     assert!(!format!("{err:?} {err}").contains("pa55"));
+}
+
+#[cfg(feature = "testing")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_store_passes_the_conformance_suite() {
+    let Some(url) = redis_env::redis_url().await else {
+        return;
+    };
+    let store = redis_env::store(&url).await;
+    let prefix = store.prefix().to_owned();
+    smsotp::testing::run_all(Arc::new(store)).await;
+    redis_env::cleanup(&url, &prefix).await;
 }

@@ -28,8 +28,8 @@ pub use self::redis::{RedisConfigError, RedisStore, RedisStoreBuilder};
 pub use error::StoreError;
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
 pub use records::{
-    BindingTag, CheckOutcome, Digest, NewChallenge, RateDecision, RateLimit, ResendOutcome,
-    ResendRequest,
+    BindingTag, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge, RateDecision,
+    RateLimit, ResendOutcome, ResendRequest, SubjectGuard,
 };
 
 use crate::challenge::{ChallengeId, Status};
@@ -47,17 +47,19 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     async fn create(&self, challenge: &NewChallenge) -> Result<(), StoreError>;
 
     /// Checks a code, as one atomic step: a missing challenge is `NotFound`; at or past
-    /// `expires_at` it is `Expired`; with no attempts left it is `Locked`; otherwise one
-    /// attempt is counted *before* comparing, and the challenge is consumed (deleted)
-    /// when any of `candidates` equals any digest it holds (compared in constant time).
+    /// `expires_at` it is `Expired`; with no attempts left it is `Locked`; when the
+    /// request's subject has reached its failure ceiling it is `SubjectLocked`;
+    /// otherwise one attempt is counted *before* comparing, and the challenge is
+    /// consumed (deleted) when any candidate equals any digest it holds (compared in
+    /// constant time). A rejection adds one to the subject's failures; an approval
+    /// clears them.
     ///
     /// # Errors
     /// When the store cannot be reached or answers nonsense. Never an approval.
     async fn check(
         &self,
         id: &ChallengeId,
-        candidates: &[Digest],
-        now: OffsetDateTime,
+        request: &CheckRequest,
     ) -> Result<CheckOutcome, StoreError>;
 
     /// Adds the digest of a newly sent code, as one atomic step. Refused while the
@@ -89,6 +91,44 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
         now: OffsetDateTime,
     ) -> Result<Option<Status>, StoreError>;
 
+    /// Forgets a subject's failed checks (an administrator's unlock).
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn reset_subject(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Reads the current window's count of each counter `hit` keeps (0 when absent or
+    /// past its window), without counting anything.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn counts(&self, keys: &[String], now: OffsetDateTime) -> Result<Vec<u64>, StoreError>;
+
+    /// Remembers that the provider's message `message_key` carries a code of challenge
+    /// `id`, for as long as the store holds the challenge, so a delivery report can find
+    /// it. Does nothing if the challenge is gone.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn link_message(
+        &self,
+        message_key: &str,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Records a delivery report for the challenge linked to `message_key` and returns
+    /// that challenge, or `None` when no held challenge is linked.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn record_delivery(
+        &self,
+        message_key: &str,
+        report: &DeliveryRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError>;
+
     /// Counts one use against every limit in `limits`, as one atomic step: if any limit
     /// would go over, nothing is counted and the first such limit is reported with the
     /// time its window ends. Windows are fixed, starting at the first counted use.
@@ -112,10 +152,35 @@ macro_rules! forward_store {
             async fn check(
                 &self,
                 id: &ChallengeId,
-                candidates: &[Digest],
-                now: OffsetDateTime,
+                request: &CheckRequest,
             ) -> Result<CheckOutcome, StoreError> {
-                (**self).check(id, candidates, now).await
+                (**self).check(id, request).await
+            }
+            async fn reset_subject(&self, key: &str) -> Result<(), StoreError> {
+                (**self).reset_subject(key).await
+            }
+            async fn counts(
+                &self,
+                keys: &[String],
+                now: OffsetDateTime,
+            ) -> Result<Vec<u64>, StoreError> {
+                (**self).counts(keys, now).await
+            }
+            async fn link_message(
+                &self,
+                message_key: &str,
+                id: &ChallengeId,
+                now: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                (**self).link_message(message_key, id, now).await
+            }
+            async fn record_delivery(
+                &self,
+                message_key: &str,
+                report: &DeliveryRecord,
+                now: OffsetDateTime,
+            ) -> Result<Option<ChallengeId>, StoreError> {
+                (**self).record_delivery(message_key, report, now).await
             }
             async fn resend(
                 &self,

@@ -63,6 +63,84 @@ impl NewChallenge {
     }
 }
 
+/// A code check to carry out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckRequest {
+    /// The typed code's digest under every live key.
+    pub candidates: Vec<Digest>,
+    /// The current time.
+    pub now: OffsetDateTime,
+    /// The per-subject ceiling to apply in the same atomic step, if any.
+    pub subject: Option<SubjectGuard>,
+}
+
+impl CheckRequest {
+    /// A check of `candidates` at `now`, with no subject ceiling.
+    #[must_use]
+    pub fn new(candidates: Vec<Digest>, now: OffsetDateTime) -> Self {
+        Self {
+            candidates,
+            now,
+            subject: None,
+        }
+    }
+
+    /// Applies a per-subject ceiling.
+    #[must_use]
+    pub fn with_subject(mut self, subject: SubjectGuard) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+}
+
+/// Consecutive failed checks allowed for one subject across all its challenges
+/// (NIST SP 800-63B: at most 100). A rejected check adds one; an approval clears it;
+/// the count is forgotten `window` after the last failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubjectGuard {
+    /// The counter's key (a keyed index of the subject, never a plain number).
+    pub key: String,
+    /// Failures allowed in a row.
+    pub max_failures: u32,
+    /// How long the count lives after the last failure.
+    pub window: Duration,
+}
+
+impl SubjectGuard {
+    /// A ceiling of `max_failures` under `key`, kept for `window` after each failure.
+    #[must_use]
+    pub fn new(key: impl Into<String>, max_failures: u32, window: Duration) -> Self {
+        Self {
+            key: key.into(),
+            max_failures,
+            window,
+        }
+    }
+}
+
+/// A delivery report, as the store keeps it for a challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryRecord {
+    /// What the provider said.
+    pub status: crate::challenge::DeliveryStatus,
+    /// Which provider (route) sent the SMS.
+    pub provider: String,
+}
+
+impl DeliveryRecord {
+    /// A report of `status` from `provider`.
+    #[must_use]
+    pub fn new(status: crate::challenge::DeliveryStatus, provider: impl Into<String>) -> Self {
+        Self {
+            status,
+            provider: provider.into(),
+        }
+    }
+}
+
 /// What the store found when checking a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -80,6 +158,8 @@ pub enum CheckOutcome {
     Locked,
     /// The store does not hold the challenge.
     NotFound,
+    /// The subject's failure ceiling is reached; nothing was counted or compared.
+    SubjectLocked,
 }
 
 /// A resend to record.
@@ -115,7 +195,7 @@ impl ResendRequest {
 }
 
 /// What the store did with a resend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ResendOutcome {
     /// The new digest was added.
@@ -128,6 +208,9 @@ pub enum ResendOutcome {
         attempts_left: u32,
         /// Further sends allowed after this one.
         sends_left: u32,
+        /// The last delivery report for the challenge, so a resend after a failed
+        /// delivery can take another route.
+        last_delivery: Option<DeliveryRecord>,
     },
     /// The cooldown still runs.
     Cooldown {

@@ -67,7 +67,11 @@ impl TransportError {
     /// An error of `kind` from `provider`, with a short detail that must not contain
     /// secrets, the body or the full number.
     #[must_use]
-    pub fn new(kind: TransportErrorKind, provider: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        kind: TransportErrorKind,
+        provider: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             provider,

@@ -59,6 +59,11 @@ impl RecordingTransport {
         self.lock().sent.clone()
     }
 
+    /// Removes and returns every message accepted so far.
+    pub fn take_messages(&self) -> Vec<Sms> {
+        std::mem::take(&mut self.lock().sent)
+    }
+
     /// How many messages were accepted.
     #[must_use]
     pub fn count(&self) -> usize {
@@ -93,7 +98,11 @@ impl SmsTransport for RecordingTransport {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         let mut inner = self.lock();
         if let Some(kind) = inner.failures.pop_front().or(inner.fail_always) {
-            return Err(TransportError::new(kind, "recording", "failure injected by the test"));
+            return Err(TransportError::new(
+                kind,
+                "recording",
+                "failure injected by the test",
+            ));
         }
         inner.sent.push(sms.clone());
         let id = format!("rec-{}", inner.sent.len());

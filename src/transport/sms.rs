@@ -17,6 +17,7 @@ pub struct Sms {
     segments: u16,
     validity: Duration,
     idempotency_key: String,
+    avoid_provider: Option<String>,
 }
 
 impl Sms {
@@ -34,7 +35,22 @@ impl Sms {
             segments: seg.count,
             validity,
             idempotency_key,
+            avoid_provider: None,
         }
+    }
+
+    /// Asks routing wrappers to avoid `provider`, whose delivery of an earlier code of
+    /// the same challenge failed.
+    #[must_use]
+    pub fn avoiding(mut self, provider: impl Into<String>) -> Self {
+        self.avoid_provider = Some(provider.into());
+        self
+    }
+
+    /// The provider to avoid, if an earlier delivery failed there.
+    #[must_use]
+    pub fn avoid_provider(&self) -> Option<&str> {
+        self.avoid_provider.as_deref()
     }
 
     /// Sets the sender id (an alphanumeric id or a number), where the route allows one.

@@ -10,10 +10,10 @@ use redis::{ErrorKind, RedisError, Value};
 use time::OffsetDateTime;
 
 use super::{
-    ChallengeStore, CheckOutcome, Digest, NewChallenge, RateDecision, RateLimit, ResendOutcome,
-    ResendRequest, StoreError,
+    ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, NewChallenge, RateDecision,
+    RateLimit, ResendOutcome, ResendRequest, StoreError,
 };
-use crate::challenge::{ChallengeId, Phase, Status};
+use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
 use scripts::{CORRUPT_CODE, Lua};
 
 /// Largest integer a Lua 5.1 number holds exactly; counts and times are clamped to it.
@@ -187,6 +187,16 @@ impl RedisStore {
         format!("{}:{{{id}}}", self.prefix)
     }
 
+    /// The Redis key of a subject's failure count.
+    fn subject_key(&self, name: &str) -> String {
+        format!("{}:subject:{{{name}}}", self.prefix)
+    }
+
+    /// The Redis key linking a provider's message to its challenge.
+    fn link_key(&self, message_key: &str) -> String {
+        format!("{}:msg:{{{message_key}}}", self.prefix)
+    }
+
     /// The Redis key of a rate counter: all counters share the `{rate}` hash tag, so one
     /// script may update several of them.
     fn rate_key(&self, name: &str) -> String {
@@ -204,7 +214,21 @@ impl RedisStore {
         }
     }
 
+    /// Runs a script whose reply is an array of integers.
     async fn run(&self, lua: &Lua, keys: &[&[u8]], args: &[&[u8]]) -> Result<Vec<i64>, StoreError> {
+        match self.run_mixed(lua, keys, args).await? {
+            (ints, None) => Ok(ints),
+            (_, Some(_)) => Err(corrupt("a script")),
+        }
+    }
+
+    /// Runs a script whose reply is an array of integers, perhaps ending in one string.
+    async fn run_mixed(
+        &self,
+        lua: &Lua,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+    ) -> Result<(Vec<i64>, Option<Vec<u8>>), StoreError> {
         let mut invocation = lua.script.prepare_invoke();
         for key in keys {
             invocation.key(*key);
@@ -214,7 +238,7 @@ impl RedisStore {
         }
         let mut conn = self.conn.clone();
         let reply: Value = self.bounded(invocation.invoke_async(&mut conn)).await?;
-        integers(reply)
+        parse_reply(reply)
     }
 
     /// Loads every script, so the first operations need no fallback round trip; also
@@ -359,18 +383,26 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unexpected reply to {what}"))
 }
 
-/// A script reply: an array of integers, nothing else.
-fn integers(reply: Value) -> Result<Vec<i64>, StoreError> {
-    let Value::Array(items) = reply else {
+/// A script reply: an array of integers, of which the last may instead be a string.
+fn parse_reply(reply: Value) -> Result<(Vec<i64>, Option<Vec<u8>>), StoreError> {
+    let Value::Array(mut items) = reply else {
         return Err(corrupt("a script"));
     };
-    items
+    let tail = match items.last() {
+        Some(Value::BulkString(_)) => match items.pop() {
+            Some(Value::BulkString(bytes)) => Some(bytes),
+            _ => None,
+        },
+        _ => None,
+    };
+    let ints = items
         .into_iter()
         .map(|v| match v {
             Value::Int(n) => Ok(n),
             _ => Err(corrupt("a script")),
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((ints, tail))
 }
 
 fn millis(t: OffsetDateTime) -> i64 {
@@ -408,6 +440,28 @@ fn from_millis(ms: i64, what: &str) -> Result<OffsetDateTime, StoreError> {
 
 fn count(n: i64, what: &str) -> Result<u32, StoreError> {
     u32::try_from(n).map_err(|_| corrupt(what))
+}
+
+/// How a delivery status is kept in the challenge hash.
+fn delivery_code(status: DeliveryStatus) -> i64 {
+    match status {
+        DeliveryStatus::Pending => 0,
+        DeliveryStatus::Delivered => 1,
+        DeliveryStatus::Failed { permanent: false } => 2,
+        DeliveryStatus::Failed { permanent: true } => 3,
+    }
+}
+
+/// The delivery status kept as `code`; -1 is "none reported".
+fn delivery_status(code: i64) -> Result<Option<DeliveryStatus>, StoreError> {
+    Ok(Some(match code {
+        -1 => return Ok(None),
+        0 => DeliveryStatus::Pending,
+        1 => DeliveryStatus::Delivered,
+        2 => DeliveryStatus::Failed { permanent: false },
+        3 => DeliveryStatus::Failed { permanent: true },
+        _ => return Err(corrupt("a delivery status")),
+    }))
 }
 
 fn num(n: i64) -> Vec<u8> {
@@ -448,20 +502,30 @@ impl ChallengeStore for RedisStore {
     async fn check(
         &self,
         id: &ChallengeId,
-        candidates: &[Digest],
-        now: OffsetDateTime,
+        request: &CheckRequest,
     ) -> Result<CheckOutcome, StoreError> {
         let key = self.challenge_key(id);
-        let now = num(millis(now));
-        let mut args: Vec<&[u8]> = Vec::with_capacity(1 + candidates.len());
-        args.push(&now);
-        args.extend(candidates.iter().map(<[u8; 32]>::as_slice));
+        let now_ms = millis(request.now);
+        let now = num(now_ms);
+        let (guarded, subject_key, max_failures, ttl, forget_at) = match &request.subject {
+            Some(guard) => (
+                &b"1"[..],
+                self.subject_key(&guard.key),
+                num(i64::from(guard.max_failures)),
+                num(duration_millis(guard.window).max(1)),
+                num(later(request.now, guard.window)),
+            ),
+            None => (&b"0"[..], String::new(), num(0), num(1), num(0)),
+        };
+        let mut keys: Vec<&[u8]> = vec![key.as_bytes()];
+        if request.subject.is_some() {
+            keys.push(subject_key.as_bytes());
+        }
+        let mut args: Vec<&[u8]> = Vec::with_capacity(5 + request.candidates.len());
+        args.extend([now.as_slice(), guarded, &max_failures, &ttl, &forget_at]);
+        args.extend(request.candidates.iter().map(<[u8; 32]>::as_slice));
         // Only the one exact reply approves; anything unexpected is an error.
-        match self
-            .run(&scripts::CHECK, &[key.as_bytes()], &args)
-            .await?
-            .as_slice()
-        {
+        match self.run(&scripts::CHECK, &keys, &args).await?.as_slice() {
             [0] => Ok(CheckOutcome::NotFound),
             [1] => Ok(CheckOutcome::Expired),
             [2] => Ok(CheckOutcome::Locked),
@@ -469,6 +533,7 @@ impl ChallengeStore for RedisStore {
             [4, left] => Ok(CheckOutcome::Rejected {
                 attempts_left: count(*left, "check")?,
             }),
+            [5] => Ok(CheckOutcome::SubjectLocked),
             _ => Err(corrupt("check")),
         }
     }
@@ -484,24 +549,44 @@ impl ChallengeStore for RedisStore {
         let mut args: Vec<&[u8]> = Vec::with_capacity(3 + request.bindings.len());
         args.extend([now.as_slice(), next.as_slice(), request.digest.as_slice()]);
         args.extend(request.bindings.iter().map(<[u8; 16]>::as_slice));
-        match self
-            .run(&scripts::RESEND, &[key.as_bytes()], &args)
-            .await?
-            .as_slice()
-        {
-            [0] => Ok(ResendOutcome::NotFound),
-            [1] => Ok(ResendOutcome::Expired),
-            [2] => Ok(ResendOutcome::Locked),
-            [3] => Ok(ResendOutcome::MaxSends),
-            [4, resend_at] => Ok(ResendOutcome::Cooldown {
+        let (ints, provider) = self
+            .run_mixed(&scripts::RESEND, &[key.as_bytes()], &args)
+            .await?;
+        match (ints.as_slice(), provider) {
+            ([0], None) => Ok(ResendOutcome::NotFound),
+            ([1], None) => Ok(ResendOutcome::Expired),
+            ([2], None) => Ok(ResendOutcome::Locked),
+            ([3], None) => Ok(ResendOutcome::MaxSends),
+            ([4, resend_at], None) => Ok(ResendOutcome::Cooldown {
                 resend_at: from_millis(*resend_at, "resend")?,
             }),
-            [5, expires_at, resend_at, attempts_left, sends_left] => Ok(ResendOutcome::Resent {
-                expires_at: from_millis(*expires_at, "resend")?,
-                resend_at: from_millis(*resend_at, "resend")?,
-                attempts_left: count(*attempts_left, "resend")?,
-                sends_left: count(*sends_left, "resend")?,
-            }),
+            (
+                [
+                    5,
+                    expires_at,
+                    resend_at,
+                    attempts_left,
+                    sends_left,
+                    delivery,
+                ],
+                provider,
+            ) => {
+                let last_delivery = match (delivery_status(*delivery)?, provider) {
+                    (None, None) => None,
+                    (Some(status), Some(provider)) => Some(DeliveryRecord::new(
+                        status,
+                        String::from_utf8(provider).map_err(|_| corrupt("resend"))?,
+                    )),
+                    _ => return Err(corrupt("resend")),
+                };
+                Ok(ResendOutcome::Resent {
+                    expires_at: from_millis(*expires_at, "resend")?,
+                    resend_at: from_millis(*resend_at, "resend")?,
+                    attempts_left: count(*attempts_left, "resend")?,
+                    sends_left: count(*sends_left, "resend")?,
+                    last_delivery,
+                })
+            }
             _ => Err(corrupt("resend")),
         }
     }
@@ -531,7 +616,15 @@ impl ChallengeStore for RedisStore {
             .as_slice()
         {
             [0] => Ok(None),
-            [1, phase, expires_at, resend_at, attempts_left, sends_left] => Ok(Some(Status {
+            [
+                1,
+                phase,
+                expires_at,
+                resend_at,
+                attempts_left,
+                sends_left,
+                delivery,
+            ] => Ok(Some(Status {
                 phase: match phase {
                     0 => Phase::Pending,
                     1 => Phase::Expired,
@@ -542,6 +635,7 @@ impl ChallengeStore for RedisStore {
                 resend_at: from_millis(*resend_at, "status")?,
                 attempts_left: count(*attempts_left, "status")?,
                 sends_left: count(*sends_left, "status")?,
+                delivery: delivery_status(*delivery)?,
             })),
             _ => Err(corrupt("status")),
         }
@@ -581,6 +675,90 @@ impl ChallengeStore for RedisStore {
                 })
             }
             _ => Err(corrupt("hit")),
+        }
+    }
+
+    async fn reset_subject(&self, key: &str) -> Result<(), StoreError> {
+        let subject = self.subject_key(key);
+        let mut del = redis::cmd("DEL");
+        del.arg(subject.as_bytes());
+        let mut conn = self.conn.clone();
+        match self.bounded(del.query_async::<Value>(&mut conn)).await? {
+            Value::Int(0 | 1) => Ok(()),
+            _ => Err(corrupt("reset_subject")),
+        }
+    }
+
+    async fn counts(&self, keys: &[String], now: OffsetDateTime) -> Result<Vec<u64>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<String> = keys.iter().map(|k| self.rate_key(k)).collect();
+        let names: Vec<&[u8]> = names.iter().map(String::as_bytes).collect();
+        let now = num(millis(now));
+        let counts = self.run(&scripts::COUNTS, &names, &[&now]).await?;
+        if counts.len() != keys.len() {
+            return Err(corrupt("counts"));
+        }
+        counts
+            .into_iter()
+            .map(|n| u64::try_from(n).map_err(|_| corrupt("counts")))
+            .collect()
+    }
+
+    async fn link_message(
+        &self,
+        message_key: &str,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let key = self.challenge_key(id);
+        let link = self.link_key(message_key);
+        let now = num(millis(now));
+        let id_text = id.to_string();
+        match self
+            .run(
+                &scripts::LINK,
+                &[key.as_bytes(), link.as_bytes()],
+                &[&now, id_text.as_bytes()],
+            )
+            .await?
+            .as_slice()
+        {
+            [0 | 1] => Ok(()),
+            _ => Err(corrupt("link_message")),
+        }
+    }
+
+    async fn record_delivery(
+        &self,
+        message_key: &str,
+        report: &DeliveryRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError> {
+        let link = self.link_key(message_key);
+        let now = num(millis(now));
+        let code = num(delivery_code(report.status));
+        let (ints, id) = self
+            .run_mixed(
+                &scripts::DELIVERY,
+                &[link.as_bytes()],
+                &[
+                    &now,
+                    self.prefix.as_bytes(),
+                    &code,
+                    report.provider.as_bytes(),
+                ],
+            )
+            .await?;
+        match (ints.as_slice(), id) {
+            ([0], None) => Ok(None),
+            ([1], Some(id)) => std::str::from_utf8(&id)
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .map(Some)
+                .ok_or_else(|| corrupt("record_delivery")),
+            _ => Err(corrupt("record_delivery")),
         }
     }
 }

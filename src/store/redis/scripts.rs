@@ -30,9 +30,14 @@ lua!(CHECK, "check.lua");
 lua!(RESEND, "resend.lua");
 lua!(STATUS, "status.lua");
 lua!(HIT, "hit.lua");
+lua!(COUNTS, "counts.lua");
+lua!(LINK, "link.lua");
+lua!(DELIVERY, "delivery.lua");
 
 /// Every script, for loading at start-up.
-pub(super) static ALL: [&Lua; 5] = [&CREATE, &CHECK, &RESEND, &STATUS, &HIT];
+pub(super) static ALL: [&Lua; 8] = [
+    &CREATE, &CHECK, &RESEND, &STATUS, &HIT, &COUNTS, &LINK, &DELIVERY,
+];
 
 /// The error code scripts use for a record they cannot make sense of.
 pub(super) const CORRUPT_CODE: &str = "SMSOTP_CORRUPT";

@@ -1,0 +1,86 @@
+//! The whole flow on one machine, offline: start, the SMS, a wrong code, the right code
+//! typed the way a Japanese keyboard types it, approval, and a refused replay.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! ```
+
+use std::sync::Arc;
+
+use smsotp::transport::{
+    ConsoleTransport, Receipt, RecordingTransport, Sms, SmsTransport, TransportError,
+};
+use smsotp::{Binding, PhoneNumber, Purpose, Region, Secret, Verdict, Verifier};
+
+/// Prints each SMS like the console transport, and keeps it so this demo can "read the
+/// phone". A transport made of two transports: the same shape as failover or routing.
+#[derive(Debug, Default)]
+struct PrintAndKeep {
+    console: ConsoleTransport,
+    phone: RecordingTransport,
+}
+
+#[async_trait::async_trait]
+impl SmsTransport for PrintAndKeep {
+    async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
+        self.phone.send(sms).await?;
+        self.console.send(sms).await
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let transport = Arc::new(PrintAndKeep::default());
+    // In production, load a 32-byte secret shared by every instance of your app.
+    let verifier = Verifier::builder(Secret::generate())
+        .transport(transport.clone())
+        .build()?;
+
+    // The number as a person in Japan types it.
+    let phone = PhoneNumber::parse("090-1234-5678", Region::JP)?;
+    let who = Binding::new(phone.clone(), Purpose::login());
+    println!("Sending a code to {phone} (stored as E.164, shown masked)");
+
+    let pending = verifier.start(&who).await?;
+    println!(
+        "challenge {}: {} attempts, resend allowed at {}, expires at {}",
+        pending.id, pending.attempts_left, pending.resend_at, pending.expires_at
+    );
+
+    let code = transport.phone.last_code(&phone).ok_or("no SMS arrived")?;
+
+    let wrong = if code == "ZZZZ22" { "YYYY33" } else { "ZZZZ22" };
+    match verifier.check(&pending.id, &who, wrong).await? {
+        Verdict::Rejected { attempts_left } => {
+            println!("typed {wrong}: wrong code, {attempts_left} attempts left");
+        }
+        other => return Err(format!("expected a rejection, got {other:?}").into()),
+    }
+
+    // Full-width characters and a hyphen, as typed with a Japanese IME.
+    let typed = full_width_with_hyphen(&code.to_lowercase());
+    let verdict = verifier.check(&pending.id, &who, &typed).await?;
+    println!("typed {typed}: {verdict:?}");
+    if verdict != Verdict::Approved {
+        return Err("the right code was not approved".into());
+    }
+
+    let replay = verifier.check(&pending.id, &who, &code).await?;
+    println!("typed the same code again: {replay:?} (a code works once)");
+    if replay != Verdict::NotFound {
+        return Err("a replay was not refused".into());
+    }
+    Ok(())
+}
+
+fn full_width_with_hyphen(code: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in code.chars().enumerate() {
+        if i == code.len() / 2 {
+            out.push('－');
+        }
+        // U+FF01..U+FF5E mirror ASCII U+0021..U+007E.
+        out.push(char::from_u32(u32::from(c) - 0x21 + 0xFF01).unwrap_or(c));
+    }
+    out
+}

@@ -1,0 +1,511 @@
+//! The in-process store: sharded maps behind short mutexes.
+
+mod expiring;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use time::{Duration, OffsetDateTime};
+
+use self::expiring::ExpiringMap;
+use super::{
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, StoreError,
+};
+use crate::challenge::{ChallengeId, Phase, Status};
+use crate::digest::any_match;
+
+const SHARDS: usize = 64;
+const SUBJECT_SHARDS: usize = 16;
+/// The default capacity: about 200 MB at the measured per-challenge cost.
+pub const DEFAULT_CAPACITY: usize = 1_000_000;
+
+/// Keeps challenges in this process's memory. The default store.
+///
+/// - Each operation takes one shard's lock, so it is atomic, and costs O(1) amortised.
+/// - Expired challenges are swept as a side effect of later operations on the same
+///   shard, so no background task is needed.
+/// - At `capacity` live challenges, `create` fails with [`StoreError::Full`] instead of
+///   growing without bound.
+///
+/// Several app instances need a shared store instead (Redis).
+#[derive(Debug)]
+pub struct MemoryStore {
+    shards: Box<[Mutex<Shard>]>,
+    /// Per-subject failure counts. Locked before a challenge shard, never after.
+    subjects: Box<[Mutex<ExpiringMap<String, u32>>]>,
+    /// Rate counters: units used in the window, expiring at the window's end.
+    rates: Mutex<ExpiringMap<String, u64>>,
+    /// Provider message key -> challenge, for delivery reports.
+    links: Mutex<ExpiringMap<String, [u8; 16]>>,
+    /// Last delivery report per challenge; kept apart from the compact records since
+    /// most pending challenges never get one.
+    deliveries: Mutex<ExpiringMap<[u8; 16], DeliveryRecord>>,
+    len: AtomicUsize,
+    capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    records: HashMap<[u8; 16], Record, BuildHasherDefault<IdHasher>>,
+    /// Inserts since the last sweep; a sweep runs once they outnumber the records
+    /// then held, so each insert pays for O(1) sweeping on average.
+    inserts_since_sweep: usize,
+    len_after_sweep: usize,
+}
+
+/// Ids come from the CSPRNG and only verifier-made ids are ever inserted, so their
+/// first bytes are already a uniform hash; a crafted id in a lookup can only probe
+/// slots of random entries.
+#[derive(Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
+/// One challenge, kept small (64 bytes) because a million may be pending: the first
+/// digest is inline, later ones (resends) live behind one thin pointer.
+#[derive(Debug)]
+struct Record {
+    digest: Digest,
+    binding: [u8; 8],
+    expires_at: i64,
+    /// Unix milliseconds after which the store may forget the record.
+    purge_at: i64,
+    #[allow(clippy::box_collection)] // a thin pointer: 8 bytes here instead of 24
+    resent: Option<Box<Vec<Digest>>>,
+    /// `resend_at` as milliseconds relative to `expires_at`.
+    resend_offset: i32,
+    attempts_used: u8,
+    max_attempts: u8,
+    sends: u8,
+    max_sends: u8,
+}
+
+impl Record {
+    fn attempts_left(&self) -> u32 {
+        u32::from(self.max_attempts.saturating_sub(self.attempts_used))
+    }
+    fn sends_left(&self) -> u32 {
+        u32::from(self.max_sends.saturating_sub(self.sends))
+    }
+    fn resend_at(&self) -> i64 {
+        self.expires_at + i64::from(self.resend_offset)
+    }
+    fn set_resend_at(&mut self, at: i64) {
+        self.resend_offset = clamp_i32(at - self.expires_at);
+    }
+    fn matches(&self, candidates: &[Digest]) -> bool {
+        let first = any_match(std::slice::from_ref(&self.digest), candidates);
+        let later = self
+            .resent
+            .as_deref()
+            .is_some_and(|more| any_match(more, candidates));
+        first | later
+    }
+}
+
+fn clamp_i32(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+}
+
+fn tag8(tag: &BindingTag) -> [u8; 8] {
+    let mut short = [0u8; 8];
+    short.copy_from_slice(&tag[..8]);
+    short
+}
+
+fn millis(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(ms)
+}
+
+fn small(n: u32) -> u8 {
+    u8::try_from(n).unwrap_or(u8::MAX)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section below leaves its data consistent before anything that can
+    // panic, so a poisoned lock still guards valid state.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The record for `id`, unless it is past its purge time (then it counts as gone even
+/// before a sweep removes it).
+fn live<'a>(shard: &'a mut Shard, id: &ChallengeId, now: i64) -> Option<&'a mut Record> {
+    shard
+        .records
+        .get_mut(id.as_bytes())
+        .filter(|r| r.purge_at > now)
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryStore {
+    /// A store for up to [`DEFAULT_CAPACITY`] live challenges.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+
+    /// A store for up to `capacity` live challenges.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            subjects: (0..SUBJECT_SHARDS).map(|_| Mutex::default()).collect(),
+            rates: Mutex::default(),
+            links: Mutex::default(),
+            deliveries: Mutex::default(),
+            len: AtomicUsize::new(0),
+            capacity,
+        }
+    }
+
+    /// Challenges held, including expired ones not yet swept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Whether the store holds no challenge.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every challenge whose purge time has passed; later operations do this
+    /// shard by shard anyway.
+    pub fn sweep(&self, now: OffsetDateTime) {
+        let now = millis(now);
+        for shard in &*self.shards {
+            self.sweep_shard(&mut lock(shard), now);
+        }
+    }
+
+    fn reserve(&self) -> bool {
+        self.len
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.capacity).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    fn subject_shard(&self, key: &str) -> MutexGuard<'_, ExpiringMap<String, u32>> {
+        let spread = key.bytes().fold(0usize, |h, b| {
+            h.wrapping_mul(31).wrapping_add(usize::from(b))
+        });
+        lock(&self.subjects[spread % SUBJECT_SHARDS])
+    }
+
+    fn delivery_of(&self, id: &ChallengeId, now: i64) -> Option<DeliveryRecord> {
+        lock(&self.deliveries).get(id.as_bytes(), now).cloned()
+    }
+
+    fn shard(&self, id: &ChallengeId) -> MutexGuard<'_, Shard> {
+        // Ids are uniformly random, so any byte spreads load evenly.
+        lock(&self.shards[usize::from(id.as_bytes()[0]) % SHARDS])
+    }
+
+    fn sweep_shard(&self, shard: &mut Shard, now: i64) {
+        let before = shard.records.len();
+        shard.records.retain(|_, r| r.purge_at > now);
+        let removed = before - shard.records.len();
+        if removed > 0 {
+            self.len.fetch_sub(removed, Ordering::AcqRel);
+        }
+        shard.inserts_since_sweep = 0;
+        shard.len_after_sweep = shard.records.len();
+    }
+
+    fn maybe_sweep(&self, shard: &mut Shard, now: i64) {
+        if shard.inserts_since_sweep > shard.len_after_sweep.max(64) {
+            self.sweep_shard(shard, now);
+        }
+    }
+
+    fn remove(&self, shard: &mut Shard, id: &ChallengeId) -> bool {
+        let removed = shard.records.remove(id.as_bytes()).is_some();
+        if removed {
+            self.len.fetch_sub(1, Ordering::AcqRel);
+        }
+        removed
+    }
+}
+
+#[async_trait::async_trait]
+impl ChallengeStore for MemoryStore {
+    async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
+        let now = millis(c.created_at);
+        let mut shard = self.shard(&c.id);
+        self.maybe_sweep(&mut shard, now);
+        if shard.records.contains_key(c.id.as_bytes()) {
+            return Err(StoreError::Conflict);
+        }
+        if !self.reserve() {
+            // Expired records may still hold places: sweep everything once, then retry.
+            drop(shard);
+            self.sweep(c.created_at);
+            shard = self.shard(&c.id);
+            if !self.reserve() {
+                return Err(StoreError::Full {
+                    capacity: self.capacity,
+                });
+            }
+        }
+        let expires_at = millis(c.expires_at);
+        shard.records.insert(
+            *c.id.as_bytes(),
+            Record {
+                digest: c.digest,
+                binding: tag8(&c.binding),
+                expires_at,
+                purge_at: millis(c.purge_at),
+                resent: None,
+                resend_offset: clamp_i32(millis(c.resend_at) - expires_at),
+                attempts_used: 0,
+                max_attempts: small(c.max_attempts),
+                sends: 1,
+                max_sends: small(c.max_sends),
+            },
+        );
+        shard.inserts_since_sweep += 1;
+        Ok(())
+    }
+
+    async fn check(
+        &self,
+        id: &ChallengeId,
+        request: &CheckRequest,
+    ) -> Result<CheckOutcome, StoreError> {
+        let now = millis(request.now);
+        // Subject first, then the challenge: the one lock order used everywhere.
+        let mut subject = request
+            .subject
+            .as_ref()
+            .map(|guard| (guard, self.subject_shard(&guard.key)));
+        let mut shard = self.shard(id);
+        let Some(record) = live(&mut shard, id, now) else {
+            return Ok(CheckOutcome::NotFound);
+        };
+        if now >= record.expires_at {
+            return Ok(CheckOutcome::Expired);
+        }
+        if record.attempts_used >= record.max_attempts {
+            return Ok(CheckOutcome::Locked);
+        }
+        if let Some((guard, failures)) = &subject {
+            let so_far = failures.get(guard.key.as_str(), now).copied().unwrap_or(0);
+            if so_far >= guard.max_failures {
+                return Ok(CheckOutcome::SubjectLocked);
+            }
+        }
+        // Count first, then compare: a crash or race between the two can only cost
+        // the person an attempt, never grant the attacker a free one.
+        record.attempts_used += 1;
+        let approved = record.matches(&request.candidates);
+        let attempts_left = record.attempts_left();
+        if let Some((guard, failures)) = subject.as_mut() {
+            if approved {
+                failures.remove(guard.key.as_str());
+            } else {
+                let so_far = failures.get(guard.key.as_str(), now).copied().unwrap_or(0);
+                let until = millis(request.now + guard.window);
+                failures.insert(guard.key.clone(), so_far + 1, until, now);
+            }
+        }
+        if approved {
+            self.remove(&mut shard, id);
+            return Ok(CheckOutcome::Approved);
+        }
+        Ok(CheckOutcome::Rejected { attempts_left })
+    }
+
+    async fn resend(
+        &self,
+        id: &ChallengeId,
+        request: &ResendRequest,
+    ) -> Result<ResendOutcome, StoreError> {
+        let now = millis(request.now);
+        let mut shard = self.shard(id);
+        let Some(record) = live(&mut shard, id, now) else {
+            return Ok(ResendOutcome::NotFound);
+        };
+        if !request.bindings.iter().any(|b| tag8(b) == record.binding) {
+            return Ok(ResendOutcome::NotFound);
+        }
+        if now >= record.expires_at {
+            return Ok(ResendOutcome::Expired);
+        }
+        if record.attempts_used >= record.max_attempts {
+            return Ok(ResendOutcome::Locked);
+        }
+        if record.sends >= record.max_sends {
+            return Ok(ResendOutcome::MaxSends);
+        }
+        if now < record.resend_at() {
+            return Ok(ResendOutcome::Cooldown {
+                resend_at: from_millis(record.resend_at()),
+            });
+        }
+        record
+            .resent
+            .get_or_insert_with(Box::default)
+            .push(request.digest);
+        record.sends += 1;
+        record.set_resend_at(millis(request.now + request.cooldown));
+        let outcome = ResendOutcome::Resent {
+            expires_at: from_millis(record.expires_at),
+            resend_at: from_millis(record.resend_at()),
+            attempts_left: record.attempts_left(),
+            sends_left: record.sends_left(),
+            last_delivery: None,
+        };
+        drop(shard);
+        Ok(match outcome {
+            ResendOutcome::Resent {
+                expires_at,
+                resend_at,
+                attempts_left,
+                sends_left,
+                ..
+            } => ResendOutcome::Resent {
+                expires_at,
+                resend_at,
+                attempts_left,
+                sends_left,
+                last_delivery: self.delivery_of(id, now),
+            },
+            other => other,
+        })
+    }
+
+    async fn cancel(&self, id: &ChallengeId) -> Result<bool, StoreError> {
+        let mut shard = self.shard(id);
+        Ok(self.remove(&mut shard, id))
+    }
+
+    async fn status(
+        &self,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        let now = millis(now);
+        let mut shard = self.shard(id);
+        let delivery = self.delivery_of(id, now).map(|d| d.status);
+        Ok(live(&mut shard, id, now).map(|r| {
+            let phase = if now >= r.expires_at {
+                Phase::Expired
+            } else if r.attempts_used >= r.max_attempts {
+                Phase::Locked
+            } else {
+                Phase::Pending
+            };
+            Status {
+                phase,
+                expires_at: from_millis(r.expires_at),
+                resend_at: from_millis(r.resend_at()),
+                attempts_left: r.attempts_left(),
+                sends_left: r.sends_left(),
+                delivery,
+            }
+        }))
+    }
+
+    async fn hit(
+        &self,
+        limits: &[RateLimit],
+        now: OffsetDateTime,
+    ) -> Result<RateDecision, StoreError> {
+        let now_ms = millis(now);
+        let mut table = lock(&self.rates);
+        for (i, limit) in limits.iter().enumerate() {
+            let (used, end) = match table.get_mut(limit.key.as_str(), now_ms) {
+                Some((used, end)) => (*used, *end),
+                None => (0, millis(now + limit.window)),
+            };
+            if used.saturating_add(limit.cost) > limit.limit {
+                return Ok(RateDecision::Denied {
+                    limit: i,
+                    retry_at: from_millis(end),
+                });
+            }
+        }
+        for limit in limits {
+            if let Some((used, _)) = table.get_mut(limit.key.as_str(), now_ms) {
+                *used = used.saturating_add(limit.cost);
+            } else {
+                let end = millis(now + limit.window);
+                table.insert(limit.key.clone(), limit.cost, end, now_ms);
+            }
+        }
+        Ok(RateDecision::Allowed)
+    }
+
+    async fn reset_subject(&self, key: &str) -> Result<(), StoreError> {
+        self.subject_shard(key).remove(key);
+        Ok(())
+    }
+
+    async fn counts(&self, keys: &[String], now: OffsetDateTime) -> Result<Vec<u64>, StoreError> {
+        let now = millis(now);
+        let table = lock(&self.rates);
+        Ok(keys
+            .iter()
+            .map(|k| table.get(k.as_str(), now).copied().unwrap_or(0))
+            .collect())
+    }
+
+    async fn link_message(
+        &self,
+        message_key: &str,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let now = millis(now);
+        let purge_at = match live(&mut self.shard(id), id, now) {
+            Some(record) => record.purge_at,
+            None => return Ok(()),
+        };
+        lock(&self.links).insert(message_key.to_owned(), *id.as_bytes(), purge_at, now);
+        Ok(())
+    }
+
+    async fn record_delivery(
+        &self,
+        message_key: &str,
+        report: &DeliveryRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError> {
+        let now = millis(now);
+        let Some(id) = lock(&self.links).get(message_key, now).copied() else {
+            return Ok(None);
+        };
+        let id = ChallengeId::from_bytes(id);
+        let purge_at = match live(&mut self.shard(&id), &id, now) {
+            Some(record) => record.purge_at,
+            None => return Ok(None),
+        };
+        lock(&self.deliveries).insert(*id.as_bytes(), report.clone(), purge_at, now);
+        Ok(Some(id))
+    }
+}

@@ -1,0 +1,703 @@
+//! The store conformance suite: every [`ChallengeStore`] (ours and yours) should pass it.
+//!
+//! Each function checks one part of the contract and panics with a message saying
+//! which, like an assertion. Each uses fresh random ids and rate keys, so the functions
+//! can run in parallel against one shared store. Times are based on the real clock
+//! (stores that expire keys in real time, like Redis, need that) and moved forward
+//! by whole minutes at most, within the records' purge time.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use std::sync::Arc;
+//! use smsotp::{ChallengeStore, MemoryStore};
+//!
+//! let store: Arc<dyn ChallengeStore> = Arc::new(MemoryStore::new());
+//! smsotp::testing::run_all(store).await; // needs a multi-thread tokio runtime
+//! # }
+//! ```
+//!
+//! This module is for tests; it is not covered by semver guarantees.
+#![allow(clippy::panic, clippy::missing_panics_doc)]
+
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::challenge::{ChallengeId, DeliveryStatus, Phase};
+use crate::clock::{Clock, SystemClock};
+use crate::store::{
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectGuard,
+};
+
+const MAX_ATTEMPTS: u32 = 5;
+const MAX_SENDS: u32 = 3;
+
+/// The fixed shape of a challenge the suite creates.
+#[derive(Debug, Clone)]
+struct Fixture {
+    id: ChallengeId,
+    binding: BindingTag,
+    digest: Digest,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+    resend_at: OffsetDateTime,
+}
+
+fn random_digest() -> Digest {
+    let mut d = [0u8; 32];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut d);
+    d
+}
+
+fn random_tag() -> BindingTag {
+    let mut t = [0u8; 16];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut t);
+    t
+}
+
+fn now() -> OffsetDateTime {
+    // Whole milliseconds, as stores keep them.
+    let t = SystemClock.now();
+    t.replace_nanosecond(u32::from(t.millisecond()) * 1_000_000)
+        .unwrap_or(t)
+}
+
+async fn create(store: &dyn ChallengeStore) -> Fixture {
+    let now = now();
+    let f = Fixture {
+        id: ChallengeId::random(),
+        binding: random_tag(),
+        digest: random_digest(),
+        now,
+        expires_at: now + Duration::minutes(5),
+        resend_at: now + Duration::seconds(60),
+    };
+    let record = NewChallenge::new(
+        f.id,
+        f.binding,
+        f.digest,
+        now,
+        f.expires_at,
+        f.resend_at,
+        f.expires_at + Duration::minutes(10),
+        MAX_ATTEMPTS,
+        MAX_SENDS,
+    );
+    store.create(&record).await.expect("create failed");
+    f
+}
+
+/// A new challenge reads back as pending with its limits; creating the same id again
+/// is a conflict.
+pub async fn create_and_status(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    let status = store
+        .status(&f.id, f.now)
+        .await
+        .expect("status failed")
+        .expect("a created challenge must be found");
+    assert_eq!(status.phase, Phase::Pending);
+    assert_eq!(status.expires_at, f.expires_at);
+    assert_eq!(status.resend_at, f.resend_at);
+    assert_eq!(status.attempts_left, MAX_ATTEMPTS);
+    assert_eq!(status.sends_left, MAX_SENDS - 1);
+
+    let again = NewChallenge::new(
+        f.id,
+        f.binding,
+        random_digest(),
+        f.now,
+        f.expires_at,
+        f.resend_at,
+        f.expires_at,
+        MAX_ATTEMPTS,
+        MAX_SENDS,
+    );
+    assert!(
+        matches!(
+            store.create(&again).await,
+            Err(crate::store::StoreError::Conflict)
+        ),
+        "creating an existing id must be a Conflict"
+    );
+    let unknown = store
+        .status(&ChallengeId::random(), f.now)
+        .await
+        .expect("status failed");
+    assert!(unknown.is_none(), "an unknown id must have no status");
+}
+
+/// The right digest approves once; the challenge is then gone.
+pub async fn approve_consumes(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    let ok = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
+    assert_eq!(ok, CheckOutcome::Approved);
+    let replay = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
+    assert_eq!(
+        replay,
+        CheckOutcome::NotFound,
+        "approval must consume the challenge"
+    );
+    let status = store.status(&f.id, f.now).await.expect("status");
+    assert!(status.is_none(), "a consumed challenge must have no status");
+}
+
+/// Any of several candidates (one per live key) may match.
+pub async fn any_candidate_matches(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    let outcome = store
+        .check(
+            &f.id,
+            &CheckRequest::new(vec![random_digest(), f.digest], f.now),
+        )
+        .await
+        .expect("check");
+    assert_eq!(
+        outcome,
+        CheckOutcome::Approved,
+        "the second candidate matches"
+    );
+}
+
+/// Wrong digests count down to zero, then the challenge is locked, even for the right
+/// digest.
+pub async fn attempts_run_out(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    for left in (0..MAX_ATTEMPTS).rev() {
+        let outcome = store
+            .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+            .await
+            .expect("check");
+        assert_eq!(
+            outcome,
+            CheckOutcome::Rejected {
+                attempts_left: left
+            }
+        );
+    }
+    let locked = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
+    assert_eq!(
+        locked,
+        CheckOutcome::Locked,
+        "a locked challenge never approves"
+    );
+    let status = store.status(&f.id, f.now).await.expect("status");
+    assert_eq!(status.map(|s| s.phase), Some(Phase::Locked));
+}
+
+/// At and after `expires_at` every check is `Expired`, costs nothing and never approves.
+pub async fn expiry_is_hard(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    let just_before = f.expires_at - Duration::milliseconds(1);
+    let wrong = store
+        .check(
+            &f.id,
+            &CheckRequest::new(vec![random_digest()], just_before),
+        )
+        .await
+        .expect("check");
+    assert_eq!(
+        wrong,
+        CheckOutcome::Rejected {
+            attempts_left: MAX_ATTEMPTS - 1
+        }
+    );
+    for at in [f.expires_at, f.expires_at + Duration::minutes(1)] {
+        let outcome = store
+            .check(&f.id, &CheckRequest::new(vec![f.digest], at))
+            .await
+            .expect("check");
+        assert_eq!(
+            outcome,
+            CheckOutcome::Expired,
+            "expired challenges never approve"
+        );
+    }
+    let status = store.status(&f.id, f.expires_at).await.expect("status");
+    assert_eq!(status.map(|s| s.phase), Some(Phase::Expired));
+    let resend = ResendRequest::new(
+        vec![f.binding],
+        random_digest(),
+        f.expires_at,
+        Duration::ZERO,
+    );
+    let outcome = store.resend(&f.id, &resend).await.expect("resend");
+    assert_eq!(
+        outcome,
+        ResendOutcome::Expired,
+        "a resend cannot revive a challenge"
+    );
+}
+
+/// A resend adds a digest; old and new codes both work; attempts and expiry carry over;
+/// the cooldown and the send cap hold; a wrong binding is `NotFound`.
+pub async fn resend_rules(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    let early = ResendRequest::new(
+        vec![f.binding],
+        random_digest(),
+        f.now,
+        Duration::seconds(60),
+    );
+    assert_eq!(
+        store.resend(&f.id, &early).await.expect("resend"),
+        ResendOutcome::Cooldown {
+            resend_at: f.resend_at
+        }
+    );
+    let wrong = store
+        .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+        .await
+        .expect("check");
+    assert_eq!(
+        wrong,
+        CheckOutcome::Rejected {
+            attempts_left: MAX_ATTEMPTS - 1
+        }
+    );
+
+    let t1 = f.resend_at;
+    let second = random_digest();
+    let other_binding = ResendRequest::new(vec![random_tag()], second, t1, Duration::seconds(60));
+    assert_eq!(
+        store.resend(&f.id, &other_binding).await.expect("resend"),
+        ResendOutcome::NotFound,
+        "a resend for another binding must not touch the challenge"
+    );
+    let ok = ResendRequest::new(
+        vec![random_tag(), f.binding],
+        second,
+        t1,
+        Duration::seconds(60),
+    );
+    assert_eq!(
+        store.resend(&f.id, &ok).await.expect("resend"),
+        ResendOutcome::Resent {
+            expires_at: f.expires_at,
+            resend_at: t1 + Duration::seconds(60),
+            attempts_left: MAX_ATTEMPTS - 1,
+            sends_left: MAX_SENDS - 2,
+            last_delivery: None,
+        },
+        "a resend keeps the expiry and the attempt count"
+    );
+    let t2 = t1 + Duration::seconds(60);
+    let third = random_digest();
+    let ok = ResendRequest::new(vec![f.binding], third, t2, Duration::seconds(60));
+    assert!(matches!(
+        store.resend(&f.id, &ok).await.expect("resend"),
+        ResendOutcome::Resent { sends_left: 0, .. }
+    ));
+    let t3 = t2 + Duration::seconds(60);
+    let over = ResendRequest::new(vec![f.binding], random_digest(), t3, Duration::seconds(60));
+    assert_eq!(
+        store.resend(&f.id, &over).await.expect("resend"),
+        ResendOutcome::MaxSends
+    );
+
+    // The first code, delayed in the network, still approves after two resends.
+    let outcome = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], t3))
+        .await
+        .expect("check");
+    assert_eq!(
+        outcome,
+        CheckOutcome::Approved,
+        "every code of a live challenge stays valid"
+    );
+}
+
+/// Every code of a challenge shares one attempt budget, and a locked challenge cannot
+/// be resent.
+pub async fn resend_keeps_attempts(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    for _ in 0..MAX_ATTEMPTS - 1 {
+        store
+            .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+            .await
+            .expect("check");
+    }
+    let req = ResendRequest::new(
+        vec![f.binding],
+        random_digest(),
+        f.resend_at,
+        Duration::seconds(60),
+    );
+    assert!(matches!(
+        store.resend(&f.id, &req).await.expect("resend"),
+        ResendOutcome::Resent {
+            attempts_left: 1,
+            ..
+        }
+    ));
+    let last = store
+        .check(
+            &f.id,
+            &CheckRequest::new(vec![random_digest()], f.resend_at),
+        )
+        .await
+        .expect("check");
+    assert_eq!(
+        last,
+        CheckOutcome::Rejected { attempts_left: 0 },
+        "a resend must not reset attempts"
+    );
+    let req = ResendRequest::new(
+        vec![f.binding],
+        random_digest(),
+        f.resend_at + Duration::minutes(2),
+        Duration::seconds(60),
+    );
+    assert_eq!(
+        store.resend(&f.id, &req).await.expect("resend"),
+        ResendOutcome::Locked
+    );
+}
+
+/// Cancel removes a challenge once.
+pub async fn cancel_removes(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    assert!(store.cancel(&f.id).await.expect("cancel"));
+    assert!(!store.cancel(&f.id).await.expect("cancel"));
+    let outcome = store
+        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .await
+        .expect("check");
+    assert_eq!(outcome, CheckOutcome::NotFound);
+}
+
+fn rate_key(tag: &str) -> String {
+    format!("conformance:{tag}:{}", ChallengeId::random())
+}
+
+/// Rate limits: counted up to the limit, denied after with the window end, all or
+/// nothing across several limits, reset when the window passes, costs add up.
+pub async fn rate_limits(store: &dyn ChallengeStore) {
+    let t0 = now();
+    let window = Duration::minutes(10);
+    let a = RateLimit::new(rate_key("a"), 3, window);
+    let b = RateLimit::new(rate_key("b"), 5, window);
+    for _ in 0..3 {
+        let d = store.hit(&[a.clone(), b.clone()], t0).await.expect("hit");
+        assert_eq!(d, RateDecision::Allowed);
+    }
+    let d = store
+        .hit(&[b.clone(), a.clone()], t0 + Duration::minutes(1))
+        .await
+        .expect("hit");
+    assert_eq!(
+        d,
+        RateDecision::Denied {
+            limit: 1,
+            retry_at: t0 + window
+        },
+        "the full limit is named, with its window end"
+    );
+    // The denial counted nothing: b has exactly 2 left.
+    for _ in 0..2 {
+        assert_eq!(
+            store.hit(std::slice::from_ref(&b), t0).await.expect("hit"),
+            RateDecision::Allowed
+        );
+    }
+    assert!(matches!(
+        store.hit(std::slice::from_ref(&b), t0).await.expect("hit"),
+        RateDecision::Denied { limit: 0, .. }
+    ));
+    // A new window starts after the old one ends.
+    let later = t0 + window;
+    assert_eq!(
+        store
+            .hit(std::slice::from_ref(&a), later)
+            .await
+            .expect("hit"),
+        RateDecision::Allowed
+    );
+
+    let spend = RateLimit::new(rate_key("spend"), 100, window).with_cost(40);
+    assert_eq!(
+        store
+            .hit(std::slice::from_ref(&spend), t0)
+            .await
+            .expect("hit"),
+        RateDecision::Allowed
+    );
+    assert_eq!(
+        store
+            .hit(std::slice::from_ref(&spend), t0)
+            .await
+            .expect("hit"),
+        RateDecision::Allowed
+    );
+    assert!(
+        matches!(
+            store.hit(&[spend], t0).await.expect("hit"),
+            RateDecision::Denied { .. }
+        ),
+        "120 units must not fit under 100"
+    );
+}
+
+/// The subject ceiling holds across challenges: failures add up, a locked subject's
+/// checks are refused without counting or comparing, an approval or a reset clears it.
+pub async fn subject_ceiling(store: &dyn ChallengeStore) {
+    let subject = rate_key("subject");
+    let guard = SubjectGuard::new(subject.clone(), 7, Duration::hours(24));
+    let wrong =
+        |f: &Fixture| CheckRequest::new(vec![random_digest()], f.now).with_subject(guard.clone());
+    // 5 wrong on one challenge, 2 on another: 7 in a row.
+    let a = create(store).await;
+    for _ in 0..MAX_ATTEMPTS {
+        store.check(&a.id, &wrong(&a)).await.expect("check");
+    }
+    let b = create(store).await;
+    for _ in 0..2 {
+        let outcome = store.check(&b.id, &wrong(&b)).await.expect("check");
+        assert!(matches!(outcome, CheckOutcome::Rejected { .. }));
+    }
+    let right = CheckRequest::new(vec![b.digest], b.now).with_subject(guard.clone());
+    assert_eq!(
+        store.check(&b.id, &right).await.expect("check"),
+        CheckOutcome::SubjectLocked,
+        "the 8th check of a subject with 7 failures is refused, even with the right code"
+    );
+    let status = store
+        .status(&b.id, b.now)
+        .await
+        .expect("status")
+        .expect("held");
+    assert_eq!(
+        status.attempts_left,
+        MAX_ATTEMPTS - 2,
+        "a refused check costs no attempt"
+    );
+    // Without the subject guard the challenge itself still works (a different subject).
+    store.reset_subject(&subject).await.expect("reset");
+    assert_eq!(
+        store.check(&b.id, &right).await.expect("check"),
+        CheckOutcome::Approved
+    );
+
+    // An approval clears the count: 6 failures, a success, 6 more are fine.
+    let c = create(store).await;
+    for _ in 0..MAX_ATTEMPTS {
+        store.check(&c.id, &wrong(&c)).await.expect("check");
+    }
+    let d = create(store).await;
+    store.check(&d.id, &wrong(&d)).await.expect("check");
+    let ok = CheckRequest::new(vec![d.digest], d.now).with_subject(guard.clone());
+    assert_eq!(
+        store.check(&d.id, &ok).await.expect("check"),
+        CheckOutcome::Approved
+    );
+    let e = create(store).await;
+    for _ in 0..MAX_ATTEMPTS {
+        let outcome = store.check(&e.id, &wrong(&e)).await.expect("check");
+        assert!(
+            matches!(outcome, CheckOutcome::Rejected { .. }),
+            "count was cleared"
+        );
+    }
+    // The count is forgotten a window after the last failure.
+    let f = create(store).await;
+    let late = f.now + Duration::minutes(4);
+    let mut expired_guard = guard.clone();
+    expired_guard.window = Duration::minutes(1);
+    let g = create(store).await;
+    for _ in 0..2 {
+        let req =
+            CheckRequest::new(vec![random_digest()], g.now).with_subject(expired_guard.clone());
+        store.check(&g.id, &req).await.expect("check");
+    }
+    let req = CheckRequest::new(vec![f.digest], late).with_subject(guard.clone());
+    assert_eq!(
+        store.check(&f.id, &req).await.expect("check"),
+        CheckOutcome::Approved
+    );
+}
+
+/// `counts` reads the counters `hit` keeps, without counting.
+pub async fn counts_read_without_counting(store: &dyn ChallengeStore) {
+    let t0 = now();
+    let key = rate_key("count");
+    let missing = rate_key("missing");
+    let limit = RateLimit::new(key.clone(), u64::MAX, Duration::minutes(10)).with_cost(3);
+    store
+        .hit(std::slice::from_ref(&limit), t0)
+        .await
+        .expect("hit");
+    store
+        .hit(std::slice::from_ref(&limit), t0)
+        .await
+        .expect("hit");
+    let keys = [key.clone(), missing];
+    assert_eq!(store.counts(&keys, t0).await.expect("counts"), vec![6, 0]);
+    assert_eq!(
+        store.counts(&keys, t0).await.expect("counts"),
+        vec![6, 0],
+        "reading counts nothing"
+    );
+    let after = t0 + Duration::minutes(10);
+    assert_eq!(
+        store.counts(&keys, after).await.expect("counts"),
+        vec![0, 0],
+        "windows end"
+    );
+}
+
+/// Delivery reports find their challenge through the message link, show in `status`,
+/// and come back with the next resend.
+pub async fn delivery_reports(store: &dyn ChallengeStore) {
+    let f = create(store).await;
+    let message = format!("test:{}", ChallengeId::random());
+    store
+        .link_message(&message, &f.id, f.now)
+        .await
+        .expect("link");
+    let report = DeliveryRecord::new(DeliveryStatus::Failed { permanent: false }, "route-a");
+    let found = store
+        .record_delivery(&message, &report, f.now)
+        .await
+        .expect("record");
+    assert_eq!(found, Some(f.id));
+    let status = store
+        .status(&f.id, f.now)
+        .await
+        .expect("status")
+        .expect("held");
+    assert_eq!(
+        status.delivery,
+        Some(DeliveryStatus::Failed { permanent: false })
+    );
+    let req = ResendRequest::new(
+        vec![f.binding],
+        random_digest(),
+        f.resend_at,
+        Duration::seconds(60),
+    );
+    match store.resend(&f.id, &req).await.expect("resend") {
+        ResendOutcome::Resent { last_delivery, .. } => assert_eq!(last_delivery, Some(report)),
+        other => panic!("expected a resend, got {other:?}"),
+    }
+    let unknown = store
+        .record_delivery(
+            "test:unknown",
+            &DeliveryRecord::new(DeliveryStatus::Delivered, "x"),
+            f.now,
+        )
+        .await
+        .expect("record");
+    assert_eq!(unknown, None, "an unlinked message finds nothing");
+    store.cancel(&f.id).await.expect("cancel");
+    let gone = store
+        .record_delivery(
+            &message,
+            &DeliveryRecord::new(DeliveryStatus::Delivered, "route-a"),
+            f.now,
+        )
+        .await
+        .expect("record");
+    assert_eq!(
+        gone, None,
+        "a report for a finished challenge finds nothing"
+    );
+}
+
+/// 200 concurrent wrong checks of one challenge count exactly `max_attempts` attempts.
+pub async fn concurrent_wrong_checks(store: Arc<dyn ChallengeStore>) {
+    let f = create(&*store).await;
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let store = store.clone();
+        let f = f.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+                .await
+        }));
+    }
+    let mut rejected = 0;
+    for task in tasks {
+        match task.await.expect("task panicked").expect("check failed") {
+            CheckOutcome::Rejected { .. } => rejected += 1,
+            CheckOutcome::Locked => {}
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(
+        rejected, MAX_ATTEMPTS,
+        "exactly max_attempts wrong checks are counted"
+    );
+}
+
+/// 200 concurrent right checks of one challenge give exactly one approval.
+pub async fn concurrent_right_checks(store: Arc<dyn ChallengeStore>) {
+    let f = create(&*store).await;
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let store = store.clone();
+        let f = f.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+                .await
+        }));
+    }
+    let mut approved = 0;
+    for task in tasks {
+        match task.await.expect("task panicked").expect("check failed") {
+            CheckOutcome::Approved => approved += 1,
+            CheckOutcome::NotFound => {}
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(approved, 1, "a challenge is approved at most once");
+}
+
+/// 64 concurrent hits against a limit of 10 allow exactly 10.
+pub async fn concurrent_rate_hits(store: Arc<dyn ChallengeStore>) {
+    let t0 = now();
+    let limit = RateLimit::new(rate_key("burst"), 10, Duration::minutes(10));
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let store = store.clone();
+        let limit = limit.clone();
+        tasks.push(tokio::spawn(async move { store.hit(&[limit], t0).await }));
+    }
+    let mut allowed = 0;
+    for task in tasks {
+        if task.await.expect("task panicked").expect("hit failed") == RateDecision::Allowed {
+            allowed += 1;
+        }
+    }
+    assert_eq!(allowed, 10, "a limit holds under concurrency");
+}
+
+/// Runs every check above. Needs a multi-thread tokio runtime for the concurrent ones.
+pub async fn run_all(store: Arc<dyn ChallengeStore>) {
+    create_and_status(&*store).await;
+    approve_consumes(&*store).await;
+    any_candidate_matches(&*store).await;
+    attempts_run_out(&*store).await;
+    expiry_is_hard(&*store).await;
+    resend_rules(&*store).await;
+    resend_keeps_attempts(&*store).await;
+    cancel_removes(&*store).await;
+    rate_limits(&*store).await;
+    subject_ceiling(&*store).await;
+    counts_read_without_counting(&*store).await;
+    delivery_reports(&*store).await;
+    concurrent_wrong_checks(store.clone()).await;
+    concurrent_right_checks(store.clone()).await;
+    concurrent_rate_hits(store).await;
+}

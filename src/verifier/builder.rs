@@ -1,0 +1,291 @@
+//! Configuring a [`Verifier`].
+
+use std::sync::Arc;
+
+use time::Duration;
+
+use super::Verifier;
+use crate::clock::{Clock, SystemClock};
+use crate::code::CodeSpec;
+use crate::digest::Keyring;
+use crate::error::ConfigError;
+use crate::events::{EventSink, NoEvents};
+use crate::message::{Locale, MessageTemplate};
+use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap};
+use crate::risk::RiskCheck;
+use crate::store::{ChallengeStore, MemoryStore};
+use crate::test_numbers::TestNumbers;
+use crate::transport::{ConsoleTransport, SmsTransport};
+
+/// Whether test numbers may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// Test numbers are refused at build time. The default.
+    #[default]
+    Production,
+    /// Test numbers work (staging, app-store review builds).
+    Development,
+}
+
+/// Configures a [`Verifier`].
+///
+/// | setting | default | why |
+/// |---|---|---|
+/// | code | 6 of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`, one digit at least | ~29 bits, no look-alikes |
+/// | `ttl` | 5 minutes (at most 10 unless allowed) | NIST SP 800-63B caps OOB codes at 10 |
+/// | `max_attempts` | 5 per challenge | Twilio Verify's 5; 5 × 3 sends stays far under NIST's 100 |
+/// | `resend_cooldown` | 60 s | an SMS usually lands within a minute |
+/// | `max_sends` | 3 per challenge | |
+/// | send limits | see [`SendLimits`] | per number, client, prefix |
+/// | subject ceiling | 100 failures in a row, forgotten 24 h after the last | NIST SP 800-63B §3.2.2, ASVS 2.2.1 |
+/// | countries | all (see [`CountryPolicy`]: prefer an allow-list) | works out of the box |
+#[derive(Debug)]
+#[must_use]
+pub struct VerifierBuilder {
+    pub(super) keys: Keyring,
+    pub(super) store: Option<Arc<dyn ChallengeStore>>,
+    pub(super) transport: Option<Arc<dyn SmsTransport>>,
+    pub(super) clock: Option<Arc<dyn Clock>>,
+    pub(super) events: Arc<dyn EventSink>,
+    pub(super) risk: Option<Arc<dyn RiskCheck>>,
+    pub(super) spec: CodeSpec,
+    pub(super) template: MessageTemplate,
+    pub(super) sender: Option<String>,
+    pub(super) ttl: Duration,
+    pub(super) allow_long_ttl: bool,
+    pub(super) max_attempts: u32,
+    pub(super) resend_cooldown: Duration,
+    pub(super) max_sends: u32,
+    pub(super) limits: SendLimits,
+    pub(super) spend: Option<SpendCap>,
+    pub(super) countries: CountryPolicy,
+    pub(super) conversion: Option<ConversionGuard>,
+    pub(super) subject_ceiling: Limit,
+    pub(super) test_numbers: TestNumbers,
+    pub(super) mode: Mode,
+}
+
+impl VerifierBuilder {
+    pub(super) fn new(keys: Keyring) -> Self {
+        Self {
+            keys,
+            store: None,
+            transport: None,
+            clock: None,
+            events: Arc::new(NoEvents),
+            risk: None,
+            spec: CodeSpec::default(),
+            template: MessageTemplate::new("smsotp", Locale::En),
+            sender: None,
+            ttl: Duration::minutes(5),
+            allow_long_ttl: false,
+            max_attempts: 5,
+            resend_cooldown: Duration::seconds(60),
+            max_sends: 3,
+            limits: SendLimits::default(),
+            spend: None,
+            countries: CountryPolicy::default(),
+            conversion: None,
+            subject_ceiling: Limit::new(100, Duration::hours(24)),
+            test_numbers: TestNumbers::new(),
+            mode: Mode::default(),
+        }
+    }
+
+    /// Where challenges live. Default: a [`MemoryStore`].
+    pub fn store(mut self, store: impl ChallengeStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// How SMS are sent. Default: [`ConsoleTransport`], which only prints.
+    pub fn transport(mut self, transport: impl SmsTransport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// The time source. Default: [`SystemClock`].
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Where events go (besides `tracing`). Default: nowhere.
+    pub fn events(mut self, sink: impl EventSink) -> Self {
+        self.events = Arc::new(sink);
+        self
+    }
+
+    /// The app's risk check, run before every send.
+    pub fn risk_check(mut self, check: impl RiskCheck) -> Self {
+        self.risk = Some(Arc::new(check));
+        self
+    }
+
+    /// Code alphabet and length.
+    pub fn code_spec(mut self, spec: CodeSpec) -> Self {
+        self.spec = spec;
+        self
+    }
+
+    /// The SMS text.
+    pub fn template(mut self, template: MessageTemplate) -> Self {
+        self.template = template;
+        self
+    }
+
+    /// The sender id the SMS shows, where the route allows one.
+    pub fn sender(mut self, sender: impl Into<String>) -> Self {
+        self.sender = Some(sender.into());
+        self
+    }
+
+    /// How long a challenge's codes live, from the first send. Resends never extend it.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Allows a `ttl` over 10 minutes, beyond NIST SP 800-63B.
+    pub fn allow_long_ttl(mut self) -> Self {
+        self.allow_long_ttl = true;
+        self
+    }
+
+    /// Wrong checks allowed per challenge, shared by all its codes (1 to 100).
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n;
+        self
+    }
+
+    /// Wait between sends of one challenge.
+    pub fn resend_cooldown(mut self, wait: Duration) -> Self {
+        self.resend_cooldown = wait;
+        self
+    }
+
+    /// SMS per challenge, the first included (1 to 255).
+    pub fn max_sends(mut self, n: u32) -> Self {
+        self.max_sends = n;
+        self
+    }
+
+    /// All send limits at once.
+    pub fn send_limits(mut self, limits: SendLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// SMS allowed to one number per window, across challenges and app instances.
+    pub fn destination_limit(mut self, sends: u64, window: Duration) -> Self {
+        self.limits.per_destination = Some(Limit::new(sends, window));
+        self
+    }
+
+    /// A spend cap over all sends.
+    pub fn spend_cap(mut self, cap: SpendCap) -> Self {
+        self.spend = Some(cap);
+        self
+    }
+
+    /// Which countries may receive SMS.
+    pub fn countries(mut self, policy: CountryPolicy) -> Self {
+        self.countries = policy;
+        self
+    }
+
+    /// Pauses prefixes whose codes are rarely typed (SMS pumping).
+    pub fn conversion_guard(mut self, guard: ConversionGuard) -> Self {
+        self.conversion = Some(guard);
+        self
+    }
+
+    /// Failed checks allowed in a row per subject, across challenges (1 to 100), and
+    /// how long the count lives after the last failure.
+    pub fn subject_ceiling(mut self, failures: u32, window: Duration) -> Self {
+        self.subject_ceiling = Limit::new(u64::from(failures), window);
+        self
+    }
+
+    /// Fixed-code test numbers; needs [`Mode::Development`].
+    pub fn test_numbers(mut self, numbers: TestNumbers) -> Self {
+        self.test_numbers = numbers;
+        self
+    }
+
+    /// Production (the default) or development.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Checks the settings and builds the verifier.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the setting out of range.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        if self.ttl <= Duration::ZERO || (self.ttl > Duration::minutes(10) && !self.allow_long_ttl)
+        {
+            return Err(ConfigError::Ttl);
+        }
+        if !(1..=100).contains(&self.max_attempts) {
+            return Err(ConfigError::MaxAttempts);
+        }
+        if !(1..=255).contains(&self.max_sends) {
+            return Err(ConfigError::MaxSends);
+        }
+        if !(1..=100).contains(&self.subject_ceiling.count) {
+            return Err(ConfigError::SubjectCeiling);
+        }
+        let windows = [
+            Some(self.resend_cooldown),
+            Some(self.subject_ceiling.window),
+            self.limits.per_destination.map(|l| l.window),
+            self.limits.per_client.map(|l| l.window),
+            self.limits.per_prefix.map(|l| l.window),
+            self.limits.per_country.map(|l| l.window),
+            self.limits.global.map(|l| l.window),
+            self.spend.as_ref().map(|s| s.window),
+        ];
+        if windows.into_iter().flatten().any(|w| w < Duration::ZERO) {
+            return Err(ConfigError::NegativeDuration);
+        }
+        if !self.test_numbers.is_empty() {
+            if self.mode == Mode::Production {
+                return Err(ConfigError::TestNumbersInProduction);
+            }
+            if self
+                .test_numbers
+                .codes()
+                .any(|c| self.spec.normalise(c).is_err())
+            {
+                return Err(ConfigError::TestNumberCode);
+            }
+        }
+        Ok(Verifier {
+            keys: self.keys,
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            transport: self
+                .transport
+                .unwrap_or_else(|| Arc::new(ConsoleTransport::new())),
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            events: self.events,
+            risk: self.risk,
+            spec: self.spec,
+            template: self.template,
+            sender: self.sender,
+            retention: self.ttl,
+            ttl: self.ttl,
+            max_attempts: self.max_attempts,
+            resend_cooldown: self.resend_cooldown,
+            max_sends: self.max_sends,
+            limits: self.limits,
+            spend: self.spend,
+            countries: self.countries,
+            conversion: self.conversion,
+            subject_ceiling: self.subject_ceiling,
+            test_numbers: self.test_numbers,
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! The store keys of every limit and counter a send or check touches.
+//!
+//! Keys hold keyed indexes (HMAC) of numbers, prefixes, clients and subjects, never
+//! the values: a store dump shows which counters belong together, not whose they are.
+
+use crate::challenge::Binding;
+use crate::digest::Keyring;
+use crate::phone::PhoneNumber;
+use crate::policy::SendLimits;
+use crate::store::RateLimit;
+
+pub(super) struct PolicyKeys {
+    destination: String,
+    client: Option<String>,
+    prefix: String,
+    country: String,
+    pub(super) subject: String,
+    pub(super) sends: String,
+    pub(super) approvals: String,
+    pub(super) paused: String,
+    pub(super) spend: String,
+}
+
+/// The number without its last 4 digits: the unit SMS pumping works in.
+pub(super) fn prefix(number: &PhoneNumber) -> &str {
+    let e164 = number.as_e164();
+    e164.get(..e164.len().saturating_sub(4)).unwrap_or(e164)
+}
+
+impl PolicyKeys {
+    pub(super) fn new(keys: &Keyring, binding: &Binding, client: Option<&str>) -> Self {
+        let number = binding.destination();
+        let prefix_index = keys.index(&format!("prefix:{}", prefix(number)));
+        let subject = binding.subject().map_or_else(
+            || keys.index(number.as_e164()),
+            |s| keys.index(&format!("subject:{s}")),
+        );
+        Self {
+            destination: format!("d:{}", keys.index(number.as_e164())),
+            client: client.map(|c| format!("c:{}", keys.index(&format!("client:{c}")))),
+            country: format!("cc:{}", number.calling_code()),
+            subject: format!("u:{subject}"),
+            sends: format!("cs:{prefix_index}"),
+            approvals: format!("ca:{prefix_index}"),
+            paused: format!("cp:{prefix_index}"),
+            prefix: format!("p:{prefix_index}"),
+            spend: "spend".to_owned(),
+        }
+    }
+
+    /// The limits to count for one send, with the scope name of each.
+    pub(super) fn send_limits(
+        &self,
+        limits: &SendLimits,
+        _binding: &Binding,
+    ) -> (Vec<RateLimit>, Vec<&'static str>) {
+        let mut out = Vec::with_capacity(5);
+        let mut scopes = Vec::with_capacity(5);
+        let candidates = [
+            (
+                limits.per_destination,
+                Some(&self.destination),
+                "destination",
+            ),
+            (limits.per_client, self.client.as_ref(), "client"),
+            (limits.per_prefix, Some(&self.prefix), "prefix"),
+            (limits.per_country, Some(&self.country), "country"),
+            (limits.global, None, "global"),
+        ];
+        for (limit, key, scope) in candidates {
+            let Some(limit) = limit else { continue };
+            let key = match (key, scope) {
+                (Some(k), _) => k.clone(),
+                (None, "global") => "g".to_owned(),
+                (None, _) => continue,
+            };
+            out.push(RateLimit::new(key, limit.count, limit.window));
+            scopes.push(scope);
+        }
+        (out, scopes)
+    }
+}

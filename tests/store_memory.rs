@@ -1,0 +1,12 @@
+//! The conformance suite and memory-specific behaviour of MemoryStore.
+#![cfg(feature = "testing")]
+
+use std::sync::Arc;
+
+use smsotp::store::{ChallengeStore, MemoryStore};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_store_passes_the_conformance_suite() {
+    let store: Arc<dyn ChallengeStore> = Arc::new(MemoryStore::new());
+    smsotp::testing::run_all(store).await;
+}

@@ -1,0 +1,501 @@
+//! The verifier's invariants (shared/DESIGN.md), black-box through the public API.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{login, phone, rig, rig_with, wrong_code};
+use smsotp::store::{
+    ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, MemoryStore, NewChallenge,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, StoreError,
+};
+use smsotp::transport::TransportErrorKind;
+use smsotp::{Binding, ChallengeId, Error, Phase, Purpose, Status, Verdict, Verifier};
+use time::{Duration, OffsetDateTime};
+
+#[tokio::test]
+async fn right_code_approves_once() {
+    let r = rig();
+    let who = login("090-1234-5678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::NotFound
+    );
+}
+
+#[tokio::test]
+async fn pending_reports_defaults_and_masks_the_number() {
+    let r = rig();
+    let who = login("090-1234-5678");
+    let now = smsotp::Clock::now(&r.clock);
+    let p = r.verifier.start(&who).await.unwrap();
+    assert_eq!(p.expires_at, now + Duration::minutes(5));
+    assert_eq!(p.resend_at, now + Duration::seconds(60));
+    assert_eq!(p.attempts_left, 5);
+    assert_eq!(p.sends_left, 2);
+    assert!(!p.destination.contains("9012345678"));
+    assert!(p.destination.ends_with("5678"));
+    assert_eq!(p.id.to_string().len(), 22, "128-bit id, URL-safe base64");
+    let parsed: ChallengeId = p.id.to_string().parse().unwrap();
+    assert_eq!(parsed, p.id);
+}
+
+#[tokio::test]
+async fn wrong_codes_count_down_then_lock() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+    let wrong = wrong_code(std::slice::from_ref(&code));
+    for left in (0..5).rev() {
+        let v = r.verifier.check(&p.id, &who, &wrong).await.unwrap();
+        assert_eq!(
+            v,
+            Verdict::Rejected {
+                attempts_left: left
+            }
+        );
+    }
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Locked
+    );
+    let status = r.verifier.status(&p.id).await.unwrap().unwrap();
+    assert_eq!(status.phase, Phase::Locked);
+}
+
+#[tokio::test]
+async fn malformed_input_costs_no_attempt() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    for junk in [
+        "",
+        "12",
+        "٣٣٣٣٣٣",
+        "🙂🙂🙂🙂🙂🙂",
+        "ABCDEFGHJK",
+        &"9".repeat(1 << 20),
+    ] {
+        assert_eq!(
+            r.verifier.check(&p.id, &who, junk).await.unwrap(),
+            Verdict::Malformed
+        );
+    }
+    let status = r.verifier.status(&p.id).await.unwrap().unwrap();
+    assert_eq!(status.attempts_left, 5);
+}
+
+#[tokio::test]
+async fn typed_variants_of_the_code_are_accepted() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+    // Full-width, lower case, with a hyphen in the middle, as a Japanese IME may type it.
+    let typed: String = code
+        .to_lowercase()
+        .chars()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            let wide = char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap();
+            if i == 3 { vec!['-', wide] } else { vec![wide] }
+        })
+        .collect();
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &typed).await.unwrap(),
+        Verdict::Approved
+    );
+}
+
+#[tokio::test]
+async fn code_dies_at_ttl_and_cannot_be_revived() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+    r.clock.advance(Duration::minutes(5) - Duration::seconds(1));
+    let wrong = wrong_code(std::slice::from_ref(&code));
+    assert!(matches!(
+        r.verifier.check(&p.id, &who, &wrong).await.unwrap(),
+        Verdict::Rejected { .. }
+    ));
+    r.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Expired
+    );
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::NotPending)
+    ));
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Expired
+    );
+}
+
+#[tokio::test]
+async fn accepted_just_before_ttl() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+    r.clock.advance(Duration::minutes(5) - Duration::seconds(1));
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
+}
+
+#[tokio::test]
+async fn resend_keeps_expiry_attempts_and_old_codes() {
+    let r = rig_with(|b| b.max_attempts(3));
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let first = r.sms.last_code(who.destination()).unwrap();
+    let wrong = wrong_code(std::slice::from_ref(&first));
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &wrong).await.unwrap(),
+        Verdict::Rejected { attempts_left: 2 }
+    );
+
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::ResendTooSoon { resend_at }) if resend_at == p.resend_at
+    ));
+    r.clock.advance(Duration::seconds(60));
+    let again = r.verifier.resend(&p.id, &who).await.unwrap();
+    assert_eq!(
+        again.expires_at, p.expires_at,
+        "a resend never extends the challenge"
+    );
+    assert_eq!(again.attempts_left, 2, "a resend never resets attempts");
+    assert_eq!(r.sms.codes(who.destination()).len(), 2);
+
+    // Discriminating (NIST 800-63B-4 §3.1.3.2): limit 3, one wrong before the resend,
+    // one after: the next wrong must lock.
+    let second = r.sms.last_code(who.destination()).unwrap();
+    let wrong = wrong_code(&[first.clone(), second.clone()]);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &wrong).await.unwrap(),
+        Verdict::Rejected { attempts_left: 1 }
+    );
+    // The delayed first SMS still works.
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &first).await.unwrap(),
+        Verdict::Approved
+    );
+}
+
+#[tokio::test]
+async fn resend_after_two_wrong_locks_on_the_third() {
+    let r = rig_with(|b| b.max_attempts(3));
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let first = r.sms.last_code(who.destination()).unwrap();
+    let wrong = wrong_code(std::slice::from_ref(&first));
+    r.verifier.check(&p.id, &who, &wrong).await.unwrap();
+    r.verifier.check(&p.id, &who, &wrong).await.unwrap();
+    r.clock.advance(Duration::seconds(60));
+    r.verifier.resend(&p.id, &who).await.unwrap();
+    let second = r.sms.last_code(who.destination()).unwrap();
+    let wrong = wrong_code(&[first, second.clone()]);
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &wrong).await.unwrap(),
+        Verdict::Rejected { attempts_left: 0 }
+    );
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &second).await.unwrap(),
+        Verdict::Locked
+    );
+}
+
+#[tokio::test]
+async fn send_cap_per_challenge() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    for left in [1, 0] {
+        r.clock.advance(Duration::seconds(60));
+        let again = r.verifier.resend(&p.id, &who).await.unwrap();
+        assert_eq!(again.sends_left, left);
+    }
+    r.clock.advance(Duration::seconds(60));
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::SendLimit)
+    ));
+    assert_eq!(r.sms.count(), 3);
+}
+
+#[tokio::test]
+async fn destination_send_limit_holds_across_challenges() {
+    let r = rig();
+    let who = login("09012345678");
+    for _ in 0..5 {
+        r.verifier.start(&who).await.unwrap();
+    }
+    let denied = r.verifier.start(&who).await;
+    assert!(matches!(
+        denied,
+        Err(Error::RateLimited {
+            scope: "destination",
+            ..
+        })
+    ));
+    assert_eq!(r.sms.count(), 5, "no SMS past the limit");
+    // Another number is unaffected.
+    r.verifier.start(&login("08011112222")).await.unwrap();
+    r.clock.advance(Duration::minutes(10));
+    r.verifier.start(&who).await.unwrap();
+}
+
+#[tokio::test]
+async fn code_is_bound_to_purpose_and_destination() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+
+    let other_purpose = Binding::new(phone("09012345678"), Purpose::new("change-phone").unwrap());
+    assert!(matches!(
+        r.verifier
+            .check(&p.id, &other_purpose, &code)
+            .await
+            .unwrap(),
+        Verdict::Rejected { .. }
+    ));
+    let other_number = login("08099998888");
+    assert!(matches!(
+        r.verifier.check(&p.id, &other_number, &code).await.unwrap(),
+        Verdict::Rejected { .. }
+    ));
+    r.clock.advance(Duration::seconds(60));
+    assert!(
+        matches!(
+            r.verifier.resend(&p.id, &other_number).await,
+            Err(Error::NotPending)
+        ),
+        "a resend for another number is refused"
+    );
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
+}
+
+#[tokio::test]
+async fn cancel_kills_every_code() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+    assert!(r.verifier.cancel(&p.id).await.unwrap());
+    assert_eq!(
+        r.verifier.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::NotFound
+    );
+    assert_eq!(r.verifier.status(&p.id).await.unwrap(), None::<Status>);
+}
+
+#[tokio::test]
+async fn failed_send_cancels_the_challenge() {
+    let r = rig();
+    let who = login("09012345678");
+    r.sms.fail_next(TransportErrorKind::Unavailable);
+    let err = r.verifier.start(&who).await.unwrap_err();
+    assert!(matches!(err, Error::Transport(ref e) if e.is_retryable()));
+    assert_eq!(r.sms.count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_checks_count_exactly_max_attempts() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let wrong = wrong_code(&r.sms.codes(who.destination()));
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let (v, who, wrong) = (r.verifier.clone(), who.clone(), wrong.clone());
+            tokio::spawn(async move { v.check(&p.id, &who, &wrong).await.unwrap() })
+        })
+        .collect();
+    let mut rejected = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Verdict::Rejected { .. } => rejected += 1,
+            Verdict::Locked => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(rejected, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_right_checks_approve_exactly_once() {
+    let r = rig();
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    let code = r.sms.last_code(who.destination()).unwrap();
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let (v, who, code) = (r.verifier.clone(), who.clone(), code.clone());
+            tokio::spawn(async move { v.check(&p.id, &who, &code).await.unwrap() })
+        })
+        .collect();
+    let mut approved = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Verdict::Approved => approved += 1,
+            Verdict::NotFound => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(approved, 1);
+}
+
+#[test]
+fn builder_refuses_unsafe_settings() {
+    let b = || Verifier::builder(common::secret());
+    assert!(b().ttl(Duration::minutes(11)).build().is_err());
+    assert!(b().ttl(Duration::ZERO).build().is_err());
+    assert!(
+        b().ttl(Duration::minutes(11))
+            .allow_long_ttl()
+            .build()
+            .is_ok()
+    );
+    assert!(b().max_attempts(0).build().is_err());
+    assert!(b().max_attempts(101).build().is_err());
+    assert!(b().max_sends(0).build().is_err());
+    assert!(smsotp::Secret::new(vec![0u8; 31]).is_err());
+}
+
+#[tokio::test]
+async fn key_rotation_keeps_old_challenges_valid() {
+    use smsotp::{KeyId, Keyring, Secret};
+    let old = Secret::new(vec![1u8; 32]).unwrap();
+    let new = Secret::new(vec![2u8; 32]).unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let sms = Arc::new(smsotp::transport::RecordingTransport::new());
+    let before = Verifier::builder(Keyring::new(KeyId(1), &old))
+        .store(store.clone())
+        .transport(sms.clone())
+        .build()
+        .unwrap();
+    let who = login("09012345678");
+    let p = before.start(&who).await.unwrap();
+    let code = sms.last_code(who.destination()).unwrap();
+
+    let rotated = Verifier::builder(Keyring::new(KeyId(2), &new).with_previous(KeyId(1), &old))
+        .store(store.clone())
+        .transport(sms.clone())
+        .build()
+        .unwrap();
+    assert_eq!(
+        rotated.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
+
+    let p = before.start(&who).await.unwrap();
+    let code = sms.last_code(who.destination()).unwrap();
+    let retired = Verifier::builder(Keyring::new(KeyId(2), &new))
+        .store(store)
+        .transport(sms.clone())
+        .build()
+        .unwrap();
+    assert!(matches!(
+        retired.check(&p.id, &who, &code).await.unwrap(),
+        Verdict::Rejected { .. }
+    ));
+}
+
+/// A store that fails every call, or (when `approve_everything`) lies.
+#[derive(Debug)]
+struct BrokenStore;
+
+#[async_trait::async_trait]
+impl ChallengeStore for BrokenStore {
+    async fn create(&self, _: &NewChallenge) -> Result<(), StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn check(&self, _: &ChallengeId, _: &CheckRequest) -> Result<CheckOutcome, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn reset_subject(&self, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn counts(&self, _: &[String], _: OffsetDateTime) -> Result<Vec<u64>, StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn link_message(
+        &self,
+        _: &str,
+        _: &ChallengeId,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn record_delivery(
+        &self,
+        _: &str,
+        _: &DeliveryRecord,
+        _: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn resend(
+        &self,
+        _: &ChallengeId,
+        _: &ResendRequest,
+    ) -> Result<ResendOutcome, StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn cancel(&self, _: &ChallengeId) -> Result<bool, StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn status(
+        &self,
+        _: &ChallengeId,
+        _: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        Err(StoreError::Timeout)
+    }
+    async fn hit(&self, _: &[RateLimit], _: OffsetDateTime) -> Result<RateDecision, StoreError> {
+        Ok(RateDecision::Allowed)
+    }
+}
+
+#[tokio::test]
+async fn a_broken_store_never_approves() {
+    let sms = Arc::new(smsotp::transport::RecordingTransport::new());
+    let v = Verifier::builder(common::secret())
+        .store(BrokenStore)
+        .transport(sms.clone())
+        .build()
+        .unwrap();
+    let who = login("09012345678");
+    assert!(matches!(
+        v.start(&who).await,
+        Err(Error::Store(StoreError::Timeout))
+    ));
+    assert_eq!(
+        sms.count(),
+        0,
+        "nothing is sent before the challenge is stored"
+    );
+    let id = ChallengeId::random();
+    assert!(matches!(
+        v.check(&id, &who, "ABCD23").await,
+        Err(Error::Store(_))
+    ));
+    assert!(v.resend(&id, &who).await.is_err());
+    assert!(v.status(&id).await.is_err());
+}
