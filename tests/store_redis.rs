@@ -905,10 +905,17 @@ async fn malformed_records_are_corrupt() {
 
     // A hash missing fields.
     let id = ChallengeId::random();
-    let _: () = redis::cmd("HSET")
+    // (Planted keys get a TTL too, so a failing run leaves nothing behind for long.)
+    let _: () = redis::pipe()
+        .cmd("HSET")
         .arg(key(&id))
         .arg("e")
         .arg("1")
+        .ignore()
+        .cmd("PEXPIRE")
+        .arg(key(&id))
+        .arg(60_000)
+        .ignore()
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -943,12 +950,19 @@ async fn malformed_records_are_corrupt() {
     ));
 
     // A rate counter that is not a number.
-    let _: () = redis::cmd("HSET")
-        .arg(format!("{prefix}:{{rate}}:bad"))
+    let bad = format!("{prefix}:{{rate}}:bad");
+    let _: () = redis::pipe()
+        .cmd("HSET")
+        .arg(&bad)
         .arg("n")
         .arg("many")
         .arg("e")
         .arg("1")
+        .ignore()
+        .cmd("PEXPIRE")
+        .arg(&bad)
+        .arg(60_000)
+        .ignore()
         .query_async(&mut conn)
         .await
         .unwrap();

@@ -41,8 +41,9 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 ///
 /// # How it keeps the contract
 /// - **One round trip, atomic.** Every operation is one Lua script sent as `EVALSHA`
-///   (`cancel` is a single `DEL`). Redis runs a script with no other command in between,
-///   so attempt limits and single use hold across any number of app instances. A check
+///   (`cancel` and `reset_subject` are a single `DEL`). Redis runs a script with no
+///   other command in between, so attempt limits, the subject ceiling and single use
+///   hold across any number of app instances. A check
 ///   counts the attempt *before* it compares, and deletes the challenge on a match.
 /// - **Every key has a TTL**, set by the same script that creates the key: a challenge
 ///   lives until its `purge_at`, a rate counter until its window ends. The TTL is
@@ -61,15 +62,26 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 ///   "error" either way, never "approved".
 ///
 /// # Keys and Redis Cluster
-/// A challenge is one hash at `<prefix>:{<id>}`; the id in braces is the hash tag, so
-/// challenges spread over all slots. `hit` updates several counters in one script, and
-/// a script may only touch keys of one slot, so all counters live under one hash tag,
-/// `<prefix>:{rate}:<name>`. The trade-off: in a cluster every rate-limit update lands
-/// on the one node that owns that slot. Each update is a few hash commands, so that
-/// node carries roughly one script per SMS sent, far below what one Redis node serves;
-/// give each tenant its own prefix if it ever is not. The layout is ready for a
-/// cluster, but the connection is not: the store talks to one node through a
-/// `ConnectionManager`, which does not follow cluster redirects.
+/// | key | type | holds | TTL |
+/// |---|---|---|---|
+/// | `<prefix>:{<id>}` | hash | one challenge, its digests and last delivery report | until `purge_at` |
+/// | `<prefix>:{rate}:<name>` | hash | a rate counter and its window end | the window |
+/// | `<prefix>:subject:{<name>}` | hash | a subject's consecutive failures | `window` after the last failure |
+/// | `<prefix>:msg:{<message>}` | string | the challenge id a provider message belongs to | until the challenge's `purge_at` |
+///
+/// The part in braces is the Redis Cluster hash tag. Challenges spread over all slots.
+/// `hit` updates several counters in one script, and a script may only touch keys of
+/// one slot, so all counters share the `{rate}` tag. The trade-off: in a cluster every
+/// rate-limit update lands on the one node that owns that slot. Each update is a few
+/// hash commands, about one script per SMS sent, far below what one node serves; give
+/// each tenant its own prefix if it ever is not.
+///
+/// Two operations join keys that cannot share a slot: a check with a subject ceiling
+/// (the challenge and the subject's counter) and a delivery report (the message link,
+/// then the challenge it names). So the store needs a single Redis primary (with
+/// replicas or Sentinel if you like), not a cluster; it connects through one
+/// `ConnectionManager`, which does not follow cluster redirects anyway. On a cluster
+/// those operations would fail with an error, never pass unchecked.
 ///
 /// # Operating it
 /// - Use `maxmemory-policy noeviction`. An evicting policy could drop a locked
