@@ -13,9 +13,9 @@ use std::sync::Arc;
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use smsotp::policy::SendLimits;
 use smsotp::transport::RecordingTransport;
 use smsotp::{Binding, MemoryStore, PhoneNumber, Purpose, Secret, Verifier};
-use time::Duration;
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 
@@ -23,7 +23,7 @@ fn verifier(sms: &Arc<RecordingTransport>) -> Verifier {
     Verifier::builder(Secret::new(vec![9u8; 32]).unwrap())
         .store(MemoryStore::with_capacity(4_000_000))
         .transport(sms.clone())
-        .destination_limit(u64::MAX, Duration::minutes(10))
+        .send_limits(SendLimits::none())
         .build()
         .unwrap()
 }

@@ -1,0 +1,458 @@
+//! Message templates: built-in English and Japanese wording, custom patterns, and
+//! the optional origin-bound and app-hash lines.
+
+use std::fmt::Write as _;
+
+use super::{Body, Locale};
+
+/// Longest custom template accepted, in characters. Providers cap a body at about
+/// 1600 characters (Twilio), and an OTP message needs far less.
+const MAX_CUSTOM_CHARS: usize = 1000;
+
+/// Longest purpose phrase, in characters: it must leave room for the rest of a
+/// single SMS.
+const MAX_PURPOSE_CHARS: usize = 40;
+
+/// Why a template or one of its parts was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// A custom template must contain `{code}`.
+    #[error("the template has no {{code}} placeholder")]
+    MissingCodePlaceholder,
+    /// A placeholder other than `{code}` and `{minutes}`.
+    #[error(
+        "unknown placeholder {{{name}}}; use {{code}}, {{minutes}}, or {{{{ and }}}} for braces"
+    )]
+    UnknownPlaceholder {
+        /// The name between the braces.
+        name: String,
+    },
+    /// A `{` without its `}`, or a lone `}`; write `{{` and `}}` for literal braces.
+    #[error("unbalanced brace at byte {offset}; write {{{{ and }}}} for literal braces")]
+    UnbalancedBrace {
+        /// Byte offset of the brace in the template.
+        offset: usize,
+    },
+    /// The custom template is longer than 1000 characters.
+    #[error("the template is too long for an SMS code message")]
+    TooLong,
+    /// The origin has a scheme (`https://`); give the host alone.
+    #[error(
+        "the origin must be a host name without a scheme (example.com, not https://example.com)"
+    )]
+    OriginScheme,
+    /// The origin has a port; origin-bound codes always mean `https://host`.
+    #[error("the origin must be a host name without a port")]
+    OriginPort,
+    /// The origin has a path, query or fragment.
+    #[error("the origin must be a host name without a path, query or fragment")]
+    OriginPath,
+    /// The origin has non-ASCII characters; give an internationalised domain in its
+    /// ASCII (punycode `xn--`) form.
+    #[error("the origin must be ASCII: write an internationalised domain as punycode (xn--...)")]
+    OriginNotAscii,
+    /// The origin is not a valid DNS host name (empty labels, bad characters, over
+    /// 63 characters a label or 253 in all, or an IP address).
+    #[error("the origin is not a valid DNS host name")]
+    OriginMalformed,
+    /// An embedded (iframe) origin needs the top-level origin first.
+    #[error("set the top-level origin with with_origin before the embedded origin")]
+    EmbeddedWithoutOrigin,
+    /// An Android SMS Retriever app hash is exactly 11 characters of the base64
+    /// alphabet (`A-Z a-z 0-9 + /`).
+    #[error("an SMS Retriever app hash is 11 base64 characters")]
+    InvalidAppHash,
+    /// A purpose phrase must be 1 to 40 characters, on one line, without braces.
+    #[error("the purpose phrase must be 1 to 40 characters on one line")]
+    InvalidPurpose,
+    /// Purpose phrases fill the built-in wording; a custom template says it itself.
+    #[error(
+        "a purpose phrase applies to built-in templates only; write it into the custom template"
+    )]
+    PurposeOnCustom,
+}
+
+/// How the embedded (iframe) origin is marked on the origin-bound line.
+///
+/// The WICG format uses `@`; Apple's documentation shows `%`, and the two have not
+/// been reconciled, so the choice is the app's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum EmbeddedSigil {
+    /// `@ecommerce.example`, per the WICG draft.
+    #[default]
+    At,
+    /// `%ecommerce.example`, per Apple's documentation.
+    Percent,
+}
+
+/// What a message says: a built-in wording or a custom pattern, plus optional
+/// autofill lines.
+///
+/// ```
+/// use smsotp::message::{Locale, MessageTemplate};
+///
+/// let t = MessageTemplate::new("Acme", Locale::Ja)
+///     .with_purpose("ログイン")?
+///     .with_origin("example.com")?;
+/// assert_eq!(
+///     t.render("4KX7QP", 5).expose(),
+///     "【Acme】ログイン用の認証コード：4KX7QP\n\
+///      有効期限は5分です。他人に教えないでください。\n\n@example.com #4KX7QP"
+/// );
+///
+/// let custom = MessageTemplate::custom("Code {code}, valid {minutes} min.")?;
+/// assert_eq!(custom.render("4KX7QP", 3).expose(), "Code 4KX7QP, valid 3 min.");
+/// # Ok::<(), smsotp::message::TemplateError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageTemplate {
+    text: Text,
+    purpose: Option<String>,
+    app_hash: Option<String>,
+    origin: Option<String>,
+    embedded: Option<(String, EmbeddedSigil)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Text {
+    BuiltIn { brand: String, locale: Locale },
+    Custom(Vec<Piece>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Code,
+    Minutes,
+}
+
+impl MessageTemplate {
+    /// The built-in wording for `brand` in `locale`:
+    ///
+    /// - English: `4KX7QP is your Acme verification code. It expires in 5 minutes.
+    ///   Don't share it with anyone.` (GSM-7 only, so one SMS holds it.)
+    /// - Japanese: `【Acme】認証コード：4KX7QP` / `有効期限は5分です。他人に教えないでください。`
+    ///   (45 UTF-16 units with a 4-character brand, so a single 70-unit UCS-2 SMS
+    ///   still has room for the origin-bound line.)
+    ///
+    /// Control characters in `brand` (line breaks included) become spaces, so a brand
+    /// can never add lines, least of all a fake origin-bound line.
+    #[must_use]
+    pub fn new(brand: impl Into<String>, locale: Locale) -> Self {
+        let brand: String = brand
+            .into()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        Self::with_text(Text::BuiltIn {
+            brand: brand.trim().to_owned(),
+            locale,
+        })
+    }
+
+    /// A custom pattern. `{code}` (required, may repeat) is replaced by the code and
+    /// `{minutes}` by the minutes it stays valid; `{{` and `}}` are literal braces.
+    ///
+    /// # Errors
+    /// [`TemplateError::MissingCodePlaceholder`] without `{code}`,
+    /// [`TemplateError::UnknownPlaceholder`], [`TemplateError::UnbalancedBrace`],
+    /// [`TemplateError::TooLong`] over 1000 characters.
+    pub fn custom(pattern: &str) -> Result<Self, TemplateError> {
+        if pattern.chars().count() > MAX_CUSTOM_CHARS {
+            return Err(TemplateError::TooLong);
+        }
+        let pieces = parse_pattern(pattern)?;
+        if !pieces.contains(&Piece::Code) {
+            return Err(TemplateError::MissingCodePlaceholder);
+        }
+        Ok(Self::with_text(Text::Custom(pieces)))
+    }
+
+    fn with_text(text: Text) -> Self {
+        Self {
+            text,
+            purpose: None,
+            app_hash: None,
+            origin: None,
+            embedded: None,
+        }
+    }
+
+    /// Ends every message with the origin-bound line of the WICG
+    /// "sms-one-time-codes" format, after a blank line: `@example.com #4KX7QP`.
+    /// Browsers then offer the code only on `https://example.com`. `host` is a bare
+    /// ASCII host name (letters are lowercased); an internationalised domain must be
+    /// given in punycode.
+    ///
+    /// # Errors
+    /// [`TemplateError::OriginScheme`], [`TemplateError::OriginPort`],
+    /// [`TemplateError::OriginPath`], [`TemplateError::OriginNotAscii`] or
+    /// [`TemplateError::OriginMalformed`].
+    pub fn with_origin(mut self, host: &str) -> Result<Self, TemplateError> {
+        self.origin = Some(validate_host(host)?);
+        Ok(self)
+    }
+
+    /// Adds the embedded origin for a code entered in a cross-origin iframe:
+    /// `@example.com #4KX7QP @ecommerce.example` (or `%ecommerce.example`).
+    ///
+    /// # Errors
+    /// [`TemplateError::EmbeddedWithoutOrigin`] before [`with_origin`](Self::with_origin),
+    /// and the host errors of `with_origin`.
+    pub fn with_embedded_origin(
+        mut self,
+        host: &str,
+        sigil: EmbeddedSigil,
+    ) -> Result<Self, TemplateError> {
+        if self.origin.is_none() {
+            return Err(TemplateError::EmbeddedWithoutOrigin);
+        }
+        self.embedded = Some((validate_host(host)?, sigil));
+        Ok(self)
+    }
+
+    /// Adds the 11-character app hash that Android's SMS Retriever API looks for, on
+    /// its own line after the text (before the origin-bound line, which must stay
+    /// last). SMS Retriever also requires the whole message to fit 140 bytes: one
+    /// SMS, 160 GSM-7 or 70 UCS-2 characters.
+    ///
+    /// # Errors
+    /// [`TemplateError::InvalidAppHash`] unless `hash` is 11 base64 characters.
+    pub fn with_app_hash(mut self, hash: &str) -> Result<Self, TemplateError> {
+        let ok = hash.len() == 11
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        if !ok {
+            return Err(TemplateError::InvalidAppHash);
+        }
+        self.app_hash = Some(hash.to_owned());
+        Ok(self)
+    }
+
+    /// Says what the code is for, in the template's language: an English verb phrase
+    /// (`"sign in"` gives "your Acme code to sign in") or a Japanese noun
+    /// (`"ログイン"` gives 「ログイン用の認証コード」). Naming the action helps people
+    /// notice a code they did not ask for.
+    ///
+    /// # Errors
+    /// [`TemplateError::InvalidPurpose`] for an empty phrase, over 40 characters,
+    /// with control characters or braces; [`TemplateError::PurposeOnCustom`] on a
+    /// custom template.
+    pub fn with_purpose(mut self, purpose: &str) -> Result<Self, TemplateError> {
+        if matches!(self.text, Text::Custom(_)) {
+            return Err(TemplateError::PurposeOnCustom);
+        }
+        let purpose = purpose.trim();
+        let ok = !purpose.is_empty()
+            && purpose.chars().count() <= MAX_PURPOSE_CHARS
+            && !purpose
+                .chars()
+                .any(|c| c.is_control() || c == '{' || c == '}');
+        if !ok {
+            return Err(TemplateError::InvalidPurpose);
+        }
+        self.purpose = Some(purpose.to_owned());
+        Ok(self)
+    }
+
+    /// The built-in wording's language; `None` for a custom template.
+    #[must_use]
+    pub fn locale(&self) -> Option<Locale> {
+        match self.text {
+            Text::BuiltIn { locale, .. } => Some(locale),
+            Text::Custom(_) => None,
+        }
+    }
+
+    /// Renders the body for `code`, valid for `minutes`.
+    ///
+    /// The code should be a run of non-space characters (generated codes are), as
+    /// the origin-bound line needs it to be one token.
+    #[must_use]
+    pub fn render(&self, code: &str, minutes: u32) -> Body {
+        let mut out = String::with_capacity(160);
+        let mut at: Option<std::ops::Range<usize>> = None;
+        let mut push_code = |out: &mut String| {
+            let start = out.len();
+            out.push_str(code);
+            if at.is_none() {
+                at = Some(start..out.len());
+            }
+        };
+        match &self.text {
+            Text::BuiltIn { brand, locale } => {
+                render_builtin(
+                    &mut out,
+                    &mut push_code,
+                    brand,
+                    *locale,
+                    self.purpose.as_deref(),
+                    minutes,
+                );
+            }
+            Text::Custom(pieces) => {
+                for piece in pieces {
+                    match piece {
+                        Piece::Literal(s) => out.push_str(s),
+                        Piece::Code => push_code(&mut out),
+                        Piece::Minutes => {
+                            let _ = write!(out, "{minutes}");
+                        }
+                    }
+                }
+            }
+        }
+        if self.app_hash.is_some() || self.origin.is_some() {
+            out.push_str("\n\n");
+        }
+        if let Some(hash) = &self.app_hash {
+            out.push_str(hash);
+            if self.origin.is_some() {
+                out.push('\n');
+            }
+        }
+        if let Some(host) = &self.origin {
+            // Kept last: the WICG format reads only the message's last line.
+            let _ = write!(out, "@{host} #{code}");
+            if let Some((embedded, sigil)) = &self.embedded {
+                let mark = match sigil {
+                    EmbeddedSigil::At => '@',
+                    EmbeddedSigil::Percent => '%',
+                };
+                let _ = write!(out, " {mark}{embedded}");
+            }
+        }
+        match at {
+            Some(range) => Body::with_code_at(out, range),
+            None => Body::with_code(out, code),
+        }
+    }
+}
+
+fn render_builtin(
+    out: &mut String,
+    push_code: &mut impl FnMut(&mut String),
+    brand: &str,
+    locale: Locale,
+    purpose: Option<&str>,
+    minutes: u32,
+) {
+    match locale {
+        Locale::Ja => {
+            if !brand.is_empty() {
+                let _ = write!(out, "【{brand}】");
+            }
+            if let Some(p) = purpose {
+                let _ = write!(out, "{p}用の");
+            }
+            out.push_str("認証コード：");
+            push_code(out);
+            let _ = write!(
+                out,
+                "\n有効期限は{minutes}分です。他人に教えないでください。"
+            );
+        }
+        Locale::En => {
+            push_code(out);
+            out.push_str(" is your ");
+            if !brand.is_empty() {
+                out.push_str(brand);
+                out.push(' ');
+            }
+            match purpose {
+                Some(p) => {
+                    let _ = write!(out, "code to {p}.");
+                }
+                None => out.push_str("verification code."),
+            }
+            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            let _ = write!(
+                out,
+                " It expires in {minutes} {unit}. Don't share it with anyone."
+            );
+        }
+    }
+}
+
+/// Splits a custom pattern into literals and placeholders.
+fn parse_pattern(pattern: &str) -> Result<Vec<Piece>, TemplateError> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut rest = pattern.char_indices().peekable();
+    while let Some((offset, c)) = rest.next() {
+        match c {
+            '{' if rest.peek().map(|&(_, n)| n) == Some('{') => {
+                rest.next();
+                literal.push('{');
+            }
+            '}' if rest.peek().map(|&(_, n)| n) == Some('}') => {
+                rest.next();
+                literal.push('}');
+            }
+            '}' => return Err(TemplateError::UnbalancedBrace { offset }),
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match rest.next() {
+                        Some((_, '}')) => break,
+                        Some((_, '{')) | None => {
+                            return Err(TemplateError::UnbalancedBrace { offset });
+                        }
+                        Some((_, ch)) => name.push(ch),
+                    }
+                }
+                let piece = match name.as_str() {
+                    "code" => Piece::Code,
+                    "minutes" => Piece::Minutes,
+                    _ => return Err(TemplateError::UnknownPlaceholder { name }),
+                };
+                if !literal.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                }
+                pieces.push(piece);
+            }
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    Ok(pieces)
+}
+
+/// Checks a bare host name and returns it lowercased.
+fn validate_host(host: &str) -> Result<String, TemplateError> {
+    if host.contains("://") {
+        return Err(TemplateError::OriginScheme);
+    }
+    if !host.is_ascii() {
+        return Err(TemplateError::OriginNotAscii);
+    }
+    if host.contains(['/', '?', '#']) {
+        return Err(TemplateError::OriginPath);
+    }
+    if host.contains(':') {
+        return Err(TemplateError::OriginPort);
+    }
+    let host = host.to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let all_ok = (1..=253).contains(&host.len()) && host.split('.').all(label_ok);
+    // A numeric last label is an IPv4 address (or no real TLD): not an origin
+    // that autofill can bind to.
+    let numeric_tld = host
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
+    if !all_ok || numeric_tld {
+        return Err(TemplateError::OriginMalformed);
+    }
+    Ok(host)
+}
