@@ -78,3 +78,14 @@ pub async fn stores() -> Vec<(&'static str, Arc<dyn ChallengeStore>)> {
 async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
     None
 }
+
+#[cfg(feature = "redis")]
+pub mod redis_env;
+
+#[cfg(feature = "redis")]
+async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
+    let url = redis_env::redis_url().await?;
+    // A fresh prefix per call; every key carries a TTL, so nothing outlives the test
+    // for long even without a cleanup.
+    Some(Arc::new(redis_env::store(&url).await))
+}
