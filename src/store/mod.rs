@@ -7,6 +7,7 @@
 //! | store | feature | for |
 //! |---|---|---|
 //! | [`MemoryStore`] | always | one process; the default |
+//! | `RedisStore` | `redis` | several app instances sharing one Redis; one round trip per operation |
 //!
 //! Every store, ours and yours, should pass the conformance suite in
 //! `smsotp::testing` (feature `testing`).
@@ -14,11 +15,16 @@
 mod error;
 mod memory;
 mod records;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::{RedisConfigError, RedisStore, RedisStoreBuilder};
 pub use error::StoreError;
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
 pub use records::{

@@ -581,5 +581,5 @@ fn message_key(provider: &str, message_id: &str) -> String {
 }
 
 fn masked_prefix(binding: &Binding) -> String {
-    format!("{}****", policy_keys::prefix(binding.destination()))
+    format!("{}****", binding.destination().destination_prefix())
 }

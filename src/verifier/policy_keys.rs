@@ -5,7 +5,6 @@
 
 use crate::challenge::Binding;
 use crate::digest::Keyring;
-use crate::phone::PhoneNumber;
 use crate::policy::SendLimits;
 use crate::store::RateLimit;
 
@@ -21,16 +20,10 @@ pub(super) struct PolicyKeys {
     pub(super) spend: String,
 }
 
-/// The number without its last 4 digits: the unit SMS pumping works in.
-pub(super) fn prefix(number: &PhoneNumber) -> &str {
-    let e164 = number.as_e164();
-    e164.get(..e164.len().saturating_sub(4)).unwrap_or(e164)
-}
-
 impl PolicyKeys {
     pub(super) fn new(keys: &Keyring, binding: &Binding, client: Option<&str>) -> Self {
         let number = binding.destination();
-        let prefix_index = keys.index(&format!("prefix:{}", prefix(number)));
+        let prefix_index = keys.index(&format!("prefix:{}", number.destination_prefix()));
         let subject = binding.subject().map_or_else(
             || keys.index(number.as_e164()),
             |s| keys.index(&format!("subject:{s}")),

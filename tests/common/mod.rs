@@ -74,7 +74,18 @@ pub async fn stores() -> Vec<(&'static str, Arc<dyn ChallengeStore>)> {
     out
 }
 
-#[cfg(not(feature = "redis"))]
+#[cfg(not(feature = "redis"))] // the redis feature arrives with RedisStore
 async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
     None
+}
+
+#[cfg(feature = "redis")]
+pub mod redis_env;
+
+#[cfg(feature = "redis")]
+async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
+    let url = redis_env::redis_url().await?;
+    // A fresh prefix per call; every key carries a TTL, so nothing outlives the test
+    // for long even without a cleanup.
+    Some(Arc::new(redis_env::store(&url).await))
 }

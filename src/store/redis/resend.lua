@@ -1,0 +1,55 @@
+-- Records a resend: adds the new code's digest and restarts the cooldown, in one
+-- atomic step. Never touches the attempt count or the expiry (nor the key's TTL).
+-- KEYS[1]  the challenge hash
+-- ARGV     now, next resend_at (unix ms), new digest, then one or more binding tags
+-- Reply    {0} not found | {1} expired | {2} locked | {3} max sends
+--          | {4, resend_at} cooldown
+--          | {5, expires_at, resend_at, attempts_left, sends_left, delivery[, provider]}
+--            with delivery -1 when none was reported, else followed by its provider
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then
+  return {0}
+end
+local f = redis.call('HMGET', key, 'b', 'e', 'p', 'r', 'a', 'ma', 's', 'ms', 'ds', 'dp')
+local b = f[1]
+local e, p, r, a, ma, s, ms = tonumber(f[2]), tonumber(f[3]), tonumber(f[4]),
+  tonumber(f[5]), tonumber(f[6]), tonumber(f[7]), tonumber(f[8])
+if not (b and e and p and r and a and ma and s and ms) then
+  return redis.error_reply('SMSOTP_CORRUPT challenge record lacks a field')
+end
+local now = tonumber(ARGV[1])
+if now >= p then
+  redis.call('DEL', key)
+  return {0}
+end
+-- Tags are keyed HMACs; string equality is a pointer comparison (see check.lua), and
+-- every tag is compared.
+local bound = false
+for j = 4, #ARGV do
+  if b == ARGV[j] then
+    bound = true
+  end
+end
+if not bound then
+  return {0}
+end
+if now >= e then
+  return {1}
+end
+if a >= ma then
+  return {2}
+end
+if s >= ms then
+  return {3}
+end
+if now < r then
+  return {4, r}
+end
+s = s + 1
+local next_r = tonumber(ARGV[2])
+redis.call('HSET', key, 'd' .. s, ARGV[3], 's', s, 'r', ARGV[2])
+local ds = tonumber(f[9])
+if ds and f[10] then
+  return {5, e, next_r, ma - a, ms - s, ds, f[10]}
+end
+return {5, e, next_r, ma - a, ms - s, -1}

@@ -1,0 +1,43 @@
+//! The Lua scripts behind each store operation. Redis runs a script atomically: no other
+//! command interleaves, so each script is one indivisible step of the store contract.
+//!
+//! Each script is sent as `EVALSHA`; `redis::Script` falls back to loading it when the
+//! server does not know it (after a restart or `SCRIPT FLUSH`), and
+//! [`RedisStoreBuilder::build`](super::RedisStoreBuilder::build) loads them all up front
+//! so the first operations are one round trip too.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// One script: its source (for `SCRIPT LOAD`) and its invoker (for `EVALSHA`).
+pub(super) struct Lua {
+    pub(super) source: &'static str,
+    pub(super) script: LazyLock<Script>,
+}
+
+macro_rules! lua {
+    ($name:ident, $file:literal) => {
+        pub(super) static $name: Lua = Lua {
+            source: include_str!($file),
+            script: LazyLock::new(|| Script::new(include_str!($file))),
+        };
+    };
+}
+
+lua!(CREATE, "create.lua");
+lua!(CHECK, "check.lua");
+lua!(RESEND, "resend.lua");
+lua!(STATUS, "status.lua");
+lua!(HIT, "hit.lua");
+lua!(COUNTS, "counts.lua");
+lua!(LINK, "link.lua");
+lua!(DELIVERY, "delivery.lua");
+
+/// Every script, for loading at start-up.
+pub(super) static ALL: [&Lua; 8] = [
+    &CREATE, &CHECK, &RESEND, &STATUS, &HIT, &COUNTS, &LINK, &DELIVERY,
+];
+
+/// The error code scripts use for a record they cannot make sense of.
+pub(super) const CORRUPT_CODE: &str = "SMSOTP_CORRUPT";
