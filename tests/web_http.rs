@@ -4,6 +4,10 @@
 #[path = "common/web_app.rs"]
 mod web_app;
 
+#[cfg(feature = "redis")]
+#[path = "common/redis_env.rs"]
+mod redis_env;
+
 use reqwest::header::{ACCEPT_LANGUAGE, HOST, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode, redirect};
 use smsotp::policy::SpendCap;
@@ -777,4 +781,32 @@ async fn too_many_failures_pause_sms_until_another_way_succeeds() {
     let (_, _, page) = password_step(&app, &c).await;
     let (_, path, _) = submit_code(&app, &c, &page, &app.last_code()).await;
     assert_eq!(path, "/account", "SMS codes work again");
+}
+
+/// The same flow with challenges in Redis (`REDIS_URL`, feature `redis`), as the
+/// example runs with `REDIS_URL` set.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn the_flow_works_with_challenges_in_redis() {
+    let Some(url) = redis_env::redis_url().await else {
+        return;
+    };
+    let store = redis_env::store(&url).await;
+    let app = start_with(move |c| c.store = std::sync::Arc::new(store)).await;
+    let c = client("en");
+    let (_, _, page) = password_step(&app, &c).await;
+    let code = app.last_code();
+    let (_, _, page) = submit_code(&app, &c, &page, &wrong_code(&code)).await;
+    assert!(page.contains("You have 4 attempts left."), "{page}");
+    let (status, _, page) = post(
+        &c,
+        &format!("{}/resend", app.base),
+        &[("csrf", &csrf_of(&page))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("Please wait 60 seconds"), "{page}");
+    let (_, path, page) = submit_code(&app, &c, &page, &code).await;
+    assert_eq!(path, "/account");
+    assert!(page.contains("Welcome, alice."));
 }
