@@ -79,6 +79,9 @@ button{font:inherit;cursor:pointer;border-radius:9px}
 .notice.error{background:var(--err-bg);color:var(--err)}
 .notice.info{background:var(--ok-bg);color:var(--ok)}
 .alt{margin-top:1.25rem;font-size:.95rem}
+.footer{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline;gap:.5rem 1rem;margin-top:1.5rem;font-size:.95rem}
+.footer form{margin:0}
+.text-button{border:0;background:none;padding:0;font-size:.95rem;color:var(--muted);text-decoration:underline}
 a{color:var(--accent)}
 .or{display:flex;align-items:center;gap:.75rem;margin:1.5rem 0 0;color:var(--muted);font-size:.85rem}
 .or::before,.or::after{content:"";flex:1;border-top:1px solid var(--line)}
@@ -284,12 +287,13 @@ pub fn verify(
             );
         }
     }
-    let _ = writeln!(
-        body,
-        "<p class=\"alt\"><a href=\"/other-way\" id=\"other-way\">{}</a></p>",
-        esc(&Msg::UseAnotherWay.text(l))
-    );
-    body.push_str(&start_over_form(l, csrf));
+    body.push_str(&footer(
+        l,
+        csrf,
+        "/other-way",
+        "other-way",
+        &Msg::UseAnotherWay,
+    ));
     layout(chrome, status, &Msg::CodeTitle.text(l), &body, &scripts)
 }
 
@@ -324,12 +328,15 @@ fn resend_form(l: Lang, csrf: &str, live: Live) -> String {
     )
 }
 
-fn start_over_form(l: Lang, csrf: &str) -> String {
+/// A way onward on the left, "Start over" (back to the password) on the right.
+fn footer(l: Lang, csrf: &str, href: &str, id: &str, text: &Msg) -> String {
     format!(
-        "<form method=\"post\" action=\"/sign-out\">\n{}\
-         <button class=\"link-button\" type=\"submit\" id=\"start-over\">{}</button>\n</form>\n",
-        csrf_field(csrf),
-        esc(&Msg::StartOver.text(l))
+        "<div class=\"footer\"><a href=\"{href}\" id=\"{id}\">{text}</a>\n\
+         <form method=\"post\" action=\"/sign-out\">\n{csrf}\
+         <button class=\"text-button\" type=\"submit\" id=\"start-over\">{label}</button>\n</form></div>\n",
+        text = esc(&text.text(l)),
+        csrf = csrf_field(csrf),
+        label = esc(&Msg::StartOver.text(l)),
     )
 }
 
@@ -338,10 +345,9 @@ pub fn locked(chrome: &Chrome<'_>, csrf: &str, title: Msg, text: Msg) -> Page {
     let l = chrome.lang;
     let body = format!(
         "<p class=\"notice error\" role=\"alert\" id=\"notice\">{text}</p>\n\
-         <p class=\"alt\"><a href=\"/other-way\" id=\"other-way\">{other}</a></p>\n{start_over}",
+         {footer}",
         text = esc(&text.text(l)),
-        other = esc(&Msg::UseAnotherWay.text(l)),
-        start_over = start_over_form(l, csrf),
+        footer = footer(l, csrf, "/other-way", "other-way", &Msg::UseAnotherWay),
     );
     layout(chrome, 429, &title.text(l), &body, &[])
 }
@@ -382,7 +388,7 @@ pub fn other_way(
          <input id=\"recovery\" name=\"code\" class=\"code\" autocomplete=\"off\" inputmode=\"text\" autocapitalize=\"characters\" maxlength=\"40\" spellcheck=\"false\" autocorrect=\"off\" required aria-describedby=\"recovery-hint\">\n\
          <p class=\"hint\" id=\"recovery-hint\">{rec_hint}</p>\n\
          <button class=\"primary\" type=\"submit\" id=\"recovery-submit\">{verify}</button>\n</form>\n\
-         <p class=\"alt\"><a href=\"/verify\">{back}</a></p>\n{start_over}",
+         {footer}",
         lead = esc(&Msg::OtherWayLead.text(l)),
         totp_heading = esc(&Msg::TotpHeading.text(l)),
         totp_notice = notice_for(Fallback::Totp),
@@ -395,8 +401,7 @@ pub fn other_way(
         rec_notice = notice_for(Fallback::Recovery),
         rec_label = esc(&Msg::RecoveryLabel.text(l)),
         rec_hint = esc(&Msg::RecoveryHint.text(l)),
-        back = esc(&Msg::BackToSms.text(l)),
-        start_over = start_over_form(l, csrf),
+        footer = footer(l, csrf, "/verify", "back", &Msg::BackToSms),
     );
     layout(chrome, status, &Msg::OtherWayTitle.text(l), &body, &[])
 }
