@@ -3,10 +3,12 @@
 //!
 //! ```text
 //! cargo run --example quickstart
+//! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example quickstart --features redis
 //! ```
 
 use std::sync::Arc;
 
+use smsotp::message::{Locale, MessageTemplate};
 use smsotp::transport::{
     ConsoleTransport, Receipt, RecordingTransport, Sms, SmsTransport, TransportError,
 };
@@ -32,9 +34,12 @@ impl SmsTransport for PrintAndKeep {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let transport = Arc::new(PrintAndKeep::default());
     // In production, load a 32-byte secret shared by every instance of your app.
-    let verifier = Verifier::builder(Secret::generate())
+    // The last line "@example.com #CODE" lets browsers offer the code on that site only.
+    let template = MessageTemplate::new("Example", Locale::En).with_origin("example.com")?;
+    let builder = Verifier::builder(Secret::generate())
         .transport(transport.clone())
-        .build()?;
+        .template(template);
+    let verifier = with_store(builder).await?.build()?;
 
     // The number as a person in Japan types it.
     let phone = PhoneNumber::parse("090-1234-5678", Region::JP)?;
@@ -71,6 +76,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("a replay was not refused".into());
     }
     Ok(())
+}
+
+/// The in-memory store, or Redis when REDIS_URL is set (and the `redis` feature is on).
+async fn with_store(
+    builder: smsotp::VerifierBuilder,
+) -> Result<smsotp::VerifierBuilder, Box<dyn std::error::Error>> {
+    #[cfg(feature = "redis")]
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        println!(
+            "store: Redis at {}",
+            url.split('@').next_back().unwrap_or("?")
+        );
+        let store = smsotp::store::RedisStore::connect(&url).await?;
+        return Ok(builder.store(store));
+    }
+    println!("store: in memory (set REDIS_URL and --features redis for Redis)");
+    Ok(builder)
 }
 
 fn full_width_with_hyphen(code: &str) -> String {
