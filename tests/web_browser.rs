@@ -15,10 +15,10 @@ use web_app::{Running, start, wrong_code};
 /// Saves a screenshot when `SMSOTP_SCREENSHOTS` names a directory (for looking at the
 /// pages; the test does not depend on it).
 async fn snapshot(c: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("SMSOTP_SCREENSHOTS") {
-        if let Ok(png) = c.screenshot().await {
-            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
-        }
+    if let Some(dir) = std::env::var_os("SMSOTP_SCREENSHOTS")
+        && let Ok(png) = c.screenshot().await
+    {
+        let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
     }
 }
 
