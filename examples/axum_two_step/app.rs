@@ -513,13 +513,20 @@ fn redirect(state: &AppState, session: &Session, to: &str) -> Response {
     response
 }
 
+/// Whole minutes, rounded up, never negative.
 fn minutes_ceil(d: Duration) -> i64 {
     (d.whole_seconds().max(0) + 59) / 60
 }
 
+/// Whole seconds, rounded up, never negative: "wait 1 second" rather than 0.
 fn seconds_ceil(d: Duration) -> i64 {
-    let s = d.whole_seconds();
-    if d > Duration::seconds(s) { s + 1 } else { s }.max(0)
+    let whole = d.whole_seconds();
+    let rounded = if d > Duration::seconds(whole) {
+        whole + 1
+    } else {
+        whole
+    };
+    rounded.max(0)
 }
 
 #[derive(Deserialize)]
