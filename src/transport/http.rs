@@ -433,11 +433,3 @@ pub(crate) fn plausible_id(id: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
-
-/// The first `max` characters of `s`, on a character boundary.
-pub(crate) fn truncate_chars(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((at, _)) => s.get(..at).unwrap_or(s),
-        None => s,
-    }
-}

@@ -219,7 +219,7 @@ impl SmsTransport for VonageTransport {
             ("to", to),
             ("text", sms.body().expose()),
             ("type", kind),
-            ("client-ref", http::truncate_chars(sms.idempotency_key(), 40)),
+            ("client-ref", truncate_chars(sms.idempotency_key(), 40)),
             ("ttl", &ttl),
         ];
         if let Some(url) = &self.callback {
@@ -313,4 +313,12 @@ fn part_failure(answer: &Answer, status: &str, parts: usize, some_accepted: bool
             format!("status {status} on a {parts}-part message: {detail}"),
         )
         .with_provider_status(format!("status {status}"))
+}
+
+/// The first `max` characters of `s`, on a character boundary.
+fn truncate_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => s.get(..at).unwrap_or(s),
+        None => s,
+    }
 }
