@@ -160,6 +160,7 @@ impl HttpClient {
     }
 }
 
+#[cfg(any(feature = "twilio", feature = "vonage", feature = "symworld"))]
 /// Checks and normalises a base URL override: http or https, a host, no credentials,
 /// query or fragment; the trailing slash is dropped so paths can be appended.
 pub(crate) fn base_url(input: &str) -> Result<String, TransportConfigError> {
@@ -183,6 +184,7 @@ pub(crate) fn base_url(input: &str) -> Result<String, TransportConfigError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+#[cfg(any(feature = "twilio", feature = "vonage", feature = "webhook"))]
 /// Checks a full URL the provider calls back (status callbacks, gateways).
 pub(crate) fn callback_url(
     input: &str,
