@@ -1,5 +1,15 @@
 //! The HTTP base the provider adapters share: one client, typed configuration errors,
 //! and the classification of HTTP outcomes into [`TransportErrorKind`]s.
+// With `http` alone (no provider feature) only the public client is used.
+#![cfg_attr(
+    not(any(
+        feature = "twilio",
+        feature = "vonage",
+        feature = "symworld",
+        feature = "webhook"
+    )),
+    allow(dead_code)
+)]
 
 use std::fmt;
 use std::sync::Arc;
