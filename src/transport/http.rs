@@ -428,10 +428,11 @@ fn http_date(value: &str) -> Option<OffsetDateTime> {
         .map(time::PrimitiveDateTime::assume_utc)
 }
 
-/// A JSON value as a short string: provider codes arrive as numbers or strings.
+/// A JSON value as a short string: provider codes and ids arrive as numbers or
+/// strings. Anything longer than an id could be is not one.
 pub(crate) fn json_code(value: &serde_json::Value) -> Option<String> {
     match value {
-        serde_json::Value::String(s) if !s.is_empty() && s.len() <= 32 => Some(s.clone()),
+        serde_json::Value::String(s) if !s.is_empty() && s.len() <= 128 => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     }

@@ -171,7 +171,11 @@ fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, ReceiptError> {
         .ok_or(ReceiptError::Malformed("body is not a JSON object"))?;
     Ok(object
         .iter()
-        .filter_map(|(k, v)| http::json_code(v).map(|v| (k.clone(), v)))
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+            serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
+            _ => None,
+        })
         .collect())
 }
 

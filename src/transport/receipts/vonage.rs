@@ -13,7 +13,6 @@ use super::{
     Callback, DeliveryReceipts, DeliveryReport, DeliveryStatus, ReceiptError, form_pairs, fresh,
     hex, same_bytes,
 };
-use crate::transport::http;
 
 const PROVIDER: &str = "vonage";
 
@@ -176,9 +175,11 @@ fn params(callback: &Callback<'_>) -> Result<Vec<(String, String)>, ReceiptError
         for (k, v) in object {
             let value = match v {
                 serde_json::Value::Null => continue,
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
                 serde_json::Value::Bool(b) => b.to_string(),
-                other => {
-                    http::json_code(other).ok_or(ReceiptError::Malformed("a field is not a string"))?
+                serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                    return Err(ReceiptError::Malformed("a field is not a plain value"));
                 }
             };
             params.push((k.clone(), value));
