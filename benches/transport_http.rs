@@ -20,7 +20,8 @@ use smsotp::transport::{Failover, HttpClient, HttpOptions, Sms, SmsTransport, Tw
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "bench-token";
-const ANSWER: &[u8] = br#"{"sid":"SM0123456789abcdef0123456789abcdef","status":"queued","num_segments":"1"}"#;
+const ANSWER: &[u8] =
+    br#"{"sid":"SM0123456789abcdef0123456789abcdef","status":"queued","num_segments":"1"}"#;
 
 async fn answer(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     // Read the whole request, as a real server would before answering.
@@ -140,23 +141,27 @@ fn throughput(c: &mut Criterion) {
                 });
             },
         );
-        group.bench_with_input(BenchmarkId::new("raw", concurrency), &concurrency, |b, &n| {
-            b.to_async(&rt).iter(|| {
-                let raw = raw.clone();
-                let url = url.clone();
-                async move {
-                    let mut tasks = tokio::task::JoinSet::new();
-                    for _ in 0..n {
-                        let raw = raw.clone();
-                        let url = url.clone();
-                        tasks.spawn(async move { raw_post(&raw, &url).await });
+        group.bench_with_input(
+            BenchmarkId::new("raw", concurrency),
+            &concurrency,
+            |b, &n| {
+                b.to_async(&rt).iter(|| {
+                    let raw = raw.clone();
+                    let url = url.clone();
+                    async move {
+                        let mut tasks = tokio::task::JoinSet::new();
+                        for _ in 0..n {
+                            let raw = raw.clone();
+                            let url = url.clone();
+                            tasks.spawn(async move { raw_post(&raw, &url).await });
+                        }
+                        while let Some(done) = tasks.join_next().await {
+                            done.expect("task");
+                        }
                     }
-                    while let Some(done) = tasks.join_next().await {
-                        done.expect("task");
-                    }
-                }
-            });
-        });
+                });
+            },
+        );
     }
     group.finish();
 

@@ -42,7 +42,10 @@ fn parse_args() -> Result<Args, String> {
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         };
-        *slot = Some(args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?);
+        *slot = Some(
+            args.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?,
+        );
     }
     Ok(Args {
         provider: provider.ok_or_else(|| format!("--provider is required\n{USAGE}"))?,
@@ -110,7 +113,11 @@ async fn run() -> Result<String, String> {
         sms = sms.with_sender(from);
     }
     let receipt = transport.send(&sms).await.map_err(|e| {
-        let hint = if e.is_retryable() { " (worth retrying)" } else { "" };
+        let hint = if e.is_retryable() {
+            " (worth retrying)"
+        } else {
+            ""
+        };
         format!("send failed{hint}: {e}")
     })?;
     Ok(format!("{} {}", receipt.provider(), receipt.message_id()))

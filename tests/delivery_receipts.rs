@@ -32,11 +32,15 @@ mod twilio {
     #[test]
     fn twilios_published_vector_verifies() {
         let callback = Callback::new(VECTOR_URL, form_headers(VECTOR_SIG), VECTOR_BODY.as_bytes());
-        receipts("12345").verify(&callback).expect("published vector");
+        receipts("12345")
+            .verify(&callback)
+            .expect("published vector");
         // The same request, written with the default port, is also accepted.
         let with_port = "https://mycompany.com:443/myapp.php?foo=1&bar=2";
         let callback = Callback::new(with_port, form_headers(VECTOR_SIG), VECTOR_BODY.as_bytes());
-        receipts("12345").verify(&callback).expect("default port variant");
+        receipts("12345")
+            .verify(&callback)
+            .expect("default port variant");
     }
 
     #[test]
@@ -45,15 +49,29 @@ mod twilio {
         let cases = [
             (VECTOR_URL, VECTOR_BODY.to_owned(), "12346"),
             (VECTOR_URL, tampered, "12345"),
-            ("https://mycompany.com/myapp.php?foo=1&bar=3", VECTOR_BODY.to_owned(), "12345"),
-            ("http://mycompany.com/myapp.php?foo=1&bar=2", VECTOR_BODY.to_owned(), "12345"),
+            (
+                "https://mycompany.com/myapp.php?foo=1&bar=3",
+                VECTOR_BODY.to_owned(),
+                "12345",
+            ),
+            (
+                "http://mycompany.com/myapp.php?foo=1&bar=2",
+                VECTOR_BODY.to_owned(),
+                "12345",
+            ),
         ];
         for (url, body, token) in cases {
             let callback = Callback::new(url, form_headers(VECTOR_SIG), body.as_bytes());
-            assert_eq!(receipts(token).verify(&callback), Err(ReceiptError::BadSignature));
+            assert_eq!(
+                receipts(token).verify(&callback),
+                Err(ReceiptError::BadSignature)
+            );
         }
         let garbage = Callback::new(VECTOR_URL, form_headers("%%%"), VECTOR_BODY.as_bytes());
-        assert_eq!(receipts("12345").verify(&garbage), Err(ReceiptError::BadSignature));
+        assert_eq!(
+            receipts("12345").verify(&garbage),
+            Err(ReceiptError::BadSignature)
+        );
         let unsigned = Callback::new(VECTOR_URL, [], VECTOR_BODY.as_bytes());
         assert_eq!(
             receipts("12345").parse(&unsigned, OffsetDateTime::UNIX_EPOCH),
@@ -177,9 +195,18 @@ mod vonage {
         ("type", "text"),
     ];
     const VECTORS: [(VonageSignatureMethod, &str); 5] = [
-        (VonageSignatureMethod::Md5Hash, "d2e7b1dc968737c5998ad624e02f90b7"),
-        (VonageSignatureMethod::HmacMd5, "DDEBD46008C2D4E93CCE578A332A52D5"),
-        (VonageSignatureMethod::HmacSha1, "27D0D05C2876C7CB1720DBCDBA4D492E1E55C09A"),
+        (
+            VonageSignatureMethod::Md5Hash,
+            "d2e7b1dc968737c5998ad624e02f90b7",
+        ),
+        (
+            VonageSignatureMethod::HmacMd5,
+            "DDEBD46008C2D4E93CCE578A332A52D5",
+        ),
+        (
+            VonageSignatureMethod::HmacSha1,
+            "27D0D05C2876C7CB1720DBCDBA4D492E1E55C09A",
+        ),
         (
             VonageSignatureMethod::HmacSha256,
             "DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330",
@@ -234,11 +261,17 @@ mod vonage {
             let body = serde_json::to_vec(&json).expect("json");
             let headers = [("Content-Type", "application/json")];
             receipts
-                .verify(&Callback::new("https://app.example.com/dlr", headers, &body), signed_at())
+                .verify(
+                    &Callback::new("https://app.example.com/dlr", headers, &body),
+                    signed_at(),
+                )
                 .unwrap_or_else(|e| panic!("{method:?} via JSON: {e}"));
             // Lower-case hex is accepted too.
             let lower = sig.to_ascii_lowercase();
-            let url = format!("https://app.example.com/dlr?{}", encode(&with_sig(&lower, &[])));
+            let url = format!(
+                "https://app.example.com/dlr?{}",
+                encode(&with_sig(&lower, &[]))
+            );
             receipts
                 .verify(&Callback::new(&url, [], b""), signed_at())
                 .expect("case-insensitive");
@@ -247,7 +280,8 @@ mod vonage {
 
     #[test]
     fn tampering_replay_and_missing_signatures_are_refused() {
-        let receipts = VonageReceipts::new(SecretString::from(SECRET), VonageSignatureMethod::Md5Hash);
+        let receipts =
+            VonageReceipts::new(SecretString::from(SECRET), VonageSignatureMethod::Md5Hash);
         let sig = VECTORS[0].1;
         let check = |params: &[(&str, &str)], now: OffsetDateTime| {
             let url = format!("https://app.example.com/dlr?{}", encode(params));
@@ -255,11 +289,26 @@ mod vonage {
         };
         let mut tampered = with_sig(sig, &[]);
         tampered[2] = ("msisdn", "14843472195");
-        assert_eq!(check(&tampered, signed_at()), Err(ReceiptError::BadSignature));
-        assert_eq!(check(&with_sig(sig, &[("extra", "1")]), signed_at()), Err(ReceiptError::BadSignature));
-        assert_eq!(check(&PARAMS, signed_at()), Err(ReceiptError::MissingSignature));
-        let other_method = VonageReceipts::new(SecretString::from(SECRET), VonageSignatureMethod::HmacSha256);
-        let url = format!("https://app.example.com/dlr?{}", encode(&with_sig(sig, &[])));
+        assert_eq!(
+            check(&tampered, signed_at()),
+            Err(ReceiptError::BadSignature)
+        );
+        assert_eq!(
+            check(&with_sig(sig, &[("extra", "1")]), signed_at()),
+            Err(ReceiptError::BadSignature)
+        );
+        assert_eq!(
+            check(&PARAMS, signed_at()),
+            Err(ReceiptError::MissingSignature)
+        );
+        let other_method = VonageReceipts::new(
+            SecretString::from(SECRET),
+            VonageSignatureMethod::HmacSha256,
+        );
+        let url = format!(
+            "https://app.example.com/dlr?{}",
+            encode(&with_sig(sig, &[]))
+        );
         assert_eq!(
             other_method.verify(&Callback::new(&url, [], b""), signed_at()),
             Err(ReceiptError::BadSignature)
@@ -268,11 +317,20 @@ mod vonage {
         let ok = with_sig(sig, &[]);
         assert!(check(&ok, signed_at() + Duration::minutes(5)).is_ok());
         assert!(check(&ok, signed_at() - Duration::minutes(5)).is_ok());
-        assert_eq!(check(&ok, signed_at() + Duration::seconds(301)), Err(ReceiptError::StaleTimestamp));
-        assert_eq!(check(&ok, signed_at() - Duration::minutes(6)), Err(ReceiptError::StaleTimestamp));
+        assert_eq!(
+            check(&ok, signed_at() + Duration::seconds(301)),
+            Err(ReceiptError::StaleTimestamp)
+        );
+        assert_eq!(
+            check(&ok, signed_at() - Duration::minutes(6)),
+            Err(ReceiptError::StaleTimestamp)
+        );
         // A parameter given twice is ambiguous.
         let twice = with_sig(sig, &[("msisdn", "1")]);
-        assert!(matches!(check(&twice, signed_at()), Err(ReceiptError::Malformed(_))));
+        assert!(matches!(
+            check(&twice, signed_at()),
+            Err(ReceiptError::Malformed(_))
+        ));
     }
 
     /// Signs like Vonage's md5hash method, independently of the crate.
@@ -293,7 +351,10 @@ mod vonage {
 
     #[test]
     fn delivery_receipts_map_to_reports() {
-        let receipts = VonageReceipts::new(SecretString::from("sigsecret"), VonageSignatureMethod::Md5Hash);
+        let receipts = VonageReceipts::new(
+            SecretString::from("sigsecret"),
+            VonageSignatureMethod::Md5Hash,
+        );
         let now = OffsetDateTime::from_unix_timestamp(1_772_355_600).expect("valid");
         let parse = |status: &str, err_code: &str| {
             let params = [
@@ -332,12 +393,21 @@ mod vonage {
         assert_eq!(delivered.error_code, None);
         assert_eq!(parse("accepted", "0").status, DeliveryStatus::Pending);
         assert_eq!(parse("buffered", "0").status, DeliveryStatus::Pending);
-        assert_eq!(parse("expired", "0").status, DeliveryStatus::Failed { permanent: false });
+        assert_eq!(
+            parse("expired", "0").status,
+            DeliveryStatus::Failed { permanent: false }
+        );
         let absent = parse("failed", "2");
         assert_eq!(absent.status, DeliveryStatus::Failed { permanent: false });
         assert_eq!(absent.error_code.as_deref(), Some("2"));
-        assert_eq!(parse("failed", "4").status, DeliveryStatus::Failed { permanent: true });
-        assert_eq!(parse("rejected", "9").status, DeliveryStatus::Failed { permanent: true });
+        assert_eq!(
+            parse("failed", "4").status,
+            DeliveryStatus::Failed { permanent: true }
+        );
+        assert_eq!(
+            parse("rejected", "9").status,
+            DeliveryStatus::Failed { permanent: true }
+        );
     }
 }
 
@@ -364,9 +434,22 @@ mod webhook {
         OffsetDateTime::from_unix_timestamp(1_614_265_330).expect("valid")
     }
 
-    fn check(id: &str, ts: &str, sig: &str, body: &str, now: OffsetDateTime) -> Result<(), ReceiptError> {
-        let headers = [("webhook-id", id), ("webhook-timestamp", ts), ("webhook-signature", sig)];
-        receipts().verify(&Callback::new("https://app.example.com/hook", headers, body.as_bytes()), now)
+    fn check(
+        id: &str,
+        ts: &str,
+        sig: &str,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), ReceiptError> {
+        let headers = [
+            ("webhook-id", id),
+            ("webhook-timestamp", ts),
+            ("webhook-signature", sig),
+        ];
+        receipts().verify(
+            &Callback::new("https://app.example.com/hook", headers, body.as_bytes()),
+            now,
+        )
     }
 
     #[test]
@@ -379,10 +462,22 @@ mod webhook {
 
     #[test]
     fn tampering_replay_and_missing_headers_are_refused() {
-        assert_eq!(check(ID, TS, SIG, r#"{"test": 2432232315}"#, at()), Err(ReceiptError::BadSignature));
-        assert_eq!(check("msg_other", TS, SIG, BODY, at()), Err(ReceiptError::BadSignature));
-        assert_eq!(check(ID, "1614265331", SIG, BODY, at()), Err(ReceiptError::BadSignature));
-        assert_eq!(check(ID, TS, "v1,AAAA", BODY, at()), Err(ReceiptError::BadSignature));
+        assert_eq!(
+            check(ID, TS, SIG, r#"{"test": 2432232315}"#, at()),
+            Err(ReceiptError::BadSignature)
+        );
+        assert_eq!(
+            check("msg_other", TS, SIG, BODY, at()),
+            Err(ReceiptError::BadSignature)
+        );
+        assert_eq!(
+            check(ID, "1614265331", SIG, BODY, at()),
+            Err(ReceiptError::BadSignature)
+        );
+        assert_eq!(
+            check(ID, TS, "v1,AAAA", BODY, at()),
+            Err(ReceiptError::BadSignature)
+        );
         assert_eq!(
             check(ID, TS, SIG, BODY, at() + Duration::minutes(6)),
             Err(ReceiptError::StaleTimestamp)
@@ -396,11 +491,18 @@ mod webhook {
             [("webhook-id", ID), ("webhook-timestamp", TS)],
             BODY.as_bytes(),
         );
-        assert_eq!(receipts().verify(&no_sig, at()), Err(ReceiptError::MissingSignature));
+        assert_eq!(
+            receipts().verify(&no_sig, at()),
+            Err(ReceiptError::MissingSignature)
+        );
         let other = WebhookReceipts::new(
             WebhookSecret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").expect("secret"),
         );
-        let headers = [("webhook-id", ID), ("webhook-timestamp", TS), ("webhook-signature", SIG)];
+        let headers = [
+            ("webhook-id", ID),
+            ("webhook-timestamp", TS),
+            ("webhook-signature", SIG),
+        ];
         assert_eq!(
             other.verify(&Callback::new("https://x", headers, BODY.as_bytes()), at()),
             Err(ReceiptError::BadSignature)
@@ -421,15 +523,29 @@ mod webhook {
                 "v1,{}",
                 base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
             );
-            let headers = [("webhook-id", ID), ("webhook-timestamp", TS), ("webhook-signature", sig.as_str())];
-            receipts().parse(&Callback::new("https://app.example.com/hook", headers, body.as_bytes()), at())
+            let headers = [
+                ("webhook-id", ID),
+                ("webhook-timestamp", TS),
+                ("webhook-signature", sig.as_str()),
+            ];
+            receipts().parse(
+                &Callback::new("https://app.example.com/hook", headers, body.as_bytes()),
+                at(),
+            )
         };
         assert_eq!(
             parse(r#"{"message_id":"gw-1","status":"delivered"}"#),
-            Ok(DeliveryReport::new("webhook", "gw-1", DeliveryStatus::Delivered, None))
+            Ok(DeliveryReport::new(
+                "webhook",
+                "gw-1",
+                DeliveryStatus::Delivered,
+                None
+            ))
         );
         assert_eq!(
-            parse(r#"{"message_id":"gw-1","status":"failed","permanent":false,"error_code":"absent"}"#),
+            parse(
+                r#"{"message_id":"gw-1","status":"failed","permanent":false,"error_code":"absent"}"#
+            ),
             Ok(DeliveryReport::new(
                 "webhook",
                 "gw-1",
@@ -445,7 +561,10 @@ mod webhook {
             parse(r#"{"message_id":"gw-1","status":"queued"}"#).map(|r| r.status),
             Ok(DeliveryStatus::Pending)
         );
-        assert_eq!(parse(r#"{"status":"delivered"}"#), Err(ReceiptError::MissingField("message_id")));
+        assert_eq!(
+            parse(r#"{"status":"delivered"}"#),
+            Err(ReceiptError::MissingField("message_id"))
+        );
         assert!(matches!(parse("not json"), Err(ReceiptError::Malformed(_))));
     }
 }

@@ -114,10 +114,9 @@ async fn a_refused_connection_is_connect_and_retryable() {
 
 #[tokio::test]
 async fn malformed_json_in_a_success_is_a_bad_response() {
-    let err = answer(
-        ResponseTemplate::new(201).set_body_raw(r#"{"sid": "SM01234"#, "application/json"),
-    )
-    .await;
+    let err =
+        answer(ResponseTemplate::new(201).set_body_raw(r#"{"sid": "SM01234"#, "application/json"))
+            .await;
     assert_eq!(err.kind(), TransportErrorKind::BadResponse);
     assert!(!err.is_retryable(), "it may have been accepted");
 }
@@ -162,11 +161,10 @@ async fn an_oversized_body_is_refused_without_buffering_it() {
 async fn redirects_are_not_followed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path(format!(
-            "/2010-04-01/Accounts/{SID}/Messages.json"
-        )))
+        .and(path(format!("/2010-04-01/Accounts/{SID}/Messages.json")))
         .respond_with(
-            ResponseTemplate::new(307).insert_header("Location", format!("{}/elsewhere", server.uri())),
+            ResponseTemplate::new(307)
+                .insert_header("Location", format!("{}/elsewhere", server.uri())),
         )
         .expect(1)
         .mount(&server)

@@ -136,12 +136,18 @@ async fn the_token_is_reused_until_shortly_before_it_expires() {
             .mount_as_scoped(&server)
             .await;
         for _ in 0..3 {
-            symworld.send(&sms("+819012345678", "code")).await.expect("sent");
+            symworld
+                .send(&sms("+819012345678", "code"))
+                .await
+                .expect("sent");
             clock.advance(Duration::minutes(4));
         }
         // 09:12 now; the token is good until 09:14 (a minute's margin before 09:15).
         clock.advance(Duration::minutes(1) + Duration::seconds(59));
-        symworld.send(&sms("+819012345678", "code")).await.expect("sent");
+        symworld
+            .send(&sms("+819012345678", "code"))
+            .await
+            .expect("sent");
     }
     Mock::given(method("GET"))
         .and(path("/auth/v1/token"))
@@ -150,16 +156,34 @@ async fn the_token_is_reused_until_shortly_before_it_expires() {
         .mount(&server)
         .await;
     clock.advance(Duration::seconds(2));
-    symworld.send(&sms("+819012345678", "code")).await.expect("sent");
-    symworld.send(&sms("+819012345678", "code")).await.expect("sent");
+    symworld
+        .send(&sms("+819012345678", "code"))
+        .await
+        .expect("sent");
+    symworld
+        .send(&sms("+819012345678", "code"))
+        .await
+        .expect("sent");
     let auth: Vec<String> = submits(&server)
         .await
         .iter()
-        .map(|r| r.headers["authorization"].to_str().expect("ascii").to_owned())
+        .map(|r| {
+            r.headers["authorization"]
+                .to_str()
+                .expect("ascii")
+                .to_owned()
+        })
         .collect();
     assert_eq!(
         auth,
-        ["Bearer jwt-A", "Bearer jwt-A", "Bearer jwt-A", "Bearer jwt-A", "Bearer jwt-B", "Bearer jwt-B"]
+        [
+            "Bearer jwt-A",
+            "Bearer jwt-A",
+            "Bearer jwt-A",
+            "Bearer jwt-A",
+            "Bearer jwt-B",
+            "Bearer jwt-B"
+        ]
     );
 }
 
@@ -170,9 +194,15 @@ async fn a_token_claiming_a_longer_life_is_still_refreshed_after_15_minutes() {
     mount_submit(&server, ResponseTemplate::new(200)).await;
     let clock = ManualClock::new(START);
     let symworld = transport(&server, &clock);
-    symworld.send(&sms("+819012345678", "code")).await.expect("sent");
+    symworld
+        .send(&sms("+819012345678", "code"))
+        .await
+        .expect("sent");
     clock.advance(Duration::minutes(14) + Duration::seconds(1));
-    symworld.send(&sms("+819012345678", "code")).await.expect("sent");
+    symworld
+        .send(&sms("+819012345678", "code"))
+        .await
+        .expect("sent");
 }
 
 #[tokio::test]
@@ -220,9 +250,11 @@ async fn a_refused_token_is_fetched_again_and_the_submit_retried_once() {
     Mock::given(method("POST"))
         .and(path("/sms/v1/submit"))
         .and(header("authorization", "Bearer jwt-old"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(
-            json!({"result_code": "2", "result_message": "Authentication failure"}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"result_code": "2", "result_message": "Authentication failure"}),
+            ),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -352,12 +384,18 @@ fn configuration_comes_from_the_documented_variables() {
         .expect("complete");
     let shown = format!("{built:?}");
     assert!(!shown.contains(SECRET));
-    assert!(shown.contains("https://sandbox.example.net/base/sms/v1/submit"), "{shown}");
+    assert!(
+        shown.contains("https://sandbox.example.net/base/sms/v1/submit"),
+        "{shown}"
+    );
 
     let no_from = HashMap::from([("SYMWORLD_API_KEY", KEY), ("SYMWORLD_API_SECRET", SECRET)]);
     let err = SymworldBuilder::from_lookup(|k| no_from.get(k).map(|v| (*v).to_owned()))
         .expect_err("incomplete");
-    assert!(matches!(err, TransportConfigError::MissingVar("SYMWORLD_FROM")));
+    assert!(matches!(
+        err,
+        TransportConfigError::MissingVar("SYMWORLD_FROM")
+    ));
 
     let colon = HashMap::from([
         ("SYMWORLD_API_KEY", "key:with-colon"),
@@ -366,6 +404,12 @@ fn configuration_comes_from_the_documented_variables() {
     ]);
     let err = SymworldBuilder::from_lookup(|k| colon.get(k).map(|v| (*v).to_owned()))
         .expect_err("malformed");
-    assert!(matches!(err, TransportConfigError::MalformedVar { var: "SYMWORLD_API_KEY", .. }));
+    assert!(matches!(
+        err,
+        TransportConfigError::MalformedVar {
+            var: "SYMWORLD_API_KEY",
+            ..
+        }
+    ));
     assert!(!err.to_string().contains("key:with-colon"));
 }

@@ -96,13 +96,14 @@ impl CreateMessageSpec {
             }
         }
         for group in &self.conditional {
-            let present = group.iter().any(|snake| {
-                fields.iter().any(|(k, _)| snake_case(k) == *snake)
-            });
+            let present = group
+                .iter()
+                .any(|snake| fields.iter().any(|(k, _)| snake_case(k) == *snake));
             if !present {
                 out.push(format!("none of {group:?} present"));
             }
         }
+        let e164 = regex::Regex::new(r"^\+[1-9]\d{1,14}$").expect("re");
         for (name, value) in fields {
             let Some(prop) = props.get(name) else {
                 out.push(format!("{name} is not a property of CreateMessageRequest"));
@@ -144,11 +145,7 @@ impl CreateMessageSpec {
                 }
             }
             match prop["format"].as_str() {
-                Some("phone-number")
-                    if !regex::Regex::new(r"^\+[1-9]\d{1,14}$")
-                        .expect("re")
-                        .is_match(value) =>
-                {
+                Some("phone-number") if !e164.is_match(value) => {
                     out.push(format!("{name} is not E.164"));
                 }
                 Some("uri") if !(value.starts_with("https://") || value.starts_with("http://")) => {
@@ -169,9 +166,8 @@ fn integer_bounds(prop: &Value) -> (Option<i64>, Option<i64>) {
     }
     let description = prop["description"].as_str().unwrap_or("");
     let re = regex::Regex::new(r"from `(\d+)` to `(\d+)`").expect("re");
-    re.captures(description).map_or((None, None), |c| {
-        (c[1].parse().ok(), c[2].parse().ok())
-    })
+    re.captures(description)
+        .map_or((None, None), |c| (c[1].parse().ok(), c[2].parse().ok()))
 }
 
 fn snake_case(pascal: &str) -> String {
@@ -190,13 +186,36 @@ fn the_schema_check_catches_bad_requests() {
     // The validator must be able to fail, or passing it proves nothing.
     let spec = CreateMessageSpec::load();
     let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     };
-    let good = f(&[("To", "+15551234567"), ("From", "+15005550006"), ("Body", "hi")]);
-    assert!(spec.violations(&good).is_empty(), "{:?}", spec.violations(&good));
-    assert!(!spec.violations(&f(&[("From", "+15005550006"), ("Body", "hi")])).is_empty());
-    assert!(!spec.violations(&f(&[("To", "+15551234567"), ("Body", "hi")])).is_empty());
-    assert!(!spec.violations(&f(&[("To", "+15551234567"), ("From", "+15005550006")])).is_empty());
+    let good = f(&[
+        ("To", "+15551234567"),
+        ("From", "+15005550006"),
+        ("Body", "hi"),
+    ]);
+    assert!(
+        spec.violations(&good).is_empty(),
+        "{:?}",
+        spec.violations(&good)
+    );
+    assert!(
+        !spec
+            .violations(&f(&[("From", "+15005550006"), ("Body", "hi")]))
+            .is_empty()
+    );
+    assert!(
+        !spec
+            .violations(&f(&[("To", "+15551234567"), ("Body", "hi")]))
+            .is_empty()
+    );
+    assert!(
+        !spec
+            .violations(&f(&[("To", "+15551234567"), ("From", "+15005550006")]))
+            .is_empty()
+    );
     let mut bad_validity = good.clone();
     bad_validity.push(("ValidityPeriod".into(), "36001".into()));
     assert!(!spec.violations(&bad_validity).is_empty());
@@ -295,7 +314,11 @@ async fn validity_is_clamped_to_twilios_range_and_a_messaging_service_can_send()
         assert_eq!(field(&fields, "ValidityPeriod"), Some(expected));
         assert_eq!(field(&fields, "MessagingServiceSid"), Some(MG));
         assert_eq!(field(&fields, "From"), None);
-        assert!(spec.violations(&fields).is_empty(), "{:?}", spec.violations(&fields));
+        assert!(
+            spec.violations(&fields).is_empty(),
+            "{:?}",
+            spec.violations(&fields)
+        );
     }
 }
 
@@ -311,7 +334,10 @@ async fn the_sms_sender_overrides_the_configured_one() {
         .await
         .expect("accepted");
     let requests = server.received_requests().await.expect("recorded");
-    assert_eq!(field(&form(&requests[0].body), "From"), Some("+15005550001"));
+    assert_eq!(
+        field(&form(&requests[0].body), "From"),
+        Some("+15005550001")
+    );
 }
 
 async fn error_for(status: u16, body: Value) -> smsotp::transport::TransportError {
@@ -354,7 +380,11 @@ async fn error_codes_are_classified_per_twilios_table() {
         assert!(!shown.contains("+15551234567"), "{shown}");
         assert!(!shown.contains(TOKEN));
     }
-    assert!(error_for(400, json!({"code": 21211})).await.is_about_number());
+    assert!(
+        error_for(400, json!({"code": 21211}))
+            .await
+            .is_about_number()
+    );
     assert!(!error_for(401, json!({"code": 20003})).await.is_retryable());
     assert!(error_for(429, json!({"code": 20429})).await.is_retryable());
 }
@@ -367,8 +397,8 @@ fn from_lookup_reads_the_documented_variables() {
         ("TWILIO_FROM", MG),
         ("TWILIO_BASE_URL", "http://127.0.0.1:9"),
     ]);
-    let builder = TwilioBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned()))
-        .expect("complete");
+    let builder =
+        TwilioBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned())).expect("complete");
     let shown = format!("{builder:?}");
     assert!(!shown.contains(TOKEN), "{shown}");
     let transport = builder.build().expect("valid");
@@ -392,14 +422,27 @@ fn configuration_errors_name_the_variable_never_its_value() {
         }
         err
     };
-    check(&[], &|e| matches!(e, TransportConfigError::MissingVar("TWILIO_ACCOUNT_SID")));
+    check(&[], &|e| {
+        matches!(e, TransportConfigError::MissingVar("TWILIO_ACCOUNT_SID"))
+    });
     check(
         &[("TWILIO_ACCOUNT_SID", SID), ("TWILIO_FROM", "+15005550006")],
         &|e| matches!(e, TransportConfigError::MissingVar("TWILIO_AUTH_TOKEN")),
     );
     let err = check(
-        &[("TWILIO_ACCOUNT_SID", "AC-secret-looking-value"), ("TWILIO_AUTH_TOKEN", TOKEN)],
-        &|e| matches!(e, TransportConfigError::MalformedVar { var: "TWILIO_ACCOUNT_SID", .. }),
+        &[
+            ("TWILIO_ACCOUNT_SID", "AC-secret-looking-value"),
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+        ],
+        &|e| {
+            matches!(
+                e,
+                TransportConfigError::MalformedVar {
+                    var: "TWILIO_ACCOUNT_SID",
+                    ..
+                }
+            )
+        },
     );
     assert!(err.to_string().contains("TWILIO_ACCOUNT_SID"));
     check(
@@ -408,7 +451,15 @@ fn configuration_errors_name_the_variable_never_its_value() {
             ("TWILIO_AUTH_TOKEN", TOKEN),
             ("TWILIO_FROM", "MGshort"),
         ],
-        &|e| matches!(e, TransportConfigError::MalformedVar { var: "TWILIO_FROM", .. }),
+        &|e| {
+            matches!(
+                e,
+                TransportConfigError::MalformedVar {
+                    var: "TWILIO_FROM",
+                    ..
+                }
+            )
+        },
     );
     check(
         &[
@@ -417,7 +468,15 @@ fn configuration_errors_name_the_variable_never_its_value() {
             ("TWILIO_FROM", "+15005550006"),
             ("TWILIO_BASE_URL", "ftp://user:pw@example.com"),
         ],
-        &|e| matches!(e, TransportConfigError::MalformedVar { var: "TWILIO_BASE_URL", .. }),
+        &|e| {
+            matches!(
+                e,
+                TransportConfigError::MalformedVar {
+                    var: "TWILIO_BASE_URL",
+                    ..
+                }
+            )
+        },
     );
     check(
         &[
@@ -425,7 +484,15 @@ fn configuration_errors_name_the_variable_never_its_value() {
             ("TWILIO_AUTH_TOKEN", " padded-token"),
             ("TWILIO_FROM", "+15005550006"),
         ],
-        &|e| matches!(e, TransportConfigError::MalformedVar { var: "TWILIO_AUTH_TOKEN", .. }),
+        &|e| {
+            matches!(
+                e,
+                TransportConfigError::MalformedVar {
+                    var: "TWILIO_AUTH_TOKEN",
+                    ..
+                }
+            )
+        },
     );
 }
 
@@ -434,5 +501,11 @@ fn a_sender_or_messaging_service_is_required() {
     let err = TwilioTransport::builder(SID, SecretString::from(TOKEN))
         .build()
         .expect_err("no sender");
-    assert!(matches!(err, TransportConfigError::Invalid { setting: "sender", .. }));
+    assert!(matches!(
+        err,
+        TransportConfigError::Invalid {
+            setting: "sender",
+            ..
+        }
+    ));
 }

@@ -65,15 +65,30 @@ async fn sends_the_documented_form_fields() {
     assert_eq!(field(&fields, "api_key"), Some(KEY));
     assert_eq!(field(&fields, "api_secret"), Some(SECRET));
     assert_eq!(field(&fields, "from"), Some("AcmeInc"));
-    assert_eq!(field(&fields, "to"), Some("14155550100"), "digits without +");
+    assert_eq!(
+        field(&fields, "to"),
+        Some("14155550100"),
+        "digits without +"
+    );
     assert_eq!(field(&fields, "text"), Some("Your code is 4F7K2Q"));
     assert_eq!(field(&fields, "type"), Some("text"));
     assert_eq!(field(&fields, "client-ref"), Some("idem-0123456789abcdef"));
     assert_eq!(field(&fields, "ttl"), Some("300000"), "milliseconds");
-    assert_eq!(field(&fields, "callback"), Some("https://app.example.com/sms/dlr"));
+    assert_eq!(
+        field(&fields, "callback"),
+        Some("https://app.example.com/sms/dlr")
+    );
     assert_eq!(field(&fields, "status-report-req"), Some("1"));
     let known = [
-        "api_key", "api_secret", "from", "to", "text", "type", "client-ref", "ttl", "callback",
+        "api_key",
+        "api_secret",
+        "from",
+        "to",
+        "text",
+        "type",
+        "client-ref",
+        "ttl",
+        "callback",
         "status-report-req",
     ];
     for (name, _) in &fields {
@@ -99,7 +114,11 @@ async fn japanese_goes_as_unicode_with_a_long_client_ref_cut_to_40() {
     )
     .with_sender("+815012345678");
     let receipt = transport(&server).send(&message).await.expect("accepted");
-    assert_eq!(receipt.message_id(), "0A0000000123ABCD2", "the first part's id");
+    assert_eq!(
+        receipt.message_id(),
+        "0A0000000123ABCD2",
+        "the first part's id"
+    );
     let fields = sent_form(&server).await;
     assert_eq!(field(&fields, "type"), Some("unicode"));
     assert_eq!(field(&fields, "text"), Some(text.as_str()));
@@ -108,7 +127,11 @@ async fn japanese_goes_as_unicode_with_a_long_client_ref_cut_to_40() {
     let client_ref = field(&fields, "client-ref").expect("client-ref");
     assert_eq!(client_ref.chars().count(), 40);
     assert!(client_ref.ends_with('鍵'));
-    assert_eq!(field(&fields, "ttl"), Some("604800000"), "clamped to 7 days");
+    assert_eq!(
+        field(&fields, "ttl"),
+        Some("604800000"),
+        "clamped to 7 days"
+    );
 }
 
 #[tokio::test]
@@ -119,7 +142,11 @@ async fn a_short_validity_is_raised_to_vonages_minimum_ttl() {
         .mount(&server)
         .await;
     transport(&server)
-        .send(&sms_valid("+14155550100", "code", time::Duration::seconds(3)))
+        .send(&sms_valid(
+            "+14155550100",
+            "code",
+            time::Duration::seconds(3),
+        ))
         .await
         .expect("accepted");
     assert_eq!(field(&sent_form(&server).await, "ttl"), Some("20000"));
@@ -148,7 +175,9 @@ async fn status_error(statuses: &[&str]) -> smsotp::transport::TransportError {
         .await
         .expect_err("refused");
     let shown = format!("{err} {err:?}");
-    assert!(!shown.contains(SECRET) && !shown.contains("+14155550100") && !shown.contains("4F7K2Q"));
+    assert!(
+        !shown.contains(SECRET) && !shown.contains("+14155550100") && !shown.contains("4F7K2Q")
+    );
     err
 }
 
@@ -175,20 +204,29 @@ async fn http_200_with_a_failing_status_is_an_error_classified_per_the_table() {
     for (status, kind) in cases {
         let err = status_error(&[status]).await;
         assert_eq!(err.kind(), kind, "status {status}");
-        assert_eq!(err.provider_status(), Some(format!("status {status}").as_str()));
+        assert_eq!(
+            err.provider_status(),
+            Some(format!("status {status}").as_str())
+        );
     }
 }
 
 #[tokio::test]
 async fn any_failing_part_fails_the_send() {
     // Nothing accepted: the failing part's own classification stands.
-    assert_eq!(status_error(&["1", "1"]).await.kind(), TransportErrorKind::Throttled);
+    assert_eq!(
+        status_error(&["1", "1"]).await.kind(),
+        TransportErrorKind::Throttled
+    );
     // One part already accepted: sending again would repeat it, so it is not retryable.
     let err = status_error(&["0", "1"]).await;
     assert_eq!(err.kind(), TransportErrorKind::BadResponse);
     assert!(!err.is_retryable());
     // A bad number stays a bad number.
-    assert_eq!(status_error(&["0", "3"]).await.kind(), TransportErrorKind::InvalidNumber);
+    assert_eq!(
+        status_error(&["0", "3"]).await.kind(),
+        TransportErrorKind::InvalidNumber
+    );
 }
 
 #[tokio::test]
@@ -207,7 +245,10 @@ async fn unreadable_answers_are_bad_responses_and_http_errors_follow_the_status(
         (ResponseTemplate::new(503), TransportErrorKind::Unavailable),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST")).respond_with(response).mount(&server).await;
+        Mock::given(method("POST"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
         let err = transport(&server)
             .send(&sms("+14155550100", "code"))
             .await
@@ -232,7 +273,10 @@ fn configuration_comes_from_the_documented_variables() {
     let missing = HashMap::from([("VONAGE_API_KEY", KEY), ("VONAGE_FROM", "AcmeInc")]);
     let err = VonageBuilder::from_lookup(|k| missing.get(k).map(|v| (*v).to_owned()))
         .expect_err("secret missing");
-    assert!(matches!(err, TransportConfigError::MissingVar("VONAGE_API_SECRET")));
+    assert!(matches!(
+        err,
+        TransportConfigError::MissingVar("VONAGE_API_SECRET")
+    ));
 
     let bad_url = HashMap::from([
         ("VONAGE_API_KEY", KEY),
@@ -242,6 +286,12 @@ fn configuration_comes_from_the_documented_variables() {
     ]);
     let err = VonageBuilder::from_lookup(|k| bad_url.get(k).map(|v| (*v).to_owned()))
         .expect_err("bad url");
-    assert!(matches!(err, TransportConfigError::MalformedVar { var: "VONAGE_BASE_URL", .. }));
+    assert!(matches!(
+        err,
+        TransportConfigError::MalformedVar {
+            var: "VONAGE_BASE_URL",
+            ..
+        }
+    ));
     assert!(!err.to_string().contains("s3cr3t"));
 }

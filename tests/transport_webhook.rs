@@ -10,12 +10,12 @@ use common::sms;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use smsotp::{Clock, ManualClock};
 use smsotp::transport::receipts::{Callback, WebhookReceipts};
 use smsotp::transport::{
     SmsTransport, TransportConfigError, TransportErrorKind, WebhookBuilder, WebhookSecret,
     WebhookTransport,
 };
+use smsotp::{Clock, ManualClock};
 use time::macros::datetime;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -141,7 +141,10 @@ async fn gateway_refusals_are_classified() {
         ),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST")).respond_with(response).mount(&server).await;
+        Mock::given(method("POST"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
         let clock = ManualClock::new(datetime!(2026-03-01 09:00:00 UTC));
         let err = transport(&server, &clock)
             .send(&sms("+14155550100", "Code 4F7K2Q"))
@@ -165,13 +168,22 @@ fn secrets_and_configuration_are_checked() {
     ]);
     let err = WebhookBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned()))
         .expect_err("bad secret");
-    assert!(matches!(err, TransportConfigError::MalformedVar { var: "SMSOTP_WEBHOOK_SECRET", .. }));
+    assert!(matches!(
+        err,
+        TransportConfigError::MalformedVar {
+            var: "SMSOTP_WEBHOOK_SECRET",
+            ..
+        }
+    ));
     assert!(!err.to_string().contains("tooShort"));
 
     let vars = HashMap::from([("SMSOTP_WEBHOOK_SECRET", SECRET)]);
-    let err = WebhookBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned()))
-        .expect_err("no url");
-    assert!(matches!(err, TransportConfigError::MissingVar("SMSOTP_WEBHOOK_URL")));
+    let err =
+        WebhookBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned())).expect_err("no url");
+    assert!(matches!(
+        err,
+        TransportConfigError::MissingVar("SMSOTP_WEBHOOK_URL")
+    ));
 
     let vars = HashMap::from([
         ("SMSOTP_WEBHOOK_URL", "https://gw.example/send"),

@@ -83,7 +83,11 @@ async fn failover_moves_on_after_retryable_and_account_errors() {
         let a = Scripted::new("a");
         a.then_fail(kind);
         let b = Scripted::new("b");
-        let receipt = Failover::new(a.clone()).then(b.clone()).send(&msg()).await.expect("b sends");
+        let receipt = Failover::new(a.clone())
+            .then(b.clone())
+            .send(&msg())
+            .await
+            .expect("b sends");
         assert_eq!(receipt.provider(), "b", "after {kind:?}");
         assert_eq!((a.calls(), b.calls()), (1, 1));
         assert!(should_fail_over(kind));
@@ -101,7 +105,11 @@ async fn failover_stops_when_the_number_is_the_problem_or_the_sms_may_be_sent() 
         let a = Scripted::new("a");
         a.then_fail(kind);
         let b = Scripted::new("b");
-        let err = Failover::new(a.clone()).then(b.clone()).send(&msg()).await.expect_err("stops");
+        let err = Failover::new(a.clone())
+            .then(b.clone())
+            .send(&msg())
+            .await
+            .expect_err("stops");
         assert_eq!(err.kind(), kind);
         assert_eq!(b.calls(), 0, "no second route after {kind:?}");
         assert!(!should_fail_over(kind));
@@ -230,7 +238,10 @@ async fn a_cancelled_probe_does_not_wedge_the_circuit() {
     let _ = probe.await;
     assert_eq!(breaker.state(), CircuitState::HalfOpen);
     gate.add_permits(1);
-    breaker.send(&msg()).await.expect("a new probe goes through");
+    breaker
+        .send(&msg())
+        .await
+        .expect("a new probe goes through");
     assert_eq!(breaker.state(), CircuitState::Closed);
 }
 
@@ -254,7 +265,10 @@ async fn failover_skips_an_open_circuit_without_calling_the_route() {
     assert_eq!(a.calls(), 2, "the open circuit spared route a");
     assert_eq!(b.calls(), 5);
     clock.advance(time::Duration::seconds(30));
-    assert_eq!(failover.send(&msg()).await.expect("a is back").provider(), "a");
+    assert_eq!(
+        failover.send(&msg()).await.expect("a is back").provider(),
+        "a"
+    );
 }
 
 #[tokio::test]
@@ -262,12 +276,31 @@ async fn japanese_numbers_take_the_domestic_route() {
     let domestic = Arc::new(RecordingTransport::new());
     let international = Arc::new(RecordingTransport::new());
     let router = RouteByCountry::new(international.clone()).route(81, domestic.clone());
-    router.send(&sms("+819012345678", "code")).await.expect("sent");
-    router.send(&sms("+818012345678", "code")).await.expect("sent");
-    router.send(&sms("+14155550100", "code")).await.expect("sent");
-    router.send(&sms("+447700900123", "code")).await.expect("sent");
-    router.send(&sms("+8613812345678", "code")).await.expect("sent");
-    let domestic_to: Vec<_> = domestic.messages().iter().map(|m| m.to().as_e164().to_owned()).collect();
+    router
+        .send(&sms("+819012345678", "code"))
+        .await
+        .expect("sent");
+    router
+        .send(&sms("+818012345678", "code"))
+        .await
+        .expect("sent");
+    router
+        .send(&sms("+14155550100", "code"))
+        .await
+        .expect("sent");
+    router
+        .send(&sms("+447700900123", "code"))
+        .await
+        .expect("sent");
+    router
+        .send(&sms("+8613812345678", "code"))
+        .await
+        .expect("sent");
+    let domestic_to: Vec<_> = domestic
+        .messages()
+        .iter()
+        .map(|m| m.to().as_e164().to_owned())
+        .collect();
     assert_eq!(domestic_to, ["+819012345678", "+818012345678"]);
     assert_eq!(international.count(), 3);
 }
@@ -281,8 +314,12 @@ mod retry {
     #[tokio::test(start_paused = true)]
     async fn retry_waits_what_retry_after_asks() {
         let inner = Scripted::new("a");
-        inner.push(Err(TransportError::new(TransportErrorKind::Throttled, "a", "slow down")
-            .with_retry_after(Duration::from_secs(3))));
+        inner.push(Err(TransportError::new(
+            TransportErrorKind::Throttled,
+            "a",
+            "slow down",
+        )
+        .with_retry_after(Duration::from_secs(3))));
         let retry = Retry::new(inner.clone(), RetryPolicy::default());
         let started = tokio::time::Instant::now();
         retry.send(&msg()).await.expect("second try works");
@@ -304,10 +341,17 @@ mod retry {
             .base_delay(Duration::from_millis(100))
             .max_delay(Duration::from_secs(1));
         let started = tokio::time::Instant::now();
-        Retry::new(inner.clone(), policy).send(&msg()).await.expect("fourth try");
+        Retry::new(inner.clone(), policy)
+            .send(&msg())
+            .await
+            .expect("fourth try");
         assert_eq!(inner.calls(), 4);
         // Full jitter: each wait is at most 100, 200, 400 ms.
-        assert!(started.elapsed() <= Duration::from_millis(700), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() <= Duration::from_millis(700),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -323,19 +367,33 @@ mod retry {
         assert_eq!(err.kind(), TransportErrorKind::Unavailable);
         assert_eq!(inner.calls(), 3);
 
-        for kind in [TransportErrorKind::Timeout, TransportErrorKind::BadResponse, TransportErrorKind::InvalidNumber] {
+        for kind in [
+            TransportErrorKind::Timeout,
+            TransportErrorKind::BadResponse,
+            TransportErrorKind::InvalidNumber,
+        ] {
             let inner = Scripted::new("a");
             inner.then_fail(kind);
-            let err = Retry::new(inner.clone(), RetryPolicy::default()).send(&msg()).await.expect_err("not retried");
+            let err = Retry::new(inner.clone(), RetryPolicy::default())
+                .send(&msg())
+                .await
+                .expect_err("not retried");
             assert_eq!(err.kind(), kind);
             assert_eq!(inner.calls(), 1);
         }
 
         let inner = Scripted::new("a");
-        inner.push(Err(TransportError::new(TransportErrorKind::Throttled, "a", "come back tomorrow")
-            .with_retry_after(Duration::from_secs(3600))));
+        inner.push(Err(TransportError::new(
+            TransportErrorKind::Throttled,
+            "a",
+            "come back tomorrow",
+        )
+        .with_retry_after(Duration::from_secs(3600))));
         let started = tokio::time::Instant::now();
-        let err = Retry::new(inner.clone(), RetryPolicy::default()).send(&msg()).await.expect_err("too long");
+        let err = Retry::new(inner.clone(), RetryPolicy::default())
+            .send(&msg())
+            .await
+            .expect_err("too long");
         assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
         assert_eq!(inner.calls(), 1);
         assert_eq!(started.elapsed(), Duration::ZERO);
@@ -360,7 +418,10 @@ mod timeout {
         assert!(!err.is_retryable());
 
         let quick = Scripted::new("b");
-        Timeout::new(quick, Duration::from_secs(2)).send(&msg()).await.expect("in time");
+        Timeout::new(quick, Duration::from_secs(2))
+            .send(&msg())
+            .await
+            .expect("in time");
     }
 }
 
@@ -386,13 +447,16 @@ mod over_http {
     async fn failover_takes_the_next_route_when_the_first_refuses_connections() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(201).set_body_json(
-                serde_json::json!({"sid": "SM0123456789abcdef0123456789abcdef"}),
-            ))
+            .respond_with(
+                ResponseTemplate::new(201).set_body_json(
+                    serde_json::json!({"sid": "SM0123456789abcdef0123456789abcdef"}),
+                ),
+            )
             .expect(1)
             .mount(&server)
             .await;
-        let failover = Failover::new(twilio(&common::refused_port_url())).then(twilio(&server.uri()));
+        let failover =
+            Failover::new(twilio(&common::refused_port_url())).then(twilio(&server.uri()));
         let receipt = failover.send(&msg()).await.expect("second route");
         assert_eq!(receipt.message_id(), "SM0123456789abcdef0123456789abcdef");
     }
@@ -411,7 +475,8 @@ mod over_http {
             .mount(&backup)
             .await;
         let client = smsotp::transport::HttpClient::with_options(
-            smsotp::transport::HttpOptions::default().request_timeout(std::time::Duration::from_millis(200)),
+            smsotp::transport::HttpOptions::default()
+                .request_timeout(std::time::Duration::from_millis(200)),
         )
         .expect("client");
         let first = TwilioTransport::builder(SID, SecretString::from("tok"))
@@ -420,7 +485,11 @@ mod over_http {
             .http_client(client)
             .build()
             .expect("config");
-        let err = Failover::new(first).then(twilio(&backup.uri())).send(&msg()).await.expect_err("timeout");
+        let err = Failover::new(first)
+            .then(twilio(&backup.uri()))
+            .send(&msg())
+            .await
+            .expect_err("timeout");
         assert_eq!(err.kind(), TransportErrorKind::Timeout);
     }
 }

@@ -298,7 +298,10 @@ impl Answer {
         TransportError::new(
             TransportErrorKind::BadResponse,
             provider,
-            format!("HTTP {} with {what}; the message may have been accepted", self.status),
+            format!(
+                "HTTP {} with {what}; the message may have been accepted",
+                self.status
+            ),
         )
     }
 }
@@ -309,10 +312,7 @@ pub(crate) async fn exchange(
     provider: &'static str,
     request: reqwest::RequestBuilder,
 ) -> Result<Answer, TransportError> {
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| send_error(provider, e))?;
+    let mut response = request.send().await.map_err(|e| send_error(provider, e))?;
     let status = response.status().as_u16();
     let retry_after = retry_after(response.headers());
     let mut body = Vec::new();
@@ -367,16 +367,25 @@ pub(crate) fn send_error(provider: &'static str, err: reqwest::Error) -> Transpo
     let err = err.without_url();
     // Connect first: a connect timeout is both, and nothing was sent.
     let (kind, detail) = if err.is_connect() {
-        (TransportErrorKind::Connect, "could not connect; nothing was sent")
+        (
+            TransportErrorKind::Connect,
+            "could not connect; nothing was sent",
+        )
     } else if err.is_timeout() {
         (
             TransportErrorKind::Timeout,
             "no answer in time; the message may have been accepted",
         )
     } else if err.is_builder() {
-        (TransportErrorKind::Rejected, "the request could not be built")
+        (
+            TransportErrorKind::Rejected,
+            "the request could not be built",
+        )
     } else if err.is_redirect() {
-        (TransportErrorKind::Rejected, "the provider redirected the request")
+        (
+            TransportErrorKind::Rejected,
+            "the provider redirected the request",
+        )
     } else {
         (
             TransportErrorKind::BadResponse,

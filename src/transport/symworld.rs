@@ -271,7 +271,11 @@ impl SymworldTransport {
         Ok((SecretString::from(jwt), valid_until))
     }
 
-    async fn submit(&self, jwt: &SecretString, body: &serde_json::Value) -> Result<Answer, TransportError> {
+    async fn submit(
+        &self,
+        jwt: &SecretString,
+        body: &serde_json::Value,
+    ) -> Result<Answer, TransportError> {
         let request = self
             .http
             .inner
@@ -310,8 +314,7 @@ fn token_phase(err: TransportError) -> TransportError {
 }
 
 fn parse_valid_until(value: &str) -> Option<OffsetDateTime> {
-    let format =
-        time::macros::format_description!("[year]/[month]/[day] [hour]:[minute]:[second]");
+    let format = time::macros::format_description!("[year]/[month]/[day] [hour]:[minute]:[second]");
     time::PrimitiveDateTime::parse(value.trim(), format)
         .ok()
         .map(time::PrimitiveDateTime::assume_utc)
@@ -393,7 +396,10 @@ fn failure(answer: &Answer) -> TransportError {
             TransportErrorKind::InvalidNumber,
             "the destination is invalid or unroutable",
         ),
-        "113" => (TransportErrorKind::Blocked, "the destination is blacklisted"),
+        "113" => (
+            TransportErrorKind::Blocked,
+            "the destination is blacklisted",
+        ),
         "2" | "110" | "112" => (
             TransportErrorKind::Unauthorized,
             "the key is refused or lacks this channel or action",

@@ -277,7 +277,12 @@ fn read_parts(answer: &Answer) -> Result<Receipt, TransportError> {
     }
 }
 
-fn part_failure(answer: &Answer, status: &str, parts: usize, some_accepted: bool) -> TransportError {
+fn part_failure(
+    answer: &Answer,
+    status: &str,
+    parts: usize,
+    some_accepted: bool,
+) -> TransportError {
     let (kind, detail) = match status {
         "1" => (TransportErrorKind::Throttled, "throttled"),
         "5" => (TransportErrorKind::Unavailable, "internal error"),

@@ -59,7 +59,10 @@ impl WebhookSecret {
     /// `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`.
     pub(crate) fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
         let mac = self.mac(id, timestamp, body).finalize().into_bytes();
-        format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac))
+        format!(
+            "v1,{}",
+            base64::engine::general_purpose::STANDARD.encode(mac)
+        )
     }
 
     /// The MAC over a message, ready to finalise or verify.
@@ -266,9 +269,11 @@ fn accepted(answer: &Answer, key: &str) -> Result<Receipt, TransportError> {
 }
 
 fn failure(answer: &Answer) -> TransportError {
-    let reason = answer
-        .json()
-        .and_then(|json| json.get("error").and_then(serde_json::Value::as_str).map(str::to_owned));
+    let reason = answer.json().and_then(|json| {
+        json.get("error")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    });
     let kind = match reason.as_deref() {
         Some("invalid_number") => TransportErrorKind::InvalidNumber,
         Some("blocked") => TransportErrorKind::Blocked,
@@ -278,7 +283,11 @@ fn failure(answer: &Answer) -> TransportError {
         Some("unavailable") => TransportErrorKind::Unavailable,
         _ => return answer.status_error(PROVIDER),
     };
-    let err = answer.error(PROVIDER, kind, format!("HTTP {}: gateway refused", answer.status));
+    let err = answer.error(
+        PROVIDER,
+        kind,
+        format!("HTTP {}: gateway refused", answer.status),
+    );
     match reason {
         Some(reason) => err.with_provider_status(reason),
         None => err,

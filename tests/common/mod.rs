@@ -30,7 +30,9 @@ pub fn form(body: &[u8]) -> Vec<(String, String)> {
 
 /// The value of `name` in a decoded form.
 pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// A port on 127.0.0.1 that nothing listens on: bound, then released.

@@ -157,8 +157,11 @@ pub trait DeliveryReceipts: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// A [`ReceiptError`]; never treat a refused callback as a delivery.
-    fn parse(&self, callback: &Callback<'_>, now: OffsetDateTime)
-    -> Result<DeliveryReport, ReceiptError>;
+    fn parse(
+        &self,
+        callback: &Callback<'_>,
+        now: OffsetDateTime,
+    ) -> Result<DeliveryReport, ReceiptError>;
 }
 
 /// Decoded `name=value` pairs of a form body or query string.
@@ -199,8 +202,10 @@ fn fresh(
 #[cfg(any(feature = "twilio", feature = "vonage"))]
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }

@@ -75,7 +75,10 @@ impl TwilioReceipts {
     }
 
     /// Verifies the signature and returns the callback's parameters.
-    fn verified_params(&self, callback: &Callback<'_>) -> Result<Vec<(String, String)>, ReceiptError> {
+    fn verified_params(
+        &self,
+        callback: &Callback<'_>,
+    ) -> Result<Vec<(String, String)>, ReceiptError> {
         let header = callback
             .header("X-Twilio-Signature")
             .ok_or(ReceiptError::MissingSignature)?;
@@ -132,7 +135,9 @@ fn url_variants(url: &str) -> Vec<String> {
         return variants;
     };
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let userinfo = authority.get(..authority.len() - host_port.len()).unwrap_or("");
+    let userinfo = authority
+        .get(..authority.len() - host_port.len())
+        .unwrap_or("");
     // The port follows the last ':' that is not inside an IPv6 literal.
     let port_at = host_port
         .rfind(':')
@@ -214,6 +219,8 @@ impl DeliveryReceipts for TwilioReceipts {
             },
             _ => DeliveryStatus::Pending,
         };
-        Ok(DeliveryReport::new(PROVIDER, message_id, status, error_code))
+        Ok(DeliveryReport::new(
+            PROVIDER, message_id, status, error_code,
+        ))
     }
 }

@@ -198,7 +198,10 @@ fn signing_string(params: &[(String, String)]) -> String {
         out.push('&');
         out.push_str(k);
         out.push('=');
-        out.extend(v.chars().map(|c| if c == '&' || c == '=' { '_' } else { c }));
+        out.extend(
+            v.chars()
+                .map(|c| if c == '&' || c == '=' { '_' } else { c }),
+        );
         out
     })
 }
@@ -222,7 +225,8 @@ impl DeliveryReceipts for VonageReceipts {
         now: OffsetDateTime,
     ) -> Result<DeliveryReport, ReceiptError> {
         let params = self.verified_params(callback, now)?;
-        let message_id = get(&params, "messageId").ok_or(ReceiptError::MissingField("messageId"))?;
+        let message_id =
+            get(&params, "messageId").ok_or(ReceiptError::MissingField("messageId"))?;
         let status = get(&params, "status").ok_or(ReceiptError::MissingField("status"))?;
         let error_code = get(&params, "err-code")
             .filter(|c| *c != "0")
@@ -235,6 +239,8 @@ impl DeliveryReceipts for VonageReceipts {
             },
             _ => DeliveryStatus::Pending,
         };
-        Ok(DeliveryReport::new(PROVIDER, message_id, status, error_code))
+        Ok(DeliveryReport::new(
+            PROVIDER, message_id, status, error_code,
+        ))
     }
 }

@@ -101,6 +101,8 @@ impl DeliveryReceipts for WebhookReceipts {
             None => return Err(ReceiptError::MissingField("status")),
         };
         let error_code = json.get("error_code").and_then(http::json_code);
-        Ok(DeliveryReport::new(PROVIDER, message_id, status, error_code))
+        Ok(DeliveryReport::new(
+            PROVIDER, message_id, status, error_code,
+        ))
     }
 }
