@@ -279,6 +279,20 @@ mod vonage {
     }
 
     #[test]
+    fn methods_are_named_as_in_the_dashboard() {
+        for (name, method) in [
+            ("md5hash", VonageSignatureMethod::Md5Hash),
+            ("MD5", VonageSignatureMethod::HmacMd5),
+            ("sha1", VonageSignatureMethod::HmacSha1),
+            ("sha256", VonageSignatureMethod::HmacSha256),
+            ("sha512", VonageSignatureMethod::HmacSha512),
+        ] {
+            assert_eq!(VonageSignatureMethod::from_name(name), Some(method));
+        }
+        assert_eq!(VonageSignatureMethod::from_name("sha384"), None);
+    }
+
+    #[test]
     fn tampering_replay_and_missing_signatures_are_refused() {
         let receipts =
             VonageReceipts::new(SecretString::from(SECRET), VonageSignatureMethod::Md5Hash);

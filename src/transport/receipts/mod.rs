@@ -3,9 +3,9 @@
 //!
 //! | parser | feature | authenticity check |
 //! |---|---|---|
-//! | [`TwilioReceipts`] | `twilio` | `X-Twilio-Signature`: HMAC-SHA1 with the auth token over the URL and sorted form parameters |
-//! | [`VonageReceipts`] | `vonage` | `sig` parameter: md5hash or HMAC (MD5/SHA-1/SHA-256/SHA-512) with the signature secret, plus a ±5 minute `timestamp` bound |
-//! | [`WebhookReceipts`] | `webhook` | Standard Webhooks: `webhook-signature` HMAC-SHA256 over id, timestamp and body, plus a ±5 minute timestamp bound |
+//! | `TwilioReceipts` | `twilio` | `X-Twilio-Signature`: HMAC-SHA1 with the auth token over the URL and sorted form parameters |
+//! | `VonageReceipts` | `vonage` | `sig` parameter: md5hash or HMAC (MD5/SHA-1/SHA-256/SHA-512) with the signature secret, plus a ±5 minute `timestamp` bound |
+//! | `WebhookReceipts` | `webhook` | Standard Webhooks: `webhook-signature` HMAC-SHA256 over id, timestamp and body, plus a ±5 minute timestamp bound |
 //!
 //! Parsers are framework-agnostic: hand them the URL the provider called (exactly as
 //! configured with the provider, scheme, host, path and query), the request headers,

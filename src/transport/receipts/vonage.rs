@@ -9,6 +9,8 @@ use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 use time::{Duration, OffsetDateTime};
 
+use crate::transport::http::{self, TransportConfigError, Vars};
+
 use super::{
     Callback, DeliveryReceipts, DeliveryReport, DeliveryStatus, ReceiptError, form_pairs, fresh,
     hex, same_bytes,
@@ -31,6 +33,22 @@ pub enum VonageSignatureMethod {
     HmacSha256,
     /// HMAC-SHA512 keyed with the secret.
     HmacSha512,
+}
+
+impl VonageSignatureMethod {
+    /// The method by its dashboard name: `md5hash`, `md5`, `sha1`, `sha256` or
+    /// `sha512` (case-insensitive).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "md5hash" => Some(Self::Md5Hash),
+            "md5" => Some(Self::HmacMd5),
+            "sha1" => Some(Self::HmacSha1),
+            "sha256" => Some(Self::HmacSha256),
+            "sha512" => Some(Self::HmacSha512),
+            _ => None,
+        }
+    }
 }
 
 /// Authenticates and reads Vonage SMS API delivery receipts.
@@ -73,6 +91,26 @@ impl VonageReceipts {
             method,
             tolerance: Duration::minutes(5),
         }
+    }
+
+    /// A parser keyed with `VONAGE_SIGNATURE_SECRET`, using `VONAGE_SIGNATURE_METHOD`
+    /// (`md5hash` when unset).
+    ///
+    /// # Errors
+    /// [`TransportConfigError`] naming the missing or malformed variable.
+    pub fn from_env() -> Result<Self, TransportConfigError> {
+        let mut vars = Vars::new(http::process_env);
+        let secret = vars.required("VONAGE_SIGNATURE_SECRET")?;
+        let method = match vars.optional("VONAGE_SIGNATURE_METHOD")? {
+            None => VonageSignatureMethod::default(),
+            Some(name) => VonageSignatureMethod::from_name(&name).ok_or(
+                TransportConfigError::MalformedVar {
+                    var: "VONAGE_SIGNATURE_METHOD",
+                    reason: "must be md5hash, md5, sha1, sha256 or sha512",
+                },
+            )?,
+        };
+        Ok(Self::new(SecretString::from(secret), method))
     }
 
     /// Changes the allowed distance between the signed timestamp and now (default

@@ -6,7 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::{Callback, DeliveryReceipts, DeliveryReport, DeliveryStatus, ReceiptError, fresh};
 use crate::transport::WebhookSecret;
-use crate::transport::http;
+use crate::transport::http::{self, TransportConfigError, Vars};
 
 const PROVIDER: &str = "webhook";
 
@@ -33,6 +33,18 @@ impl WebhookReceipts {
             secret,
             tolerance: Duration::minutes(5),
         }
+    }
+
+    /// A parser keyed with `SMSOTP_WEBHOOK_SECRET`, the secret the
+    /// [`WebhookTransport`](crate::transport::WebhookTransport) signs with.
+    ///
+    /// # Errors
+    /// [`TransportConfigError`] naming the missing or malformed variable.
+    pub fn from_env() -> Result<Self, TransportConfigError> {
+        let mut vars = Vars::new(http::process_env);
+        let secret = WebhookSecret::parse(&vars.required("SMSOTP_WEBHOOK_SECRET")?)
+            .map_err(|e| e.for_var("SMSOTP_WEBHOOK_SECRET"))?;
+        Ok(Self::new(secret))
     }
 
     /// Changes the allowed distance between the signed timestamp and now (default
