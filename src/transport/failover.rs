@@ -86,7 +86,7 @@ impl SmsTransport for Failover {
         let mut last = None;
         // After a failed delivery report, the route that failed goes last: the
         // resend takes the next route first.
-        let avoided = |route: &Box<dyn SmsTransport>| {
+        let avoided = |route: &dyn SmsTransport| {
             sms.avoid_provider()
                 .is_some_and(|avoid| route.provider_name() == Some(avoid))
         };
@@ -94,8 +94,13 @@ impl SmsTransport for Failover {
             .routes
             .iter()
             .enumerate()
-            .filter(|(_, r)| !avoided(r))
-            .chain(self.routes.iter().enumerate().filter(|(_, r)| avoided(r)));
+            .filter(|(_, r)| !avoided(r.as_ref()))
+            .chain(
+                self.routes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| avoided(r.as_ref())),
+            );
         for (index, route) in ordered {
             match route.send(sms).await {
                 Ok(receipt) => return Ok(receipt),
