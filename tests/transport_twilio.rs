@@ -128,10 +128,10 @@ impl CreateMessageSpec {
                 }
                 _ => {}
             }
-            if let Some(pattern) = prop["pattern"].as_str() {
-                if !regex::Regex::new(pattern).expect("pattern").is_match(value) {
-                    out.push(format!("{name} does not match {pattern}"));
-                }
+            if let Some(pattern) = prop["pattern"].as_str()
+                && !regex::Regex::new(pattern).expect("pattern").is_match(value)
+            {
+                out.push(format!("{name} does not match {pattern}"));
             }
             let len = value.chars().count() as u64;
             if prop["minLength"].as_u64().is_some_and(|m| len < m)
@@ -139,10 +139,10 @@ impl CreateMessageSpec {
             {
                 out.push(format!("{name} has a bad length"));
             }
-            if let Some(options) = prop["enum"].as_array() {
-                if !options.iter().any(|o| o == value.as_str()) {
-                    out.push(format!("{name} is not one of its enum values"));
-                }
+            if let Some(options) = prop["enum"].as_array()
+                && !options.iter().any(|o| o == value.as_str())
+            {
+                out.push(format!("{name} is not one of its enum values"));
             }
             match prop["format"].as_str() {
                 Some("phone-number") if !e164.is_match(value) => {
