@@ -22,6 +22,10 @@ impl ConsoleTransport {
 
 #[async_trait::async_trait]
 impl SmsTransport for ConsoleTransport {
+    fn provider_name(&self) -> Option<&str> {
+        Some("console")
+    }
+
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         let n = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
         #[allow(clippy::print_stderr)] // printing is this transport's whole job

@@ -4,6 +4,28 @@
 //! |---|---|---|
 //! | [`ConsoleTransport`] | always | development: prints the SMS to stderr |
 //! | [`RecordingTransport`] | always | tests: keeps every SMS, fails on demand |
+//! | `TwilioTransport` | `twilio` | Twilio Programmable Messaging (form POST, Basic auth) |
+//! | `VonageTransport` | `vonage` | Vonage SMS API (form POST; HTTP 200 carries per-part status) |
+//! | `SymworldTransport` | `symworld` | Rakuten Symworld CPaaS, the direct route to Japanese carriers (cached 15-minute JWT) |
+//! | `WebhookTransport` | `webhook` | the application's own gateway: JSON POST signed per Standard Webhooks |
+//! | [`Failover`] | always | ordered routes; moves on after a retryable or account error, stops when the number is the problem |
+//! | [`CircuitBreaker`] | always | skips a route after repeated failures, probes it after a cool-off (timed by [`Clock`](crate::Clock)) |
+//! | [`RouteByCountry`] | always | picks a route by the destination's calling code (+81 to a domestic route) |
+//! | `Retry` | `retry` | bounded retries, exponential backoff with full jitter, honours `Retry-After` |
+//! | `Timeout` | `timeout` | a deadline per send; an expired one is a (not retried) timeout |
+//!
+//! The HTTP adapters (feature `http`, pulled in by each provider feature) share one
+//! `HttpClient`: rustls, connect and request timeouts, no redirects, user agent
+//! `smsotp/<version>`. Each takes a base URL override and has `from_env()`, whose
+//! errors name the missing or malformed variable but never its value. Credentials are
+//! held as `secrecy::SecretString` and never appear in `Debug`, logs or errors.
+//! Delivery receipts (status callbacks) are read and authenticated by [`receipts`].
+//!
+//! Errors are classified so wrappers can act on them: a send that timed out after the
+//! request was written is [`TransportErrorKind::Timeout`] and is not retried (the SMS
+//! may be on its way); a connection that could not be made is `Connect` and is; a 429
+//! is `Throttled` with its `Retry-After`; 5xx is `Unavailable` (504 is `Timeout`); an
+//! unreadable success answer is `BadResponse`.
 //!
 //! A transport is one trait method, so an application's own gateway is a few lines:
 //!
@@ -22,17 +44,60 @@
 //! }
 //! ```
 
+mod circuit;
 mod console;
 mod error;
+mod failover;
+#[cfg(feature = "http")]
+mod http;
+pub mod receipts;
 mod recording;
+#[cfg(feature = "retry")]
+mod retry;
+mod routing;
 mod sms;
+#[cfg(feature = "symworld")]
+mod symworld;
+#[cfg(feature = "timeout")]
+mod timeout;
+#[cfg(feature = "twilio")]
+mod twilio;
+#[cfg(feature = "vonage")]
+mod vonage;
+#[cfg(feature = "webhook")]
+mod webhook;
 
 use std::sync::Arc;
 
+pub use circuit::{CircuitBreaker, CircuitConfig, CircuitState};
 pub use console::ConsoleTransport;
 pub use error::{TransportError, TransportErrorKind};
+pub use failover::{Failover, should_fail_over};
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http::{HttpClient, HttpOptions, TransportConfigError};
+pub use receipts::{DeliveryReport, DeliveryStatus};
 pub use recording::RecordingTransport;
+#[cfg(feature = "retry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "retry")))]
+pub use retry::{Retry, RetryPolicy};
+pub use routing::RouteByCountry;
 pub use sms::{Receipt, Sms};
+#[cfg(feature = "symworld")]
+#[cfg_attr(docsrs, doc(cfg(feature = "symworld")))]
+pub use symworld::{SymworldBuilder, SymworldTransport};
+#[cfg(feature = "timeout")]
+#[cfg_attr(docsrs, doc(cfg(feature = "timeout")))]
+pub use timeout::Timeout;
+#[cfg(feature = "twilio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "twilio")))]
+pub use twilio::{TwilioBuilder, TwilioTransport};
+#[cfg(feature = "vonage")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vonage")))]
+pub use vonage::{VonageBuilder, VonageTransport};
+#[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
+pub use webhook::{WebhookBuilder, WebhookSecret, WebhookTransport};
 
 /// Something that can deliver an [`Sms`]: a provider adapter, a test double, or a
 /// wrapper (failover, retry, routing) around other transports.
@@ -46,6 +111,14 @@ pub trait SmsTransport: Send + Sync + std::fmt::Debug + 'static {
     /// # Errors
     /// A [`TransportError`] that says whether trying again could help.
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError>;
+
+    /// The provider this transport sends through, as its receipts name it
+    /// (`"twilio"`). Routing wrappers use it to avoid a route whose delivery of an
+    /// earlier code failed ([`Sms::avoid_provider`]). `None` for transports that are
+    /// not one provider.
+    fn provider_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 #[async_trait::async_trait]
@@ -53,11 +126,17 @@ impl<T: SmsTransport + ?Sized> SmsTransport for Arc<T> {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         (**self).send(sms).await
     }
+    fn provider_name(&self) -> Option<&str> {
+        (**self).provider_name()
+    }
 }
 
 #[async_trait::async_trait]
 impl<T: SmsTransport + ?Sized> SmsTransport for Box<T> {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         (**self).send(sms).await
+    }
+    fn provider_name(&self) -> Option<&str> {
+        (**self).provider_name()
     }
 }

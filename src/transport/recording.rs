@@ -95,6 +95,10 @@ impl RecordingTransport {
 
 #[async_trait::async_trait]
 impl SmsTransport for RecordingTransport {
+    fn provider_name(&self) -> Option<&str> {
+        Some("recording")
+    }
+
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         let mut inner = self.lock();
         if let Some(kind) = inner.failures.pop_front().or(inner.fail_always) {

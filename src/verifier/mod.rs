@@ -355,6 +355,19 @@ impl Verifier {
         Ok(found)
     }
 
+    /// [`record_delivery`](Self::record_delivery) for a report parsed and authenticated
+    /// by one of the receipt parsers in [`transport::receipts`](crate::transport::receipts).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn record_report(
+        &self,
+        report: &crate::transport::receipts::DeliveryReport,
+    ) -> Result<Option<ChallengeId>, Error> {
+        self.record_delivery(report.provider, &report.message_id, report.status)
+            .await
+    }
+
     /// Unlocks a subject that reached its failure ceiling (after the person proved who
     /// they are another way).
     ///

@@ -1,0 +1,197 @@
+//! Delivery receipts: status callbacks from providers, authenticated and read into one
+//! [`DeliveryReport`].
+//!
+//! | parser | feature | authenticity check |
+//! |---|---|---|
+//! | `TwilioReceipts` | `twilio` | `X-Twilio-Signature`: HMAC-SHA1 with the auth token over the URL and sorted form parameters |
+//! | `VonageReceipts` | `vonage` | `sig` parameter: md5hash or HMAC (MD5/SHA-1/SHA-256/SHA-512) with the signature secret, plus a ±5 minute `timestamp` bound |
+//! | `WebhookReceipts` | `webhook` | Standard Webhooks: `webhook-signature` HMAC-SHA256 over id, timestamp and body, plus a ±5 minute timestamp bound |
+//!
+//! Parsers are framework-agnostic: hand them the URL the provider called (exactly as
+//! configured with the provider, scheme, host, path and query), the request headers,
+//! the raw body and the current time, as a [`Callback`]. A missing or wrong signature
+//! is an error, checked before anything in the body is believed; signatures are
+//! compared in constant time.
+//!
+//! Linking a report to a challenge is the application's (or the verifier's) job: the
+//! report's `message_id` is the [`Receipt::message_id`](super::Receipt::message_id)
+//! the send returned.
+
+use time::OffsetDateTime;
+
+#[cfg(feature = "twilio")]
+mod twilio;
+#[cfg(feature = "vonage")]
+mod vonage;
+#[cfg(feature = "webhook")]
+mod webhook;
+
+#[cfg(feature = "twilio")]
+pub use twilio::TwilioReceipts;
+#[cfg(feature = "vonage")]
+pub use vonage::{VonageReceipts, VonageSignatureMethod};
+#[cfg(feature = "webhook")]
+pub use webhook::WebhookReceipts;
+
+/// Where a message got to (the same type the verifier records per challenge).
+pub use crate::challenge::DeliveryStatus;
+
+/// One status callback, read and authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryReport {
+    /// Which provider sent it (`"twilio"`, `"vonage"`, `"webhook"`).
+    pub provider: &'static str,
+    /// The provider's message id, as in the send's receipt.
+    pub message_id: String,
+    /// Where the message got to.
+    pub status: DeliveryStatus,
+    /// The provider's error code, when it gave one.
+    pub error_code: Option<String>,
+}
+
+impl DeliveryReport {
+    /// A report.
+    #[must_use]
+    pub fn new(
+        provider: &'static str,
+        message_id: impl Into<String>,
+        status: DeliveryStatus,
+        error_code: Option<String>,
+    ) -> Self {
+        Self {
+            provider,
+            message_id: message_id.into(),
+            status,
+            error_code,
+        }
+    }
+}
+
+/// Why a callback was refused. None of these may be treated as a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiptError {
+    /// The callback carries no signature.
+    #[error("the callback is not signed")]
+    MissingSignature,
+    /// The signature does not match: forged, altered, or signed with another secret
+    /// or for another URL.
+    #[error("the callback signature does not match")]
+    BadSignature,
+    /// The signed timestamp is too far from now (a replay, or a badly wrong clock).
+    #[error("the callback timestamp is outside the allowed window")]
+    StaleTimestamp,
+    /// A field the report needs is absent.
+    #[error("the callback has no {0}")]
+    MissingField(&'static str),
+    /// The callback could not be read.
+    #[error("the callback is malformed: {0}")]
+    Malformed(&'static str),
+}
+
+/// An incoming status callback, as the web framework received it.
+#[derive(Debug, Clone)]
+pub struct Callback<'a> {
+    url: &'a str,
+    headers: Vec<(&'a str, &'a str)>,
+    body: &'a [u8],
+}
+
+impl<'a> Callback<'a> {
+    /// A callback to `url` (the full URL the provider was told to call) with these
+    /// headers and raw body.
+    #[must_use]
+    pub fn new(
+        url: &'a str,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &'a [u8],
+    ) -> Self {
+        Self {
+            url,
+            headers: headers.into_iter().collect(),
+            body,
+        }
+    }
+
+    /// The URL.
+    #[must_use]
+    pub fn url(&self) -> &'a str {
+        self.url
+    }
+
+    /// The raw body.
+    #[must_use]
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// The first header named `name` (compared case-insensitively).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+}
+
+/// Something that authenticates and reads a provider's status callbacks.
+pub trait DeliveryReceipts: Send + Sync + std::fmt::Debug {
+    /// Checks the callback's signature (and freshness, where the provider signs a
+    /// time), then reads it.
+    ///
+    /// # Errors
+    /// A [`ReceiptError`]; never treat a refused callback as a delivery.
+    fn parse(
+        &self,
+        callback: &Callback<'_>,
+        now: OffsetDateTime,
+    ) -> Result<DeliveryReport, ReceiptError>;
+}
+
+/// Decoded `name=value` pairs of a form body or query string.
+#[cfg(any(feature = "twilio", feature = "vonage"))]
+fn form_pairs(input: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(input)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths.
+#[cfg(any(feature = "twilio", feature = "vonage"))]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// Checks that `timestamp` (Unix seconds) is within `tolerance` of `now`.
+#[cfg(any(feature = "vonage", feature = "webhook"))]
+fn fresh(
+    timestamp: &str,
+    now: OffsetDateTime,
+    tolerance: time::Duration,
+) -> Result<(), ReceiptError> {
+    let seconds: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| ReceiptError::Malformed("timestamp is not Unix seconds"))?;
+    let at = OffsetDateTime::from_unix_timestamp(seconds)
+        .map_err(|_| ReceiptError::Malformed("timestamp is out of range"))?;
+    if (now - at).abs() > tolerance {
+        return Err(ReceiptError::StaleTimestamp);
+    }
+    Ok(())
+}
+
+/// Lower-case hex.
+#[cfg(any(feature = "twilio", feature = "vonage"))]
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}

@@ -1,0 +1,43 @@
+//! A deadline around any transport.
+
+use std::time::Duration;
+
+use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+
+/// Fails a send that takes longer than `limit` with [`TransportErrorKind::Timeout`].
+///
+/// That kind is not retried: the wrapped transport may already have handed the
+/// message over when the deadline fired.
+#[derive(Debug)]
+pub struct Timeout<T> {
+    inner: T,
+    limit: Duration,
+}
+
+impl<T> Timeout<T> {
+    /// Wraps `inner` with a deadline of `limit` per send.
+    pub fn new(inner: T, limit: Duration) -> Self {
+        Self { inner, limit }
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: SmsTransport> SmsTransport for Timeout<T> {
+    fn provider_name(&self) -> Option<&str> {
+        self.inner.provider_name()
+    }
+
+    async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
+        match tokio::time::timeout(self.limit, self.inner.send(sms)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(TransportError::new(
+                TransportErrorKind::Timeout,
+                "timeout",
+                format!(
+                    "no outcome within {} ms; the message may have been accepted",
+                    self.limit.as_millis()
+                ),
+            )),
+        }
+    }
+}

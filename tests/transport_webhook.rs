@@ -1,0 +1,196 @@
+//! The signed webhook transport against a local mock server.
+#![cfg(feature = "webhook")]
+
+mod common;
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use common::sms;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use smsotp::transport::receipts::{Callback, WebhookReceipts};
+use smsotp::transport::{
+    SmsTransport, TransportConfigError, TransportErrorKind, WebhookBuilder, WebhookSecret,
+    WebhookTransport,
+};
+use smsotp::{Clock, ManualClock};
+use time::macros::datetime;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// 24 random-looking bytes, base64.
+const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+fn transport(server: &MockServer, clock: &ManualClock) -> WebhookTransport {
+    WebhookTransport::builder(
+        format!("{}/sms/send", server.uri()),
+        WebhookSecret::parse(SECRET).expect("secret"),
+    )
+    .clock(clock.clone())
+    .build()
+    .expect("valid config")
+}
+
+#[tokio::test]
+async fn posts_signed_json_that_an_independent_check_accepts() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/sms/send"))
+        .and(header("content-type", "application/json"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"message_id": "gw-77"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new(datetime!(2026-03-01 09:00:00 UTC));
+    let receipt = transport(&server, &clock)
+        .send(&sms("+819012345678", "認証コード: 4F7K2Q").with_sender("ACME"))
+        .await
+        .expect("accepted");
+    assert_eq!(receipt.provider(), "webhook");
+    assert_eq!(receipt.message_id(), "gw-77");
+
+    let requests = server.received_requests().await.expect("recorded");
+    let request = &requests[0];
+    let body: Value = serde_json::from_slice(&request.body).expect("JSON");
+    assert_eq!(
+        body,
+        json!({
+            "to": "+819012345678",
+            "body": "認証コード: 4F7K2Q",
+            "sender": "ACME",
+            "encoding": "ucs2",
+            "segments": 1,
+            "validity_seconds": 300,
+            "idempotency_key": "idem-0123456789abcdef",
+        })
+    );
+    let h = |name: &str| request.headers[name].to_str().expect("ascii").to_owned();
+    assert_eq!(h("webhook-id"), "msg_idem-0123456789abcdef");
+    assert_eq!(h("webhook-timestamp"), "1772355600");
+
+    // Recompute the Standard Webhooks signature here, from the spec, not the crate.
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(SECRET.trim_start_matches("whsec_"))
+        .expect("base64");
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("key");
+    mac.update(format!("{}.{}.", h("webhook-id"), h("webhook-timestamp")).as_bytes());
+    mac.update(&request.body);
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    assert_eq!(h("webhook-signature"), expected);
+
+    // And the crate's own verifier accepts what the transport signed.
+    let headers: Vec<(String, String)> = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        .iter()
+        .map(|n| ((*n).to_owned(), h(n)))
+        .collect();
+    let callback = Callback::new(
+        "https://gw.example/sms/send",
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &request.body,
+    );
+    WebhookReceipts::new(WebhookSecret::parse(SECRET).expect("secret"))
+        .verify(&callback, clock.now())
+        .expect("verifies");
+}
+
+#[tokio::test]
+async fn an_empty_answer_uses_the_idempotency_key_and_gsm_is_labelled() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new(datetime!(2026-03-01 09:00:00 UTC));
+    let receipt = transport(&server, &clock)
+        .send(&sms("+14155550100", "Code 4F7K2Q"))
+        .await
+        .expect("accepted");
+    assert_eq!(receipt.message_id(), "idem-0123456789abcdef");
+    let requests = server.received_requests().await.expect("recorded");
+    let body: Value = serde_json::from_slice(&requests[0].body).expect("JSON");
+    assert_eq!(body["encoding"], "gsm7");
+    assert_eq!(body["sender"], Value::Null);
+}
+
+#[tokio::test]
+async fn gateway_refusals_are_classified() {
+    for (response, kind) in [
+        (
+            ResponseTemplate::new(422).set_body_json(json!({"error": "invalid_number"})),
+            TransportErrorKind::InvalidNumber,
+        ),
+        (
+            ResponseTemplate::new(403).set_body_json(json!({"error": "blocked"})),
+            TransportErrorKind::Blocked,
+        ),
+        (ResponseTemplate::new(401), TransportErrorKind::Unauthorized),
+        (ResponseTemplate::new(400), TransportErrorKind::Rejected),
+        (
+            ResponseTemplate::new(429).insert_header("Retry-After", "4"),
+            TransportErrorKind::Throttled,
+        ),
+        (ResponseTemplate::new(502), TransportErrorKind::Unavailable),
+        (
+            ResponseTemplate::new(200).set_body_raw("<html></html>", "text/html"),
+            TransportErrorKind::BadResponse,
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        let clock = ManualClock::new(datetime!(2026-03-01 09:00:00 UTC));
+        let err = transport(&server, &clock)
+            .send(&sms("+14155550100", "Code 4F7K2Q"))
+            .await
+            .expect_err("refused");
+        assert_eq!(err.kind(), kind);
+        assert!(!format!("{err:?}").contains("4F7K2Q"));
+    }
+}
+
+#[test]
+fn secrets_and_configuration_are_checked() {
+    assert!(WebhookSecret::parse("whsec_c2hvcnQ=").is_err(), "too short");
+    assert!(WebhookSecret::parse("whsec_***").is_err(), "not base64");
+    let secret = WebhookSecret::parse(SECRET).expect("valid");
+    assert_eq!(format!("{secret:?}"), "WebhookSecret([REDACTED])");
+
+    let vars = HashMap::from([
+        ("SMSOTP_WEBHOOK_URL", "https://gw.example/send"),
+        ("SMSOTP_WEBHOOK_SECRET", "whsec_tooShort"),
+    ]);
+    let err = WebhookBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned()))
+        .expect_err("bad secret");
+    assert!(matches!(
+        err,
+        TransportConfigError::MalformedVar {
+            var: "SMSOTP_WEBHOOK_SECRET",
+            ..
+        }
+    ));
+    assert!(!err.to_string().contains("tooShort"));
+
+    let vars = HashMap::from([("SMSOTP_WEBHOOK_SECRET", SECRET)]);
+    let err =
+        WebhookBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned())).expect_err("no url");
+    assert!(matches!(
+        err,
+        TransportConfigError::MissingVar("SMSOTP_WEBHOOK_URL")
+    ));
+
+    let vars = HashMap::from([
+        ("SMSOTP_WEBHOOK_URL", "https://gw.example/send"),
+        ("SMSOTP_WEBHOOK_SECRET", SECRET),
+    ]);
+    let transport = WebhookBuilder::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned()))
+        .and_then(WebhookBuilder::build)
+        .expect("complete");
+    assert!(!format!("{transport:?}").contains("C2FVsBQIhrsc"));
+}
