@@ -40,11 +40,11 @@ async fn answer_with(response: ResponseTemplate, options: HttpOptions) -> Transp
         .mount(&server)
         .await;
     let err = twilio_at(&server.uri(), options)
-        .send(&sms("+15551234567", BODY))
+        .send(&sms("+14155552671", BODY))
         .await
         .expect_err("the send fails");
     let shown = format!("{err} {err:?}");
-    assert!(!shown.contains(TOKEN) && !shown.contains(BODY) && !shown.contains("+15551234567"));
+    assert!(!shown.contains(TOKEN) && !shown.contains(BODY) && !shown.contains("+14155552671"));
     err
 }
 
@@ -105,7 +105,7 @@ async fn an_answer_slower_than_the_timeout_is_a_timeout_that_is_not_retried() {
 #[tokio::test]
 async fn a_refused_connection_is_connect_and_retryable() {
     let err = twilio_at(&refused_port_url(), HttpOptions::default())
-        .send(&sms("+15551234567", BODY))
+        .send(&sms("+14155552671", BODY))
         .await
         .expect_err("nothing listens");
     assert_eq!(err.kind(), TransportErrorKind::Connect);
@@ -175,7 +175,7 @@ async fn redirects_are_not_followed() {
         .mount(&server)
         .await;
     let err = twilio_at(&server.uri(), HttpOptions::default())
-        .send(&sms("+15551234567", BODY))
+        .send(&sms("+14155552671", BODY))
         .await
         .expect_err("a redirect is not an answer");
     assert_eq!(err.kind(), TransportErrorKind::Rejected);

@@ -192,7 +192,7 @@ fn the_schema_check_catches_bad_requests() {
             .collect()
     };
     let good = f(&[
-        ("To", "+15551234567"),
+        ("To", "+14155552671"),
         ("From", "+15005550006"),
         ("Body", "hi"),
     ]);
@@ -208,12 +208,12 @@ fn the_schema_check_catches_bad_requests() {
     );
     assert!(
         !spec
-            .violations(&f(&[("To", "+15551234567"), ("Body", "hi")]))
+            .violations(&f(&[("To", "+14155552671"), ("Body", "hi")]))
             .is_empty()
     );
     assert!(
         !spec
-            .violations(&f(&[("To", "+15551234567"), ("From", "+15005550006")]))
+            .violations(&f(&[("To", "+14155552671"), ("From", "+15005550006")]))
             .is_empty()
     );
     let mut bad_validity = good.clone();
@@ -306,7 +306,7 @@ async fn validity_is_clamped_to_twilios_range_and_a_messaging_service_can_send()
         (time::Duration::seconds(90), "90"),
     ] {
         twilio
-            .send(&sms_valid("+15551234567", "code 4F7K2Q", validity))
+            .send(&sms_valid("+14155552671", "code 4F7K2Q", validity))
             .await
             .expect("accepted");
         let requests = server.received_requests().await.expect("recorded");
@@ -330,7 +330,7 @@ async fn the_sms_sender_overrides_the_configured_one() {
         .mount(&server)
         .await;
     transport(&server)
-        .send(&sms("+15551234567", "code").with_sender("+15005550001"))
+        .send(&sms("+14155552671", "code").with_sender("+15005550001"))
         .await
         .expect("accepted");
     let requests = server.received_requests().await.expect("recorded");
@@ -347,7 +347,7 @@ async fn error_for(status: u16, body: Value) -> smsotp::transport::TransportErro
         .mount(&server)
         .await;
     transport(&server)
-        .send(&sms("+15551234567", "code 4F7K2Q"))
+        .send(&sms("+14155552671", "code 4F7K2Q"))
         .await
         .expect_err("refused")
 }
@@ -369,7 +369,7 @@ async fn error_codes_are_classified_per_twilios_table() {
     for (status, code, kind) in cases {
         let err = error_for(
             status,
-            json!({"code": code, "message": "The 'To' number +15551234567 is not valid",
+            json!({"code": code, "message": "The 'To' number +14155552671 is not valid",
                    "more_info": "https://www.twilio.com/docs/errors/x", "status": status}),
         )
         .await;
@@ -377,7 +377,7 @@ async fn error_codes_are_classified_per_twilios_table() {
         assert_eq!(err.provider_status(), Some(code.to_string().as_str()));
         // Twilio's message quotes the number; ours must not.
         let shown = format!("{err} {err:?}");
-        assert!(!shown.contains("+15551234567"), "{shown}");
+        assert!(!shown.contains("+14155552671"), "{shown}");
         assert!(!shown.contains(TOKEN));
     }
     assert!(
