@@ -68,7 +68,11 @@ pub enum ConfigError {
     /// A test number's fixed code is not a valid code of the code spec.
     #[error("a test number's code does not fit the code spec")]
     TestNumberCode,
-    /// A cooldown or window is negative.
-    #[error("durations must not be negative")]
+    /// A cooldown is negative, or a limit's window is not positive.
+    #[error("cooldowns must not be negative, and limit windows must be positive")]
     NegativeDuration,
+    /// No transport was set on a production verifier (the default console transport
+    /// prints codes and numbers, which production logs must never hold).
+    #[error("a production verifier needs a transport; ConsoleTransport is for Mode::Development")]
+    NoTransport,
 }

@@ -106,7 +106,9 @@ pub enum Event {
     },
     /// The conversion guard paused a destination prefix.
     PrefixPaused {
-        /// The masked prefix, e.g. "+81 90-12**-****".
+        /// The masked number's head and a keyed tag of the prefix, e.g.
+        /// "+81 90-… (prefix #Xa3k9QvL)": enough to tell prefixes apart, no digits
+        /// beyond what a masked number shows.
         prefix: String,
         /// Sends counted in the window.
         sends: u64,

@@ -363,19 +363,61 @@ async fn concurrent_right_checks_approve_exactly_once() {
 
 #[test]
 fn builder_refuses_unsafe_settings() {
-    let b = || Verifier::builder(common::secret());
-    assert!(b().ttl(Duration::minutes(11)).build().is_err());
-    assert!(b().ttl(Duration::ZERO).build().is_err());
+    use smsotp::ConfigError;
+    use smsotp::policy::{Limit, SendLimits};
+    use smsotp::transport::RecordingTransport;
+    let b = || Verifier::builder(common::secret()).transport(RecordingTransport::new());
+    let err = |r: Result<Verifier, ConfigError>| r.err();
+    assert_eq!(
+        err(b().ttl(Duration::minutes(11)).build()),
+        Some(ConfigError::Ttl)
+    );
+    assert_eq!(err(b().ttl(Duration::ZERO).build()), Some(ConfigError::Ttl));
     assert!(
         b().ttl(Duration::minutes(11))
             .allow_long_ttl()
             .build()
             .is_ok()
     );
-    assert!(b().max_attempts(0).build().is_err());
-    assert!(b().max_attempts(101).build().is_err());
-    assert!(b().max_sends(0).build().is_err());
+    assert_eq!(
+        err(b().max_attempts(0).build()),
+        Some(ConfigError::MaxAttempts)
+    );
+    assert_eq!(
+        err(b().max_attempts(101).build()),
+        Some(ConfigError::MaxAttempts)
+    );
+    assert_eq!(err(b().max_sends(0).build()), Some(ConfigError::MaxSends));
+    assert_eq!(
+        err(b().subject_ceiling(101, Duration::hours(1)).build()),
+        Some(ConfigError::SubjectCeiling)
+    );
+    // A zero window would switch a limit off without saying so.
+    assert_eq!(
+        err(b().subject_ceiling(100, Duration::ZERO).build()),
+        Some(ConfigError::NegativeDuration)
+    );
+    assert_eq!(
+        err(b()
+            .send_limits(SendLimits::none().per_client(Limit::new(5, Duration::ZERO)))
+            .build()),
+        Some(ConfigError::NegativeDuration)
+    );
+    assert!(b().resend_cooldown(Duration::ZERO).build().is_ok());
     assert!(smsotp::Secret::new(vec![0u8; 31]).is_err());
+}
+
+#[test]
+fn production_needs_a_transport_but_development_prints() {
+    use smsotp::{ConfigError, Mode};
+    let missing = Verifier::builder(common::secret()).build();
+    assert_eq!(missing.err(), Some(ConfigError::NoTransport));
+    assert!(
+        Verifier::builder(common::secret())
+            .mode(Mode::Development)
+            .build()
+            .is_ok()
+    );
 }
 
 #[tokio::test]

@@ -226,11 +226,13 @@ impl SymworldTransport {
         // Fetched under the lock: concurrent sends wait here and reuse this token.
         let (jwt, valid_until) = self.fetch_token().await?;
         let hard_limit = now + TOKEN_LIFETIME;
-        let expires = valid_until.map_or(hard_limit, |v| v.min(hard_limit));
+        // Clamped to [now, now + 15 min]: a nonsense date from the provider (or a proxy)
+        // can neither extend the token's life nor underflow the arithmetic below.
+        let expires = valid_until.map_or(hard_limit, |v| v.clamp(now, hard_limit));
         let generation = slot.as_ref().map_or(1, |c| c.generation.wrapping_add(1));
         *slot = Some(CachedToken {
             jwt: jwt.clone(),
-            refresh_at: expires - REFRESH_MARGIN,
+            refresh_at: expires.checked_sub(REFRESH_MARGIN).unwrap_or(now),
             generation,
         });
         Ok((jwt, generation))

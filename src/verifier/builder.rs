@@ -17,14 +17,16 @@ use crate::store::{ChallengeStore, MemoryStore};
 use crate::test_numbers::TestNumbers;
 use crate::transport::{ConsoleTransport, SmsTransport};
 
-/// Whether test numbers may be used.
+/// Production refuses what only belongs on a laptop or in staging: test numbers, and
+/// the console transport as a silent default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Mode {
-    /// Test numbers are refused at build time. The default.
+    /// Test numbers are refused and a transport must be set. The default.
     #[default]
     Production,
-    /// Test numbers work (staging, app-store review builds).
+    /// Test numbers work (staging, app-store review builds); without a transport, SMS
+    /// are printed to stderr.
     Development,
 }
 
@@ -99,7 +101,8 @@ impl VerifierBuilder {
         self
     }
 
-    /// How SMS are sent. Default: [`ConsoleTransport`], which only prints.
+    /// How SMS are sent. Required in [`Mode::Production`]; in development the default
+    /// is [`ConsoleTransport`], which prints codes and numbers to stderr.
     pub fn transport(mut self, transport: impl SmsTransport) -> Self {
         self.transport = Some(Arc::new(transport));
         self
@@ -238,9 +241,14 @@ impl VerifierBuilder {
         if !(1..=100).contains(&self.subject_ceiling.count) {
             return Err(ConfigError::SubjectCeiling);
         }
+        if self.resend_cooldown < Duration::ZERO {
+            return Err(ConfigError::NegativeDuration);
+        }
+        // A zero window would expire every count at once: the limit would never bite.
         let windows = [
-            Some(self.resend_cooldown),
             Some(self.subject_ceiling.window),
+            self.conversion.map(|c| c.window),
+            self.conversion.map(|c| c.cool_off),
             self.limits.per_destination.map(|l| l.window),
             self.limits.per_client.map(|l| l.window),
             self.limits.per_prefix.map(|l| l.window),
@@ -248,7 +256,7 @@ impl VerifierBuilder {
             self.limits.global.map(|l| l.window),
             self.spend.as_ref().map(|s| s.window),
         ];
-        if windows.into_iter().flatten().any(|w| w < Duration::ZERO) {
+        if windows.into_iter().flatten().any(|w| w <= Duration::ZERO) {
             return Err(ConfigError::NegativeDuration);
         }
         if !self.test_numbers.is_empty() {
@@ -266,9 +274,11 @@ impl VerifierBuilder {
         Ok(Verifier {
             keys: self.keys,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            transport: self
-                .transport
-                .unwrap_or_else(|| Arc::new(ConsoleTransport::new())),
+            transport: match (self.transport, self.mode) {
+                (Some(transport), _) => transport,
+                (None, Mode::Development) => Arc::new(ConsoleTransport::new()),
+                (None, Mode::Production) => return Err(ConfigError::NoTransport),
+            },
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             events: self.events,
             risk: self.risk,

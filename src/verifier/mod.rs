@@ -350,6 +350,7 @@ impl Verifier {
             .record_delivery(&key, &record, self.clock.now())
             .await?;
         if let Some(challenge) = found {
+            tracing::info!(%challenge, provider, ?status, "delivery report recorded");
             self.emit(Event::Delivery { challenge, status });
         }
         Ok(found)
@@ -426,8 +427,10 @@ impl Verifier {
                 Ok(RiskVerdict::Deny { reason }) => {
                     return Ok((code, Delivery::Decoy(DenyReason::Risk(reason))));
                 }
-                Err(e) => {
-                    let reason = DenyReason::Risk(format!("risk check failed: {e}"));
+                Err(_) => {
+                    // The app's error text may quote the number (a lookup URL); the
+                    // app logs its own errors, we only record that the check failed.
+                    let reason = DenyReason::Risk("risk check failed".to_owned());
                     return Ok((code, Delivery::Decoy(reason)));
                 }
             }
@@ -578,7 +581,7 @@ impl Verifier {
             return;
         }
         if pause {
-            let prefix = masked_prefix(binding);
+            let prefix = masked_prefix(binding, keys);
             tracing::warn!(%prefix, sends, approvals, "conversion guard paused a prefix");
             self.emit(Event::PrefixPaused {
                 prefix,
@@ -593,6 +596,11 @@ fn message_key(provider: &str, message_id: &str) -> String {
     format!("{provider}:{message_id}")
 }
 
-fn masked_prefix(binding: &Binding) -> String {
-    format!("{}****", binding.destination().destination_prefix())
+/// The prefix as operators may see it: the masked number's visible head plus a short
+/// keyed id of the prefix, so alerts about one prefix can be told apart without
+/// revealing more digits than the masked number already shows.
+fn masked_prefix(binding: &Binding, keys: &PolicyKeys) -> String {
+    let masked = binding.destination().masked();
+    let head = masked.split('-').next().unwrap_or("+");
+    format!("{head}-… (prefix #{})", keys.prefix_tag())
 }

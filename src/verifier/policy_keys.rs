@@ -41,6 +41,11 @@ impl PolicyKeys {
         }
     }
 
+    /// A short, keyed, non-reversible tag of the destination prefix, for operators.
+    pub(super) fn prefix_tag(&self) -> &str {
+        self.prefix.get(2..10).unwrap_or("")
+    }
+
     /// The limits to count for one send, with the scope name of each.
     pub(super) fn send_limits(
         &self,

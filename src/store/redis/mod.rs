@@ -35,6 +35,7 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 ///     .await?;
 /// let verifier = Verifier::builder(Secret::new(vec![7u8; 32])?)
 ///     .store(store)
+///     .transport(smsotp::transport::ConsoleTransport::new()) // your provider here
 ///     .build()?;
 /// # let _ = verifier; Ok(()) }
 /// ```

@@ -90,12 +90,29 @@ pub enum ReceiptError {
     Malformed(&'static str),
 }
 
-/// An incoming status callback, as the web framework received it.
-#[derive(Debug, Clone)]
+/// An incoming status callback, as the web framework received it. Its `Debug` shows
+/// only header names and the body's length: callbacks carry full phone numbers.
+#[derive(Clone)]
 pub struct Callback<'a> {
     url: &'a str,
     headers: Vec<(&'a str, &'a str)>,
     body: &'a [u8],
+}
+
+impl std::fmt::Debug for Callback<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback")
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Callback<'a> {
