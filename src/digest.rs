@@ -73,18 +73,35 @@ pub struct KeyId(pub u32);
 ///
 /// Rotate by making the new key current and keeping the old one for one challenge
 /// lifetime (`ttl`); then drop it.
+///
+/// Counter names (send limits, the per-subject failure ceiling) use a separate *index
+/// key*: if they followed the signing key, every rotation would hand an attacker fresh
+/// limits and a fresh 100-failure budget. By default it is the first key the ring was
+/// made with; across rotations keep it stable with
+/// [`with_index_key`](Self::with_index_key) (changing it resets every counter).
 #[derive(Clone)]
 pub struct Keyring {
     keys: Vec<(KeyId, HmacSha256)>,
+    index: HmacSha256,
 }
 
 impl Keyring {
     /// A keyring with one key.
     #[must_use]
     pub fn new(id: KeyId, secret: &Secret) -> Self {
+        let mac = mac_for(secret);
         Self {
-            keys: vec![(id, mac_for(secret))],
+            keys: vec![(id, mac.clone())],
+            index: mac,
         }
+    }
+
+    /// Names counters with `secret` instead of the first signing key. Use one
+    /// long-lived index secret and rotate signing keys freely.
+    #[must_use]
+    pub fn with_index_key(mut self, secret: &Secret) -> Self {
+        self.index = mac_for(secret);
+        self
     }
 
     /// Adds an older key that still verifies, but no longer signs.
@@ -141,7 +158,7 @@ impl Keyring {
     #[must_use]
     pub fn index(&self, value: &str) -> String {
         use base64::Engine as _;
-        let mut mac = self.keys[0].1.clone();
+        let mut mac = self.index.clone();
         feed(&mut mac, INDEX_DOMAIN);
         feed(&mut mac, value.as_bytes());
         let tag = mac.finalize().into_bytes();

@@ -541,3 +541,70 @@ async fn a_broken_store_never_approves() {
     assert!(v.resend(&id, &who).await.is_err());
     assert!(v.status(&id).await.is_err());
 }
+
+#[tokio::test]
+async fn key_rotation_keeps_counters() {
+    use smsotp::{KeyId, Keyring, Secret};
+    let old = Secret::new(vec![1u8; 32]).unwrap();
+    let new = Secret::new(vec![2u8; 32]).unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let sms = Arc::new(smsotp::transport::RecordingTransport::new());
+    let build = |ring: Keyring| {
+        Verifier::builder(ring)
+            .store(store.clone())
+            .transport(sms.clone())
+            .subject_ceiling(3, Duration::hours(1))
+            .build()
+            .unwrap()
+    };
+    let who = login("09012345678");
+    let before = build(Keyring::new(KeyId(1), &old));
+    let p = before.start(&who).await.unwrap();
+    let wrong = wrong_code(&sms.codes(who.destination()));
+    for _ in 0..3 {
+        before.check(&p.id, &who, &wrong).await.unwrap();
+    }
+    // Rotating the signing key must not hand out a fresh failure budget.
+    let rotated = build(
+        Keyring::new(KeyId(2), &new)
+            .with_previous(KeyId(1), &old)
+            .with_index_key(&old),
+    );
+    let q = rotated.start(&who).await.unwrap();
+    let code = sms.last_code(who.destination()).unwrap();
+    assert_eq!(
+        rotated.check(&q.id, &who, &code).await.unwrap(),
+        Verdict::TooManyFailures
+    );
+}
+
+#[tokio::test]
+async fn a_resend_refused_by_a_limit_does_not_use_up_a_send() {
+    use smsotp::policy::{Limit, SendLimits};
+    let r = rig_with(|b| {
+        b.send_limits(SendLimits::none().per_destination(Limit::new(1, Duration::minutes(2))))
+    });
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    r.clock.advance(Duration::seconds(60));
+    for _ in 0..3 {
+        assert!(matches!(
+            r.verifier.resend(&p.id, &who).await,
+            Err(Error::RateLimited { .. })
+        ));
+    }
+    let status = r.verifier.status(&p.id).await.unwrap().unwrap();
+    assert_eq!(status.sends_left, 2, "refused resends used nothing up");
+    r.clock.advance(Duration::minutes(1));
+    assert_eq!(r.verifier.resend(&p.id, &who).await.unwrap().sends_left, 1);
+    // During the cooldown, nothing is counted against the number either.
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::ResendTooSoon { .. })
+    ));
+    r.clock.advance(Duration::seconds(60));
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::RateLimited { .. })
+    ));
+}

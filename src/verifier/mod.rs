@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 pub use builder::{Mode, VerifierBuilder};
 
 use self::policy_keys::PolicyKeys;
-use crate::challenge::{Binding, ChallengeId, DeliveryStatus, Pending, Status, Verdict};
+use crate::challenge::{Binding, ChallengeId, DeliveryStatus, Pending, Phase, Status, Verdict};
 use crate::clock::Clock;
 use crate::code::{Code, CodeSpec};
 use crate::digest::Keyring;
@@ -108,10 +108,12 @@ impl Verifier {
     /// Starts a challenge: counts the send limits, saves the code's digest, then sends
     /// the SMS. If the send fails, the challenge is cancelled and the error returned.
     ///
-    /// A destination refused by policy (country, number type, a paused prefix, the
-    /// app's risk check) gets the same answer, after the same work, as a good one: a
-    /// `Pending` for a challenge whose code is never sent. The reason goes to events
-    /// and logs; what to reveal is the app's choice.
+    /// A destination refused by policy (country, a paused prefix, the app's risk
+    /// check) gets the same answer as a good one, after the same limits, code, digest
+    /// and store write: a `Pending` for a challenge whose code is never sent. Only the
+    /// provider call is skipped, so the answer may come sooner; apps that must hide
+    /// that should answer before the send completes. The reason goes to events and
+    /// logs; what to reveal is the app's choice.
     ///
     /// # Errors
     /// [`Error::RateLimited`], [`Error::SpendCap`], [`Error::Store`], or
@@ -263,6 +265,23 @@ impl Verifier {
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
         let keys = PolicyKeys::new(&self.keys, binding, options.client_key.as_deref());
+        // A resend that the store would refuse (cooldown, cap, dead challenge) must not
+        // eat the number's send quota; one the limits refuse must not use up a send of
+        // the challenge. So: read the state, count the limits, then resend atomically
+        // (the store re-checks everything; the read only avoids needless counting).
+        match self.store.status(id, now).await? {
+            Some(s) if s.phase == Phase::Pending && s.sends_left == 0 => {
+                return Err(Error::SendLimit);
+            }
+            Some(s) if s.phase == Phase::Pending && now < s.resend_at => {
+                return Err(Error::ResendTooSoon {
+                    resend_at: s.resend_at,
+                });
+            }
+            Some(s) if s.phase == Phase::Pending => {}
+            _ => return Err(Error::NotPending),
+        }
+        self.count_send(&keys, binding, now).await?;
         let (code, delivery) = self.prepare(binding, options, &keys, now).await?;
         let request = ResendRequest::new(
             self.keys.binding_tags(binding),
@@ -291,9 +310,6 @@ impl Verifier {
                 ResendOutcome::MaxSends => return Err(Error::SendLimit),
                 _ => return Err(Error::NotPending),
             };
-        // Counted after the store accepted the resend, so pressing "resend" during the
-        // cooldown does not eat the destination's quota.
-        self.count_send(&keys, binding, now).await?;
         let send_no = self.max_sends.saturating_sub(sends_left);
         let avoid = last_delivery
             .filter(|d| matches!(d.status, DeliveryStatus::Failed { .. }))
