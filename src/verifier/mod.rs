@@ -188,10 +188,9 @@ impl Verifier {
             return Ok(Verdict::Malformed);
         };
         let now = self.clock.now();
-        let keys = PolicyKeys::new(&self.keys, binding, None);
         let request = CheckRequest::new(self.keys.candidates(id, binding, code.expose()), now)
             .with_subject(SubjectGuard::new(
-                keys.subject.clone(),
+                policy_keys::subject_key(&self.keys, binding),
                 u32::try_from(self.subject_ceiling.count).unwrap_or(100),
                 self.subject_ceiling.window,
             ));
@@ -230,6 +229,7 @@ impl Verifier {
             && let Some(guard) = &self.conversion
         {
             // Feeds the conversion guard; a failure here must not undo an approval.
+            let keys = PolicyKeys::new(&self.keys, binding, None);
             let approvals = RateLimit::new(keys.approvals.clone(), u64::MAX, guard.window);
             if let Err(e) = self.store.hit(&[approvals], now).await {
                 tracing::warn!(error = %e, "could not count an approval for the conversion guard");
@@ -391,8 +391,8 @@ impl Verifier {
     /// # Errors
     /// [`Error::Store`].
     pub async fn reset_subject(&self, binding: &Binding) -> Result<(), Error> {
-        let keys = PolicyKeys::new(&self.keys, binding, None);
-        Ok(self.store.reset_subject(&keys.subject).await?)
+        let key = policy_keys::subject_key(&self.keys, binding);
+        Ok(self.store.reset_subject(&key).await?)
     }
 
     fn emit(&self, event: Event) {

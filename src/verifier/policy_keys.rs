@@ -13,26 +13,30 @@ pub(super) struct PolicyKeys {
     client: Option<String>,
     prefix: String,
     country: String,
-    pub(super) subject: String,
     pub(super) sends: String,
     pub(super) approvals: String,
     pub(super) paused: String,
     pub(super) spend: String,
 }
 
+/// The key of the per-subject failure ceiling: per named subject, else per number.
+/// Checks need only this one, so it can be computed on its own.
+pub(super) fn subject_key(keys: &Keyring, binding: &Binding) -> String {
+    match binding.subject() {
+        Some(subject) => format!("u:{}", keys.index(&format!("subject:{subject}"))),
+        None => format!("u:{}", keys.index(binding.destination().as_e164())),
+    }
+}
+
 impl PolicyKeys {
     pub(super) fn new(keys: &Keyring, binding: &Binding, client: Option<&str>) -> Self {
         let number = binding.destination();
         let prefix_index = keys.index(&format!("prefix:{}", number.destination_prefix()));
-        let subject = binding.subject().map_or_else(
-            || keys.index(number.as_e164()),
-            |s| keys.index(&format!("subject:{s}")),
-        );
+        let number_index = keys.index(number.as_e164());
         Self {
-            destination: format!("d:{}", keys.index(number.as_e164())),
+            destination: format!("d:{number_index}"),
             client: client.map(|c| format!("c:{}", keys.index(&format!("client:{c}")))),
             country: format!("cc:{}", number.calling_code()),
-            subject: format!("u:{subject}"),
             sends: format!("cs:{prefix_index}"),
             approvals: format!("ca:{prefix_index}"),
             paused: format!("cp:{prefix_index}"),

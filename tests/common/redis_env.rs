@@ -104,11 +104,15 @@ pub async fn cleanup(url: &str, prefix: &str) {
         return;
     }
     let mut conn = raw_connection(url).await.unwrap();
-    let mut del = redis::cmd("DEL");
-    for key in &keys {
-        del.arg(key.as_slice());
+    // In batches: one DEL of a benchmark's hundreds of thousands of keys outlasts the
+    // client's timeout.
+    for batch in keys.chunks(1000) {
+        let mut del = redis::cmd("UNLINK");
+        for key in batch {
+            del.arg(key.as_slice());
+        }
+        let _: i64 = del.query_async(&mut conn).await.unwrap();
     }
-    let _: i64 = del.query_async(&mut conn).await.unwrap();
 }
 
 /// A port nothing listens on right now.
