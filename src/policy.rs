@@ -74,6 +74,16 @@ impl SendLimits {
         }
     }
 
+    /// Whether no limit is set.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.per_destination.is_none()
+            && self.per_client.is_none()
+            && self.per_prefix.is_none()
+            && self.per_country.is_none()
+            && self.global.is_none()
+    }
+
     /// Sets the per-destination limit.
     #[must_use]
     pub fn per_destination(mut self, limit: Limit) -> Self {

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 pub use builder::{Mode, VerifierBuilder};
 
-use self::policy_keys::PolicyKeys;
+use self::policy_keys::{LazyKeys, PolicyKeys};
 use crate::challenge::{Binding, ChallengeId, DeliveryStatus, Pending, Phase, Status, Verdict};
 use crate::clock::Clock;
 use crate::code::{Code, CodeSpec};
@@ -124,7 +124,7 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
-        let keys = PolicyKeys::new(&self.keys, binding, options.client_key.as_deref());
+        let keys = LazyKeys::new(&self.keys, binding, options.client_key.as_deref());
         self.count_send(&keys, binding, now).await?;
 
         let id = ChallengeId::random();
@@ -264,7 +264,7 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
-        let keys = PolicyKeys::new(&self.keys, binding, options.client_key.as_deref());
+        let keys = LazyKeys::new(&self.keys, binding, options.client_key.as_deref());
         // A resend that the store would refuse (cooldown, cap, dead challenge) must not
         // eat the number's send quota; one the limits refuse must not use up a send of
         // the challenge. So: read the state, count the limits, then resend atomically
@@ -405,7 +405,7 @@ impl Verifier {
         &self,
         binding: &Binding,
         options: &StartOptions,
-        keys: &PolicyKeys,
+        keys: &LazyKeys<'_>,
         now: OffsetDateTime,
     ) -> Result<(Code, Delivery<'_>), Error> {
         let destination = binding.destination();
@@ -421,9 +421,9 @@ impl Verifier {
         let mut watch = None;
         if let Some(guard) = &self.conversion {
             let read = [
-                keys.paused.clone(),
-                keys.sends.clone(),
-                keys.approvals.clone(),
+                keys.get().paused.clone(),
+                keys.get().sends.clone(),
+                keys.get().approvals.clone(),
             ];
             let counts = self.store.counts(&read, now).await?;
             let get = |i: usize| counts.get(i).copied().unwrap_or(0);
@@ -462,11 +462,14 @@ impl Verifier {
     /// Counts the send limits; denies with the scope and the time to try again.
     async fn count_send(
         &self,
-        keys: &PolicyKeys,
+        keys: &LazyKeys<'_>,
         binding: &Binding,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
-        let (limits, scopes) = keys.send_limits(&self.limits, binding);
+        if self.limits.is_empty() {
+            return Ok(());
+        }
+        let (limits, scopes) = keys.get().send_limits(&self.limits, binding);
         if limits.is_empty() {
             return Ok(());
         }
@@ -488,7 +491,7 @@ impl Verifier {
     async fn deliver(
         &self,
         binding: &Binding,
-        keys: &PolicyKeys,
+        keys: &LazyKeys<'_>,
         id: &ChallengeId,
         send_no: u32,
         code: &Code,
@@ -531,7 +534,8 @@ impl Verifier {
         }
         if let Some(cap) = &self.spend {
             let cost = cap.cost(binding.destination().calling_code(), sms.segments());
-            let limit = RateLimit::new(keys.spend.clone(), cap.budget, cap.window).with_cost(cost);
+            let limit =
+                RateLimit::new(keys.get().spend.clone(), cap.budget, cap.window).with_cost(cost);
             if let RateDecision::Denied { retry_at, .. } = self.store.hit(&[limit], now).await? {
                 tracing::warn!(challenge = %id, %retry_at, "send denied: spend cap reached");
                 self.emit(Event::RateLimited {
@@ -575,12 +579,13 @@ impl Verifier {
     async fn watch_conversion(
         &self,
         binding: &Binding,
-        keys: &PolicyKeys,
+        keys: &LazyKeys<'_>,
         guard: &ConversionGuard,
         sends: u64,
         approvals: u64,
         now: OffsetDateTime,
     ) {
+        let keys = keys.get();
         let mut hits = vec![RateLimit::new(keys.sends.clone(), u64::MAX, guard.window)];
         #[allow(clippy::cast_precision_loss)] // counts far below 2^52
         let ratio = approvals as f64 / sends as f64;

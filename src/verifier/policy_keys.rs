@@ -8,6 +8,31 @@ use crate::digest::Keyring;
 use crate::policy::SendLimits;
 use crate::store::RateLimit;
 
+/// The keys of one request, computed on first use: a verifier with no limits, guard or
+/// spend cap configured never pays for the keyed hashes behind them.
+pub(super) struct LazyKeys<'a> {
+    ring: &'a Keyring,
+    binding: &'a Binding,
+    client: Option<&'a str>,
+    keys: std::sync::OnceLock<PolicyKeys>,
+}
+
+impl<'a> LazyKeys<'a> {
+    pub(super) fn new(ring: &'a Keyring, binding: &'a Binding, client: Option<&'a str>) -> Self {
+        Self {
+            ring,
+            binding,
+            client,
+            keys: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub(super) fn get(&self) -> &PolicyKeys {
+        self.keys
+            .get_or_init(|| PolicyKeys::new(self.ring, self.binding, self.client))
+    }
+}
+
 pub(super) struct PolicyKeys {
     destination: String,
     client: Option<String>,
