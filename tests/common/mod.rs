@@ -74,7 +74,7 @@ pub async fn stores() -> Vec<(&'static str, Arc<dyn ChallengeStore>)> {
     out
 }
 
-#[cfg(not(feature = "redis"))] // the redis feature arrives with RedisStore
+#[cfg(not(feature = "redis"))]
 async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
     None
 }
