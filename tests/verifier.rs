@@ -608,3 +608,25 @@ async fn a_resend_refused_by_a_limit_does_not_use_up_a_send() {
         Err(Error::RateLimited { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_resend_refused_by_the_spend_cap_does_not_use_up_a_send() {
+    use smsotp::policy::{SendLimits, SpendCap};
+    // Two single-segment SMS fit the budget; the third does not.
+    let r = rig_with(|b| {
+        b.send_limits(SendLimits::none())
+            .spend_cap(SpendCap::new(16, Duration::hours(24), 8))
+    });
+    let who = login("09012345678");
+    let p = r.verifier.start(&who).await.unwrap();
+    r.clock.advance(Duration::seconds(60));
+    r.verifier.resend(&p.id, &who).await.unwrap();
+    r.clock.advance(Duration::seconds(60));
+    assert!(matches!(
+        r.verifier.resend(&p.id, &who).await,
+        Err(Error::SpendCap { .. })
+    ));
+    let status = r.verifier.status(&p.id).await.unwrap().unwrap();
+    assert_eq!(status.sends_left, 1, "the refused resend used nothing up");
+    assert_eq!(r.sms.count(), 2);
+}

@@ -150,7 +150,7 @@ impl Verifier {
         });
         let sent = self
             .deliver(
-                binding, &keys, &id, 1, &code, now, expires_at, delivery, None,
+                binding, &keys, &id, 1, &code, now, expires_at, delivery, None, false,
             )
             .await;
         if let Err(e) = sent {
@@ -269,7 +269,7 @@ impl Verifier {
         // eat the number's send quota; one the limits refuse must not use up a send of
         // the challenge. So: read the state, count the limits, then resend atomically
         // (the store re-checks everything; the read only avoids needless counting).
-        match self.store.status(id, now).await? {
+        let state = match self.store.status(id, now).await? {
             Some(s) if s.phase == Phase::Pending && s.sends_left == 0 => {
                 return Err(Error::SendLimit);
             }
@@ -278,11 +278,18 @@ impl Verifier {
                     resend_at: s.resend_at,
                 });
             }
-            Some(s) if s.phase == Phase::Pending => {}
+            Some(s) if s.phase == Phase::Pending => s,
             _ => return Err(Error::NotPending),
-        }
+        };
         self.count_send(&keys, binding, now).await?;
         let (code, delivery) = self.prepare(binding, options, &keys, now).await?;
+        // The spend cap too is charged before the store records the resend.
+        let sends = matches!(delivery, Delivery::Send | Delivery::SendAndWatch(..));
+        if sends && self.spend.is_some() {
+            let next_no = self.max_sends.saturating_sub(state.sends_left) + 1;
+            let sms = self.compose(binding, id, next_no, &code, now, state.expires_at);
+            self.charge_spend(&keys, binding, id, &sms, now).await?;
+        }
         let request = ResendRequest::new(
             self.keys.binding_tags(binding),
             self.keys.digest(id, binding, code.expose()),
@@ -315,7 +322,7 @@ impl Verifier {
             .filter(|d| matches!(d.status, DeliveryStatus::Failed { .. }))
             .map(|d| d.provider);
         self.deliver(
-            binding, &keys, id, send_no, &code, now, expires_at, delivery, avoid,
+            binding, &keys, id, send_no, &code, now, expires_at, delivery, avoid, sends,
         )
         .await?;
         self.emit(Event::Resent { challenge: *id });
@@ -499,6 +506,7 @@ impl Verifier {
         expires_at: OffsetDateTime,
         delivery: Delivery<'_>,
         avoid: Option<String>,
+        spend_charged: bool,
     ) -> Result<(), Error> {
         let watch = match delivery {
             Delivery::Test => {
@@ -517,33 +525,12 @@ impl Verifier {
             Delivery::Send => None,
             Delivery::SendAndWatch(guard, sends, approvals) => Some((guard, sends, approvals)),
         };
-        let left = expires_at - now;
-        let minutes = u32::try_from(left.whole_minutes().max(1)).unwrap_or(u32::MAX);
-        let body = self.template.render(code.expose(), minutes);
-        let mut sms = Sms::new(
-            binding.destination().clone(),
-            body,
-            left,
-            format!("{id}-{send_no}"),
-        );
-        if let Some(sender) = &self.sender {
-            sms = sms.with_sender(sender.clone());
-        }
+        let mut sms = self.compose(binding, id, send_no, code, now, expires_at);
         if let Some(provider) = avoid {
             sms = sms.avoiding(provider);
         }
-        if let Some(cap) = &self.spend {
-            let cost = cap.cost(binding.destination().calling_code(), sms.segments());
-            let limit =
-                RateLimit::new(keys.get().spend.clone(), cap.budget, cap.window).with_cost(cost);
-            if let RateDecision::Denied { retry_at, .. } = self.store.hit(&[limit], now).await? {
-                tracing::warn!(challenge = %id, %retry_at, "send denied: spend cap reached");
-                self.emit(Event::RateLimited {
-                    to: binding.destination().masked(),
-                    scope: "spend",
-                });
-                return Err(Error::SpendCap { retry_at });
-            }
+        if !spend_charged {
+            self.charge_spend(keys, binding, id, &sms, now).await?;
         }
         let receipt = match self.transport.send(&sms).await {
             Ok(receipt) => receipt,
@@ -572,6 +559,57 @@ impl Verifier {
         if let Some((guard, sends, approvals)) = watch {
             self.watch_conversion(binding, keys, guard, sends + 1, approvals, now)
                 .await;
+        }
+        Ok(())
+    }
+
+    /// The SMS for one send of a challenge.
+    fn compose(
+        &self,
+        binding: &Binding,
+        id: &ChallengeId,
+        send_no: u32,
+        code: &Code,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Sms {
+        let left = expires_at - now;
+        let minutes = u32::try_from(left.whole_minutes().max(1)).unwrap_or(u32::MAX);
+        let body = self.template.render(code.expose(), minutes);
+        let sms = Sms::new(
+            binding.destination().clone(),
+            body,
+            left,
+            format!("{id}-{send_no}"),
+        );
+        match &self.sender {
+            Some(sender) => sms.with_sender(sender.clone()),
+            None => sms,
+        }
+    }
+
+    /// Counts `sms`'s cost against the spend cap, if one is set.
+    async fn charge_spend(
+        &self,
+        keys: &LazyKeys<'_>,
+        binding: &Binding,
+        id: &ChallengeId,
+        sms: &Sms,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let Some(cap) = &self.spend else {
+            return Ok(());
+        };
+        let cost = cap.cost(binding.destination().calling_code(), sms.segments());
+        let limit =
+            RateLimit::new(keys.get().spend.clone(), cap.budget, cap.window).with_cost(cost);
+        if let RateDecision::Denied { retry_at, .. } = self.store.hit(&[limit], now).await? {
+            tracing::warn!(challenge = %id, %retry_at, "send denied: spend cap reached");
+            self.emit(Event::RateLimited {
+                to: binding.destination().masked(),
+                scope: "spend",
+            });
+            return Err(Error::SpendCap { retry_at });
         }
         Ok(())
     }
