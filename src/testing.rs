@@ -613,22 +613,33 @@ pub async fn delivery_reports(store: &dyn ChallengeStore) {
     );
 }
 
+/// Checks one challenge `n` times at once with `candidate`, and returns the outcomes.
+async fn race_checks(
+    store: &Arc<dyn ChallengeStore>,
+    f: &Fixture,
+    n: usize,
+    candidate: impl Fn() -> Digest,
+) -> Vec<CheckOutcome> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (store, id) = (store.clone(), f.id);
+            let request = CheckRequest::new(vec![candidate()], f.now);
+            tokio::spawn(async move { store.check(&id, &request).await })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(n);
+    for task in tasks {
+        outcomes.push(task.await.expect("task panicked").expect("check failed"));
+    }
+    outcomes
+}
+
 /// 200 concurrent wrong checks of one challenge count exactly `max_attempts` attempts.
 pub async fn concurrent_wrong_checks(store: Arc<dyn ChallengeStore>) {
     let f = create(&*store).await;
-    let mut tasks = Vec::new();
-    for _ in 0..200 {
-        let store = store.clone();
-        let f = f.clone();
-        tasks.push(tokio::spawn(async move {
-            store
-                .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
-                .await
-        }));
-    }
     let mut rejected = 0;
-    for task in tasks {
-        match task.await.expect("task panicked").expect("check failed") {
+    for outcome in race_checks(&store, &f, 200, random_digest).await {
+        match outcome {
             CheckOutcome::Rejected { .. } => rejected += 1,
             CheckOutcome::Locked => {}
             other => panic!("unexpected outcome {other:?}"),
@@ -643,19 +654,9 @@ pub async fn concurrent_wrong_checks(store: Arc<dyn ChallengeStore>) {
 /// 200 concurrent right checks of one challenge give exactly one approval.
 pub async fn concurrent_right_checks(store: Arc<dyn ChallengeStore>) {
     let f = create(&*store).await;
-    let mut tasks = Vec::new();
-    for _ in 0..200 {
-        let store = store.clone();
-        let f = f.clone();
-        tasks.push(tokio::spawn(async move {
-            store
-                .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
-                .await
-        }));
-    }
     let mut approved = 0;
-    for task in tasks {
-        match task.await.expect("task panicked").expect("check failed") {
+    for outcome in race_checks(&store, &f, 200, || f.digest).await {
+        match outcome {
             CheckOutcome::Approved => approved += 1,
             CheckOutcome::NotFound => {}
             other => panic!("unexpected outcome {other:?}"),

@@ -243,6 +243,31 @@ impl<F: FnMut(&str) -> Option<String>> Vars<F> {
             other => Ok(other),
         }
     }
+
+    /// An optional base-URL override, checked; an error names the variable.
+    pub(crate) fn base_url(
+        &mut self,
+        var: &'static str,
+    ) -> Result<Option<String>, TransportConfigError> {
+        let value = self.optional(var)?;
+        if let Some(url) = &value {
+            base_url(url).map_err(|e| e.for_var(var))?;
+        }
+        Ok(value)
+    }
+
+    /// An optional callback URL, checked; an error names the variable.
+    pub(crate) fn callback_url(
+        &mut self,
+        var: &'static str,
+        setting: &'static str,
+    ) -> Result<Option<String>, TransportConfigError> {
+        let value = self.optional(var)?;
+        if let Some(url) = &value {
+            callback_url(url, setting).map_err(|e| e.for_var(var))?;
+        }
+        Ok(value)
+    }
 }
 
 /// The process environment as a lookup; a non-Unicode value reads as a marker that

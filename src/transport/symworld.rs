@@ -135,8 +135,7 @@ impl SymworldBuilder {
         let secret = vars.required("SYMWORLD_API_SECRET")?;
         let from = vars.required("SYMWORLD_FROM")?;
         let mut builder = SymworldTransport::builder(key, SecretString::from(secret), from);
-        if let Some(base) = vars.optional("SYMWORLD_BASE_URL")? {
-            http::base_url(&base).map_err(|e| e.for_var("SYMWORLD_BASE_URL"))?;
+        if let Some(base) = vars.base_url("SYMWORLD_BASE_URL")? {
             builder = builder.base_url(base);
         }
         Ok(builder)

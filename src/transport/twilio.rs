@@ -123,13 +123,10 @@ impl TwilioBuilder {
         } else {
             builder.from(from)
         };
-        if let Some(base) = vars.optional("TWILIO_BASE_URL")? {
-            http::base_url(&base).map_err(|e| e.for_var("TWILIO_BASE_URL"))?;
+        if let Some(base) = vars.base_url("TWILIO_BASE_URL")? {
             builder = builder.base_url(base);
         }
-        if let Some(callback) = vars.optional("TWILIO_STATUS_CALLBACK")? {
-            http::callback_url(&callback, "status callback")
-                .map_err(|e| e.for_var("TWILIO_STATUS_CALLBACK"))?;
+        if let Some(callback) = vars.callback_url("TWILIO_STATUS_CALLBACK", "status callback")? {
             builder = builder.status_callback(callback);
         }
         Ok(builder)

@@ -110,13 +110,10 @@ impl VonageBuilder {
         let from = vars.required("VONAGE_FROM")?;
         check_sender(&from).map_err(|e| e.for_var("VONAGE_FROM"))?;
         let mut builder = VonageTransport::builder(key, SecretString::from(secret), from);
-        if let Some(base) = vars.optional("VONAGE_BASE_URL")? {
-            http::base_url(&base).map_err(|e| e.for_var("VONAGE_BASE_URL"))?;
+        if let Some(base) = vars.base_url("VONAGE_BASE_URL")? {
             builder = builder.base_url(base);
         }
-        if let Some(callback) = vars.optional("VONAGE_CALLBACK_URL")? {
-            http::callback_url(&callback, "callback URL")
-                .map_err(|e| e.for_var("VONAGE_CALLBACK_URL"))?;
+        if let Some(callback) = vars.callback_url("VONAGE_CALLBACK_URL", "callback URL")? {
             builder = builder.callback(callback);
         }
         Ok(builder)

@@ -143,9 +143,10 @@ impl Verifier {
             self.max_sends,
         );
         self.store.create(&record).await?;
+        let masked = binding.destination().masked();
         self.emit(Event::Started {
             challenge: id,
-            to: binding.destination().masked(),
+            to: masked.clone(),
             purpose: binding.purpose().as_str().to_owned(),
         });
         let sent = self
@@ -166,7 +167,7 @@ impl Verifier {
             resend_at,
             attempts_left: self.max_attempts,
             sends_left: self.max_sends.saturating_sub(1),
-            destination: binding.destination().masked(),
+            destination: masked,
         })
     }
 
