@@ -17,8 +17,8 @@ use std::sync::Arc;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use redis::aio::ConnectionManager;
 use smsotp::store::{
-    ChallengeStore, CheckRequest, DeliveryRecord, NewChallenge, RateLimit, RedisStore,
-    ResendRequest,
+    Allowance, ChallengeStore, CheckRequest, CounterKey, CounterStore, DeliveryRecord,
+    DeliveryStore, MessageKey, NewChallenge, RateLimit, RedisStore, ResendRequest, Timeline,
 };
 use smsotp::{ChallengeId, Clock, DeliveryStatus, SystemClock};
 use time::{Duration, OffsetDateTime};
@@ -30,13 +30,14 @@ fn challenge(id: ChallengeId, now: OffsetDateTime, attempts: u32) -> NewChalleng
         id,
         [1; 16],
         [2; 32],
-        now,
-        now + Duration::minutes(5),
-        now + Duration::seconds(1),
-        // Short, so the bench's challenges leave Redis soon after it.
-        now + Duration::minutes(6),
-        attempts,
-        1_000_000,
+        // A short retention, so the bench's challenges leave Redis soon after it.
+        Timeline::new(
+            now,
+            Duration::minutes(5),
+            Duration::seconds(1),
+            Duration::minutes(1),
+        ),
+        Allowance::new(attempts, 1_000_000),
     )
 }
 
@@ -137,7 +138,7 @@ fn main() {
                 fan_out(n, move |i| {
                     let (store, id) = (store.clone(), ids[i]);
                     async move {
-                        let request = CheckRequest::new(vec![[0; 32]], now);
+                        let request = CheckRequest::new([1; 16], vec![[0; 32]], now);
                         store.check(&id, &request).await.unwrap();
                     }
                 })
@@ -181,7 +182,7 @@ async fn count_round_trips(url: &str) {
         RateLimit::new("b", u64::MAX, Duration::minutes(1)),
         RateLimit::new("c", u64::MAX, Duration::minutes(1)),
     ];
-    let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let names: Vec<CounterKey> = ["a", "b", "c"].map(CounterKey::from).to_vec();
     let report = DeliveryRecord::new(DeliveryStatus::Delivered, "bench");
     let mut rows = Vec::new();
     macro_rules! count {
@@ -199,19 +200,19 @@ async fn count_round_trips(url: &str) {
         .await
         .unwrap());
     count!("check (wrong code)", |id| store
-        .check(&id, &CheckRequest::new(vec![[0; 32]], now))
+        .check(&id, &CheckRequest::new([1; 16], vec![[0; 32]], now))
         .await
         .unwrap());
     count!("resend", |id| store
         .resend(
             &id,
-            &ResendRequest::new(vec![[1; 16]], [3; 32], later, Duration::ZERO)
+            &ResendRequest::new([1; 16], [3; 32], later, Duration::ZERO)
         )
         .await
         .unwrap());
     count!("status", |id| store.status(&id, now).await.unwrap());
-    count!("hit (3 limits)", |_id| store
-        .hit(&limits, now)
+    count!("reserve (3 limits)", |_id| store
+        .reserve(&limits, now)
         .await
         .unwrap());
     count!("counts (3 keys)", |_id| store
@@ -219,15 +220,15 @@ async fn count_round_trips(url: &str) {
         .await
         .unwrap());
     count!("link_message", |id| store
-        .link_message(&id.to_string(), &id, now)
+        .link_message(&MessageKey::new("bench", &id.to_string()), &id, now)
         .await
         .unwrap());
     count!("record_delivery", |id| store
-        .record_delivery(&id.to_string(), &report, now)
+        .record_delivery(&MessageKey::new("bench", &id.to_string()), &report, now)
         .await
         .unwrap());
     count!("check (right code)", |id| store
-        .check(&id, &CheckRequest::new(vec![[2; 32]], now))
+        .check(&id, &CheckRequest::new([1; 16], vec![[2; 32]], now))
         .await
         .unwrap());
     count!("cancel", |id| store.cancel(&id).await.unwrap());

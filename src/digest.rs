@@ -72,43 +72,72 @@ pub struct KeyId(pub u32);
 /// still verify codes issued before a rotation, until they are dropped.
 ///
 /// Rotate by making the new key current and keeping the old one for one challenge
-/// lifetime (`ttl`); then drop it.
+/// lifetime (`ttl`); then drop it:
 ///
-/// Counter names (send limits, the per-subject failure ceiling) use a separate *index
-/// key*: if they followed the signing key, every rotation would hand an attacker fresh
-/// limits and a fresh 100-failure budget. By default it is the first key the ring was
-/// made with; across rotations keep it stable with
-/// [`with_index_key`](Self::with_index_key) (changing it resets every counter).
+/// ```
+/// # use smsotp::{KeyId, Keyring, Secret};
+/// # let (first, second) = (Secret::generate(), Secret::generate());
+/// let day_one = Keyring::new(KeyId(0), &first);
+/// let rotating = Keyring::new(KeyId(1), &second).with_previous(KeyId(0), &first);
+/// let rotated = Keyring::new(KeyId(1), &second).with_index_key(&first);
+/// # let _ = (day_one, rotating, rotated);
+/// ```
+///
+/// Counter names (send limits, the per-subject failure ceiling) and binding tags use a
+/// separate *index key*: if they followed the signing key, every rotation would hand an
+/// attacker fresh limits and a fresh 100-failure budget. The index key is
+/// [`KeyId(0)`](KeyId)'s secret (the first key an app ever used) wherever it is in the
+/// ring, or the secret named by [`with_index_key`](Self::with_index_key). A ring with
+/// neither is refused when the verifier is built
+/// ([`ConfigError::IndexKey`](crate::ConfigError::IndexKey)): it could only come from
+/// retiring key 0 without saying which key names counters, which would silently reset
+/// every limit.
 #[derive(Clone)]
 pub struct Keyring {
     keys: Vec<(KeyId, HmacSha256)>,
-    index: HmacSha256,
+    index: Option<HmacSha256>,
 }
 
 impl Keyring {
-    /// A keyring with one key.
+    /// A keyring with one key. Key 0 is also the index key (see above).
     #[must_use]
     pub fn new(id: KeyId, secret: &Secret) -> Self {
         let mac = mac_for(secret);
         Self {
-            keys: vec![(id, mac.clone())],
-            index: mac,
+            index: (id == KeyId(0)).then(|| mac.clone()),
+            keys: vec![(id, mac)],
         }
     }
 
-    /// Names counters with `secret` instead of the first signing key. Use one
-    /// long-lived index secret and rotate signing keys freely.
+    /// Names counters and binding tags with `secret`, whatever the signing keys are.
+    /// Keep it for the life of the app; changing it resets every counter.
     #[must_use]
     pub fn with_index_key(mut self, secret: &Secret) -> Self {
-        self.index = mac_for(secret);
+        self.index = Some(mac_for(secret));
         self
     }
 
-    /// Adds an older key that still verifies, but no longer signs.
+    /// Adds an older key that still verifies, but no longer signs. Key 0 added here
+    /// stays the index key.
     #[must_use]
     pub fn with_previous(mut self, id: KeyId, secret: &Secret) -> Self {
-        self.keys.push((id, mac_for(secret)));
+        let mac = mac_for(secret);
+        if id == KeyId(0) && self.index.is_none() {
+            self.index = Some(mac.clone());
+        }
+        self.keys.push((id, mac));
         self
+    }
+
+    /// Whether the ring has an index key (see the type's docs).
+    #[must_use]
+    pub fn has_index_key(&self) -> bool {
+        self.index.is_some()
+    }
+
+    /// The index key; the current signing key for a ring the verifier would refuse.
+    fn index_mac(&self) -> &HmacSha256 {
+        self.index.as_ref().unwrap_or(&self.keys[0].1)
     }
 
     /// The key that signs new codes.
@@ -138,19 +167,11 @@ impl Keyring {
             .collect()
     }
 
-    /// The binding tag under the current key.
+    /// The binding's tag (destination, purpose and subject) under the index key, so it
+    /// stays the same across signing-key rotations.
     #[must_use]
     pub fn binding_tag(&self, binding: &Binding) -> BindingTag {
-        binding_tag(&self.keys[0].1, binding)
-    }
-
-    /// The binding tags under every live key, current first.
-    #[must_use]
-    pub fn binding_tags(&self, binding: &Binding) -> Vec<BindingTag> {
-        self.keys
-            .iter()
-            .map(|(_, mac)| binding_tag(mac, binding))
-            .collect()
+        binding_tag(self.index_mac(), binding)
     }
 
     /// A keyed, URL-safe name for `value` (a phone number, a prefix), for rate-limit
@@ -158,7 +179,7 @@ impl Keyring {
     #[must_use]
     pub fn index(&self, value: &str) -> String {
         use base64::Engine as _;
-        let mut mac = self.index.clone();
+        let mut mac = self.index_mac().clone();
         feed(&mut mac, INDEX_DOMAIN);
         feed(&mut mac, value.as_bytes());
         let tag = mac.finalize().into_bytes();
@@ -226,6 +247,15 @@ fn binding_tag(key: &HmacSha256, binding: &Binding) -> BindingTag {
     feed(&mut mac, BINDING_DOMAIN);
     feed(&mut mac, binding.purpose().as_str().as_bytes());
     feed(&mut mac, binding.destination().as_e164().as_bytes());
+    // A challenge belongs to the subject it was started for; "no subject" is kept apart
+    // from every named one by its own marker.
+    match binding.subject() {
+        Some(subject) => {
+            feed(&mut mac, b"subject");
+            feed(&mut mac, subject.as_bytes());
+        }
+        None => feed(&mut mac, b"no subject"),
+    }
     let full = mac.finalize().into_bytes();
     let mut tag = [0u8; 16];
     tag.copy_from_slice(&full[..16]);

@@ -53,6 +53,13 @@ pub enum ConfigError {
         "ttl must be over 0 and at most 10 minutes (NIST SP 800-63B) unless explicitly allowed"
     )]
     Ttl,
+    /// The keyring has no index key: key 0 was retired without naming one with
+    /// [`Keyring::with_index_key`](crate::Keyring::with_index_key), which would reset
+    /// every send limit and failure ceiling.
+    #[error(
+        "the keyring names no index key: keep key 0 or name one with Keyring::with_index_key, or every limit resets"
+    )]
+    IndexKey,
     /// `max_attempts` must be 1 to 100.
     #[error("max_attempts must be between 1 and 100")]
     MaxAttempts,

@@ -60,11 +60,11 @@ pub use code::{Alphabet, Code, CodeSpec};
 pub use digest::{KeyId, Keyring, Secret};
 pub use error::{ConfigError, Error};
 pub use phone::{PhoneError, PhoneNumber, Region};
-pub use store::{ChallengeStore, MemoryStore};
+pub use store::{ChallengeStore, CounterStore, DeliveryStore, MemoryStore, Store};
 pub use transport::SmsTransport;
 pub use verifier::{Mode, StartOptions, Verifier, VerifierBuilder};
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 

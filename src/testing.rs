@@ -9,9 +9,9 @@
 //! ```no_run
 //! # async fn demo() {
 //! use std::sync::Arc;
-//! use smsotp::{ChallengeStore, MemoryStore};
+//! use smsotp::{MemoryStore, Store};
 //!
-//! let store: Arc<dyn ChallengeStore> = Arc::new(MemoryStore::new());
+//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
 //! smsotp::testing::run_all(store).await; // needs a multi-thread tokio runtime
 //! # }
 //! ```
@@ -26,8 +26,9 @@ use time::{Duration, OffsetDateTime};
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase};
 use crate::clock::{Clock, SystemClock};
 use crate::store::{
-    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
-    RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectGuard,
+    Allowance, BindingTag, CheckOutcome, CheckRequest, CounterKey, DeliveryRecord, Digest,
+    MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest, Scope, Store,
+    SubjectGuard, Timeline,
 };
 
 const MAX_ATTEMPTS: u32 = 5;
@@ -63,7 +64,22 @@ fn now() -> OffsetDateTime {
         .unwrap_or(t)
 }
 
-async fn create(store: &dyn ChallengeStore) -> Fixture {
+/// The suite's challenge times: 5 minutes to live, a 60-second cooldown, remembered 10
+/// minutes after expiry.
+fn timeline(now: OffsetDateTime) -> Timeline {
+    Timeline::new(
+        now,
+        Duration::minutes(5),
+        Duration::seconds(60),
+        Duration::minutes(10),
+    )
+}
+
+fn allowance() -> Allowance {
+    Allowance::new(MAX_ATTEMPTS, MAX_SENDS)
+}
+
+async fn create(store: &dyn Store) -> Fixture {
     let now = now();
     let f = Fixture {
         id: ChallengeId::random(),
@@ -73,24 +89,14 @@ async fn create(store: &dyn ChallengeStore) -> Fixture {
         expires_at: now + Duration::minutes(5),
         resend_at: now + Duration::seconds(60),
     };
-    let record = NewChallenge::new(
-        f.id,
-        f.binding,
-        f.digest,
-        now,
-        f.expires_at,
-        f.resend_at,
-        f.expires_at + Duration::minutes(10),
-        MAX_ATTEMPTS,
-        MAX_SENDS,
-    );
+    let record = NewChallenge::new(f.id, f.binding, f.digest, timeline(now), allowance());
     store.create(&record).await.expect("create failed");
     f
 }
 
 /// A new challenge reads back as pending with its limits; creating the same id again
 /// is a conflict.
-pub async fn create_and_status(store: &dyn ChallengeStore) {
+pub async fn create_and_status(store: &dyn Store) {
     let f = create(store).await;
     let status = store
         .status(&f.id, f.now)
@@ -107,12 +113,8 @@ pub async fn create_and_status(store: &dyn ChallengeStore) {
         f.id,
         f.binding,
         random_digest(),
-        f.now,
-        f.expires_at,
-        f.resend_at,
-        f.expires_at,
-        MAX_ATTEMPTS,
-        MAX_SENDS,
+        timeline(f.now),
+        allowance(),
     );
     assert!(
         matches!(
@@ -129,15 +131,15 @@ pub async fn create_and_status(store: &dyn ChallengeStore) {
 }
 
 /// The right digest approves once; the challenge is then gone.
-pub async fn approve_consumes(store: &dyn ChallengeStore) {
+pub async fn approve_consumes(store: &dyn Store) {
     let f = create(store).await;
     let ok = store
-        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .check(&f.id, &CheckRequest::new(f.binding, vec![f.digest], f.now))
         .await
         .expect("check");
     assert_eq!(ok, CheckOutcome::Approved);
     let replay = store
-        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .check(&f.id, &CheckRequest::new(f.binding, vec![f.digest], f.now))
         .await
         .expect("check");
     assert_eq!(
@@ -150,12 +152,12 @@ pub async fn approve_consumes(store: &dyn ChallengeStore) {
 }
 
 /// Any of several candidates (one per live key) may match.
-pub async fn any_candidate_matches(store: &dyn ChallengeStore) {
+pub async fn any_candidate_matches(store: &dyn Store) {
     let f = create(store).await;
     let outcome = store
         .check(
             &f.id,
-            &CheckRequest::new(vec![random_digest(), f.digest], f.now),
+            &CheckRequest::new(f.binding, vec![random_digest(), f.digest], f.now),
         )
         .await
         .expect("check");
@@ -168,11 +170,14 @@ pub async fn any_candidate_matches(store: &dyn ChallengeStore) {
 
 /// Wrong digests count down to zero, then the challenge is locked, even for the right
 /// digest.
-pub async fn attempts_run_out(store: &dyn ChallengeStore) {
+pub async fn attempts_run_out(store: &dyn Store) {
     let f = create(store).await;
     for left in (0..MAX_ATTEMPTS).rev() {
         let outcome = store
-            .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+            .check(
+                &f.id,
+                &CheckRequest::new(f.binding, vec![random_digest()], f.now),
+            )
             .await
             .expect("check");
         assert_eq!(
@@ -183,7 +188,7 @@ pub async fn attempts_run_out(store: &dyn ChallengeStore) {
         );
     }
     let locked = store
-        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .check(&f.id, &CheckRequest::new(f.binding, vec![f.digest], f.now))
         .await
         .expect("check");
     assert_eq!(
@@ -196,13 +201,13 @@ pub async fn attempts_run_out(store: &dyn ChallengeStore) {
 }
 
 /// At and after `expires_at` every check is `Expired`, costs nothing and never approves.
-pub async fn expiry_is_hard(store: &dyn ChallengeStore) {
+pub async fn expiry_is_hard(store: &dyn Store) {
     let f = create(store).await;
     let just_before = f.expires_at - Duration::milliseconds(1);
     let wrong = store
         .check(
             &f.id,
-            &CheckRequest::new(vec![random_digest()], just_before),
+            &CheckRequest::new(f.binding, vec![random_digest()], just_before),
         )
         .await
         .expect("check");
@@ -214,7 +219,7 @@ pub async fn expiry_is_hard(store: &dyn ChallengeStore) {
     );
     for at in [f.expires_at, f.expires_at + Duration::minutes(1)] {
         let outcome = store
-            .check(&f.id, &CheckRequest::new(vec![f.digest], at))
+            .check(&f.id, &CheckRequest::new(f.binding, vec![f.digest], at))
             .await
             .expect("check");
         assert_eq!(
@@ -225,12 +230,7 @@ pub async fn expiry_is_hard(store: &dyn ChallengeStore) {
     }
     let status = store.status(&f.id, f.expires_at).await.expect("status");
     assert_eq!(status.map(|s| s.phase), Some(Phase::Expired));
-    let resend = ResendRequest::new(
-        vec![f.binding],
-        random_digest(),
-        f.expires_at,
-        Duration::ZERO,
-    );
+    let resend = ResendRequest::new(f.binding, random_digest(), f.expires_at, Duration::ZERO);
     let outcome = store.resend(&f.id, &resend).await.expect("resend");
     assert_eq!(
         outcome,
@@ -241,14 +241,9 @@ pub async fn expiry_is_hard(store: &dyn ChallengeStore) {
 
 /// A resend adds a digest; old and new codes both work; attempts and expiry carry over;
 /// the cooldown and the send cap hold; a wrong binding is `NotFound`.
-pub async fn resend_rules(store: &dyn ChallengeStore) {
+pub async fn resend_rules(store: &dyn Store) {
     let f = create(store).await;
-    let early = ResendRequest::new(
-        vec![f.binding],
-        random_digest(),
-        f.now,
-        Duration::seconds(60),
-    );
+    let early = ResendRequest::new(f.binding, random_digest(), f.now, Duration::seconds(60));
     assert_eq!(
         store.resend(&f.id, &early).await.expect("resend"),
         ResendOutcome::Cooldown {
@@ -256,7 +251,10 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
         }
     );
     let wrong = store
-        .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+        .check(
+            &f.id,
+            &CheckRequest::new(f.binding, vec![random_digest()], f.now),
+        )
         .await
         .expect("check");
     assert_eq!(
@@ -268,18 +266,13 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
 
     let t1 = f.resend_at;
     let second = random_digest();
-    let other_binding = ResendRequest::new(vec![random_tag()], second, t1, Duration::seconds(60));
+    let other_binding = ResendRequest::new(random_tag(), second, t1, Duration::seconds(60));
     assert_eq!(
         store.resend(&f.id, &other_binding).await.expect("resend"),
         ResendOutcome::NotFound,
         "a resend for another binding must not touch the challenge"
     );
-    let ok = ResendRequest::new(
-        vec![random_tag(), f.binding],
-        second,
-        t1,
-        Duration::seconds(60),
-    );
+    let ok = ResendRequest::new(f.binding, second, t1, Duration::seconds(60));
     assert_eq!(
         store.resend(&f.id, &ok).await.expect("resend"),
         ResendOutcome::Resent {
@@ -293,13 +286,13 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
     );
     let t2 = t1 + Duration::seconds(60);
     let third = random_digest();
-    let ok = ResendRequest::new(vec![f.binding], third, t2, Duration::seconds(60));
+    let ok = ResendRequest::new(f.binding, third, t2, Duration::seconds(60));
     assert!(matches!(
         store.resend(&f.id, &ok).await.expect("resend"),
         ResendOutcome::Resent { sends_left: 0, .. }
     ));
     let t3 = t2 + Duration::seconds(60);
-    let over = ResendRequest::new(vec![f.binding], random_digest(), t3, Duration::seconds(60));
+    let over = ResendRequest::new(f.binding, random_digest(), t3, Duration::seconds(60));
     assert_eq!(
         store.resend(&f.id, &over).await.expect("resend"),
         ResendOutcome::MaxSends
@@ -307,7 +300,7 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
 
     // The first code, delayed in the network, still approves after two resends.
     let outcome = store
-        .check(&f.id, &CheckRequest::new(vec![f.digest], t3))
+        .check(&f.id, &CheckRequest::new(f.binding, vec![f.digest], t3))
         .await
         .expect("check");
     assert_eq!(
@@ -319,16 +312,19 @@ pub async fn resend_rules(store: &dyn ChallengeStore) {
 
 /// Every code of a challenge shares one attempt budget, and a locked challenge cannot
 /// be resent.
-pub async fn resend_keeps_attempts(store: &dyn ChallengeStore) {
+pub async fn resend_keeps_attempts(store: &dyn Store) {
     let f = create(store).await;
     for _ in 0..MAX_ATTEMPTS - 1 {
         store
-            .check(&f.id, &CheckRequest::new(vec![random_digest()], f.now))
+            .check(
+                &f.id,
+                &CheckRequest::new(f.binding, vec![random_digest()], f.now),
+            )
             .await
             .expect("check");
     }
     let req = ResendRequest::new(
-        vec![f.binding],
+        f.binding,
         random_digest(),
         f.resend_at,
         Duration::seconds(60),
@@ -343,7 +339,7 @@ pub async fn resend_keeps_attempts(store: &dyn ChallengeStore) {
     let last = store
         .check(
             &f.id,
-            &CheckRequest::new(vec![random_digest()], f.resend_at),
+            &CheckRequest::new(f.binding, vec![random_digest()], f.resend_at),
         )
         .await
         .expect("check");
@@ -353,7 +349,7 @@ pub async fn resend_keeps_attempts(store: &dyn ChallengeStore) {
         "a resend must not reset attempts"
     );
     let req = ResendRequest::new(
-        vec![f.binding],
+        f.binding,
         random_digest(),
         f.resend_at + Duration::minutes(2),
         Duration::seconds(60),
@@ -365,36 +361,42 @@ pub async fn resend_keeps_attempts(store: &dyn ChallengeStore) {
 }
 
 /// Cancel removes a challenge once.
-pub async fn cancel_removes(store: &dyn ChallengeStore) {
+pub async fn cancel_removes(store: &dyn Store) {
     let f = create(store).await;
     assert!(store.cancel(&f.id).await.expect("cancel"));
     assert!(!store.cancel(&f.id).await.expect("cancel"));
     let outcome = store
-        .check(&f.id, &CheckRequest::new(vec![f.digest], f.now))
+        .check(&f.id, &CheckRequest::new(f.binding, vec![f.digest], f.now))
         .await
         .expect("check");
     assert_eq!(outcome, CheckOutcome::NotFound);
 }
 
-fn rate_key(tag: &str) -> String {
-    format!("conformance:{tag}:{}", ChallengeId::random())
+fn rate_key(tag: &str) -> CounterKey {
+    CounterKey::new(
+        Scope::Custom,
+        format!("conformance:{tag}:{}", ChallengeId::random()),
+    )
 }
 
 /// Rate limits: counted up to the limit, denied after with the window end, all or
 /// nothing across several limits, reset when the window passes, costs add up.
-pub async fn rate_limits(store: &dyn ChallengeStore) {
+pub async fn rate_limits(store: &dyn Store) {
     let t0 = now();
     let window = Duration::minutes(10);
     let a = RateLimit::new(rate_key("a"), 3, window);
     let b = RateLimit::new(rate_key("b"), 5, window);
     for _ in 0..3 {
-        let d = store.hit(&[a.clone(), b.clone()], t0).await.expect("hit");
+        let d = store
+            .reserve(&[a.clone(), b.clone()], t0)
+            .await
+            .expect("reserve");
         assert_eq!(d, RateDecision::Allowed);
     }
     let d = store
-        .hit(&[b.clone(), a.clone()], t0 + Duration::minutes(1))
+        .reserve(&[b.clone(), a.clone()], t0 + Duration::minutes(1))
         .await
-        .expect("hit");
+        .expect("reserve");
     assert_eq!(
         d,
         RateDecision::Denied {
@@ -406,42 +408,48 @@ pub async fn rate_limits(store: &dyn ChallengeStore) {
     // The denial counted nothing: b has exactly 2 left.
     for _ in 0..2 {
         assert_eq!(
-            store.hit(std::slice::from_ref(&b), t0).await.expect("hit"),
+            store
+                .reserve(std::slice::from_ref(&b), t0)
+                .await
+                .expect("reserve"),
             RateDecision::Allowed
         );
     }
     assert!(matches!(
-        store.hit(std::slice::from_ref(&b), t0).await.expect("hit"),
+        store
+            .reserve(std::slice::from_ref(&b), t0)
+            .await
+            .expect("reserve"),
         RateDecision::Denied { limit: 0, .. }
     ));
     // A new window starts after the old one ends.
     let later = t0 + window;
     assert_eq!(
         store
-            .hit(std::slice::from_ref(&a), later)
+            .reserve(std::slice::from_ref(&a), later)
             .await
-            .expect("hit"),
+            .expect("reserve"),
         RateDecision::Allowed
     );
 
     let spend = RateLimit::new(rate_key("spend"), 100, window).with_cost(40);
     assert_eq!(
         store
-            .hit(std::slice::from_ref(&spend), t0)
+            .reserve(std::slice::from_ref(&spend), t0)
             .await
-            .expect("hit"),
+            .expect("reserve"),
         RateDecision::Allowed
     );
     assert_eq!(
         store
-            .hit(std::slice::from_ref(&spend), t0)
+            .reserve(std::slice::from_ref(&spend), t0)
             .await
-            .expect("hit"),
+            .expect("reserve"),
         RateDecision::Allowed
     );
     assert!(
         matches!(
-            store.hit(&[spend], t0).await.expect("hit"),
+            store.reserve(&[spend], t0).await.expect("reserve"),
             RateDecision::Denied { .. }
         ),
         "120 units must not fit under 100"
@@ -450,11 +458,12 @@ pub async fn rate_limits(store: &dyn ChallengeStore) {
 
 /// The subject ceiling holds across challenges: failures add up, a locked subject's
 /// checks are refused without counting or comparing, an approval or a reset clears it.
-pub async fn subject_ceiling(store: &dyn ChallengeStore) {
+pub async fn subject_ceiling(store: &dyn Store) {
     let subject = rate_key("subject");
     let guard = SubjectGuard::new(subject.clone(), 7, Duration::hours(24));
-    let wrong =
-        |f: &Fixture| CheckRequest::new(vec![random_digest()], f.now).with_subject(guard.clone());
+    let wrong = |f: &Fixture| {
+        CheckRequest::new(f.binding, vec![random_digest()], f.now).with_subject(guard.clone())
+    };
     // 5 wrong on one challenge, 2 on another: 7 in a row.
     let a = create(store).await;
     for _ in 0..MAX_ATTEMPTS {
@@ -465,7 +474,7 @@ pub async fn subject_ceiling(store: &dyn ChallengeStore) {
         let outcome = store.check(&b.id, &wrong(&b)).await.expect("check");
         assert!(matches!(outcome, CheckOutcome::Rejected { .. }));
     }
-    let right = CheckRequest::new(vec![b.digest], b.now).with_subject(guard.clone());
+    let right = CheckRequest::new(b.binding, vec![b.digest], b.now).with_subject(guard.clone());
     assert_eq!(
         store.check(&b.id, &right).await.expect("check"),
         CheckOutcome::SubjectLocked,
@@ -495,7 +504,7 @@ pub async fn subject_ceiling(store: &dyn ChallengeStore) {
     }
     let d = create(store).await;
     store.check(&d.id, &wrong(&d)).await.expect("check");
-    let ok = CheckRequest::new(vec![d.digest], d.now).with_subject(guard.clone());
+    let ok = CheckRequest::new(d.binding, vec![d.digest], d.now).with_subject(guard.clone());
     assert_eq!(
         store.check(&d.id, &ok).await.expect("check"),
         CheckOutcome::Approved
@@ -515,31 +524,31 @@ pub async fn subject_ceiling(store: &dyn ChallengeStore) {
     expired_guard.window = Duration::minutes(1);
     let g = create(store).await;
     for _ in 0..2 {
-        let req =
-            CheckRequest::new(vec![random_digest()], g.now).with_subject(expired_guard.clone());
+        let req = CheckRequest::new(g.binding, vec![random_digest()], g.now)
+            .with_subject(expired_guard.clone());
         store.check(&g.id, &req).await.expect("check");
     }
-    let req = CheckRequest::new(vec![f.digest], late).with_subject(guard.clone());
+    let req = CheckRequest::new(f.binding, vec![f.digest], late).with_subject(guard.clone());
     assert_eq!(
         store.check(&f.id, &req).await.expect("check"),
         CheckOutcome::Approved
     );
 }
 
-/// `counts` reads the counters `hit` keeps, without counting.
-pub async fn counts_read_without_counting(store: &dyn ChallengeStore) {
+/// `counts` reads the counters `reserve` keeps, without counting.
+pub async fn counts_read_without_counting(store: &dyn Store) {
     let t0 = now();
     let key = rate_key("count");
     let missing = rate_key("missing");
     let limit = RateLimit::new(key.clone(), u64::MAX, Duration::minutes(10)).with_cost(3);
     store
-        .hit(std::slice::from_ref(&limit), t0)
+        .reserve(std::slice::from_ref(&limit), t0)
         .await
-        .expect("hit");
+        .expect("reserve");
     store
-        .hit(std::slice::from_ref(&limit), t0)
+        .reserve(std::slice::from_ref(&limit), t0)
         .await
-        .expect("hit");
+        .expect("reserve");
     let keys = [key.clone(), missing];
     assert_eq!(store.counts(&keys, t0).await.expect("counts"), vec![6, 0]);
     assert_eq!(
@@ -557,9 +566,9 @@ pub async fn counts_read_without_counting(store: &dyn ChallengeStore) {
 
 /// Delivery reports find their challenge through the message link, show in `status`,
 /// and come back with the next resend.
-pub async fn delivery_reports(store: &dyn ChallengeStore) {
+pub async fn delivery_reports(store: &dyn Store) {
     let f = create(store).await;
-    let message = format!("test:{}", ChallengeId::random());
+    let message = MessageKey::new("test", &ChallengeId::random().to_string());
     store
         .link_message(&message, &f.id, f.now)
         .await
@@ -580,7 +589,7 @@ pub async fn delivery_reports(store: &dyn ChallengeStore) {
         Some(DeliveryStatus::Failed { permanent: false })
     );
     let req = ResendRequest::new(
-        vec![f.binding],
+        f.binding,
         random_digest(),
         f.resend_at,
         Duration::seconds(60),
@@ -591,7 +600,7 @@ pub async fn delivery_reports(store: &dyn ChallengeStore) {
     }
     let unknown = store
         .record_delivery(
-            "test:unknown",
+            &MessageKey::new("test", "unknown"),
             &DeliveryRecord::new(DeliveryStatus::Delivered, "x"),
             f.now,
         )
@@ -615,7 +624,7 @@ pub async fn delivery_reports(store: &dyn ChallengeStore) {
 
 /// Checks one challenge `n` times at once with `candidate`, and returns the outcomes.
 async fn race_checks(
-    store: &Arc<dyn ChallengeStore>,
+    store: &Arc<dyn Store>,
     f: &Fixture,
     n: usize,
     candidate: impl Fn() -> Digest,
@@ -623,7 +632,7 @@ async fn race_checks(
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let (store, id) = (store.clone(), f.id);
-            let request = CheckRequest::new(vec![candidate()], f.now);
+            let request = CheckRequest::new(f.binding, vec![candidate()], f.now);
             tokio::spawn(async move { store.check(&id, &request).await })
         })
         .collect();
@@ -635,7 +644,7 @@ async fn race_checks(
 }
 
 /// 200 concurrent wrong checks of one challenge count exactly `max_attempts` attempts.
-pub async fn concurrent_wrong_checks(store: Arc<dyn ChallengeStore>) {
+pub async fn concurrent_wrong_checks(store: Arc<dyn Store>) {
     let f = create(&*store).await;
     let mut rejected = 0;
     for outcome in race_checks(&store, &f, 200, random_digest).await {
@@ -652,7 +661,7 @@ pub async fn concurrent_wrong_checks(store: Arc<dyn ChallengeStore>) {
 }
 
 /// 200 concurrent right checks of one challenge give exactly one approval.
-pub async fn concurrent_right_checks(store: Arc<dyn ChallengeStore>) {
+pub async fn concurrent_right_checks(store: Arc<dyn Store>) {
     let f = create(&*store).await;
     let mut approved = 0;
     for outcome in race_checks(&store, &f, 200, || f.digest).await {
@@ -665,19 +674,136 @@ pub async fn concurrent_right_checks(store: Arc<dyn ChallengeStore>) {
     assert_eq!(approved, 1, "a challenge is approved at most once");
 }
 
+/// A check or resend that claims another binding is `NotFound` and changes nothing:
+/// the owner keeps every attempt and send.
+pub async fn foreign_binding_changes_nothing(store: &dyn Store) {
+    let f = create(store).await;
+    let stranger = random_tag();
+    for candidate in [f.digest, random_digest()] {
+        for _ in 0..MAX_ATTEMPTS + 1 {
+            let request = CheckRequest::new(stranger, vec![candidate], f.now);
+            assert_eq!(
+                store.check(&f.id, &request).await.expect("check"),
+                CheckOutcome::NotFound,
+                "another binding is a stranger"
+            );
+        }
+    }
+    let resend = ResendRequest::new(stranger, random_digest(), f.resend_at, Duration::ZERO);
+    assert_eq!(
+        store.resend(&f.id, &resend).await.expect("resend"),
+        ResendOutcome::NotFound
+    );
+    let status = store
+        .status(&f.id, f.resend_at)
+        .await
+        .expect("status")
+        .expect("held");
+    assert_eq!(
+        (status.attempts_left, status.sends_left),
+        (MAX_ATTEMPTS, MAX_SENDS - 1),
+        "nothing was counted"
+    );
+    let right = CheckRequest::new(f.binding, vec![f.digest], f.now);
+    assert_eq!(
+        store.check(&f.id, &right).await.expect("check"),
+        CheckOutcome::Approved
+    );
+}
+
+/// `release` gives back a reservation within its window, never below zero, and owes
+/// nothing once that window has ended.
+pub async fn release_gives_back(store: &dyn Store) {
+    let t0 = now();
+    let window = Duration::minutes(10);
+    let a = RateLimit::new(rate_key("release"), 2, window);
+    let spend = RateLimit::new(rate_key("release-spend"), 100, window).with_cost(40);
+    for _ in 0..2 {
+        let both = [a.clone(), spend.clone()];
+        assert_eq!(
+            store.reserve(&both, t0).await.expect("reserve"),
+            RateDecision::Allowed
+        );
+    }
+    let later = t0 + Duration::minutes(1);
+    store
+        .release(&[a.clone(), spend.clone()], later)
+        .await
+        .expect("release");
+    assert_eq!(
+        store
+            .counts(&[a.key.clone(), spend.key.clone()], later)
+            .await
+            .expect("counts"),
+        vec![1, 40],
+        "one use of each was given back"
+    );
+    for _ in 0..3 {
+        store
+            .release(std::slice::from_ref(&a), later)
+            .await
+            .expect("release");
+    }
+    assert_eq!(
+        store
+            .counts(std::slice::from_ref(&a.key), later)
+            .await
+            .expect("counts"),
+        vec![0],
+        "never below zero"
+    );
+    // A reservation from an ended window gives nothing back to the new one.
+    let next = t0 + window;
+    store
+        .reserve(std::slice::from_ref(&a), next)
+        .await
+        .expect("reserve");
+    store
+        .release(std::slice::from_ref(&a), t0)
+        .await
+        .expect("release");
+    assert_eq!(
+        store
+            .counts(std::slice::from_ref(&a.key), next)
+            .await
+            .expect("counts"),
+        vec![1],
+        "the new window keeps its count"
+    );
+}
+
+/// A decoy is a challenge like any other to every operation.
+pub async fn decoys_behave_as_challenges(store: &dyn Store) {
+    let t = now();
+    let (id, binding, digest) = (ChallengeId::random(), random_tag(), random_digest());
+    let decoy = NewChallenge::new(id, binding, digest, timeline(t), allowance()).as_decoy();
+    store.create(&decoy).await.expect("create");
+    let wrong = CheckRequest::new(binding, vec![random_digest()], t);
+    assert_eq!(
+        store.check(&id, &wrong).await.expect("check"),
+        CheckOutcome::Rejected {
+            attempts_left: MAX_ATTEMPTS - 1
+        }
+    );
+    let status = store.status(&id, t).await.expect("status").expect("held");
+    assert_eq!(status.phase, Phase::Pending);
+}
+
 /// 64 concurrent hits against a limit of 10 allow exactly 10.
-pub async fn concurrent_rate_hits(store: Arc<dyn ChallengeStore>) {
+pub async fn concurrent_rate_hits(store: Arc<dyn Store>) {
     let t0 = now();
     let limit = RateLimit::new(rate_key("burst"), 10, Duration::minutes(10));
     let mut tasks = Vec::new();
     for _ in 0..64 {
         let store = store.clone();
         let limit = limit.clone();
-        tasks.push(tokio::spawn(async move { store.hit(&[limit], t0).await }));
+        tasks.push(tokio::spawn(
+            async move { store.reserve(&[limit], t0).await },
+        ));
     }
     let mut allowed = 0;
     for task in tasks {
-        if task.await.expect("task panicked").expect("hit failed") == RateDecision::Allowed {
+        if task.await.expect("task panicked").expect("reserve failed") == RateDecision::Allowed {
             allowed += 1;
         }
     }
@@ -685,7 +811,7 @@ pub async fn concurrent_rate_hits(store: Arc<dyn ChallengeStore>) {
 }
 
 /// Runs every check above. Needs a multi-thread tokio runtime for the concurrent ones.
-pub async fn run_all(store: Arc<dyn ChallengeStore>) {
+pub async fn run_all(store: Arc<dyn Store>) {
     create_and_status(&*store).await;
     approve_consumes(&*store).await;
     any_candidate_matches(&*store).await;
@@ -698,6 +824,9 @@ pub async fn run_all(store: Arc<dyn ChallengeStore>) {
     subject_ceiling(&*store).await;
     counts_read_without_counting(&*store).await;
     delivery_reports(&*store).await;
+    foreign_binding_changes_nothing(&*store).await;
+    release_gives_back(&*store).await;
+    decoys_behave_as_challenges(&*store).await;
     concurrent_wrong_checks(store.clone()).await;
     concurrent_right_checks(store.clone()).await;
     concurrent_rate_hits(store).await;

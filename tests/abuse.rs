@@ -11,8 +11,8 @@ use smsotp::risk::{RiskCheck, RiskRequest, RiskVerdict};
 use smsotp::test_numbers::TestNumbers;
 use smsotp::transport::RecordingTransport;
 use smsotp::{
-    Binding, ChallengeStore, ConfigError, Error, ManualClock, Mode, PhoneNumber, Purpose,
-    StartOptions, Verdict, Verifier, VerifierBuilder,
+    Binding, ConfigError, Error, ManualClock, Mode, PhoneNumber, Purpose, StartOptions, Store,
+    Verdict, Verifier, VerifierBuilder,
 };
 use time::{Duration, macros::datetime};
 
@@ -23,10 +23,7 @@ struct Rig {
     events: Arc<RecordedEvents>,
 }
 
-fn rig(
-    store: &Arc<dyn ChallengeStore>,
-    configure: impl FnOnce(VerifierBuilder) -> VerifierBuilder,
-) -> Rig {
+fn rig(store: &Arc<dyn Store>, configure: impl FnOnce(VerifierBuilder) -> VerifierBuilder) -> Rig {
     let sms = Arc::new(RecordingTransport::new());
     let clock = ManualClock::new(datetime!(2026-11-25 09:00 UTC));
     let events = Arc::new(RecordedEvents::new());

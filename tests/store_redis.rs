@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use smsotp::store::{
-    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, MemoryStore,
-    NewChallenge, RateDecision, RateLimit, RedisConfigError, RedisStore, ResendOutcome,
-    ResendRequest, StoreError, SubjectGuard,
+    Allowance, BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
+    DeliveryRecord, DeliveryStore, Digest, MemoryStore, MessageKey, NewChallenge, RateDecision,
+    RateLimit, RedisConfigError, RedisStore, ResendOutcome, ResendRequest, StoreError,
+    SubjectGuard, Timeline,
 };
 use smsotp::transport::RecordingTransport;
 use smsotp::{
@@ -55,17 +56,18 @@ fn challenge(
         id,
         binding,
         digest,
-        now,
-        now + Duration::minutes(5),
-        now + Duration::seconds(60),
-        now + Duration::minutes(10),
-        5,
-        3,
+        Timeline::new(
+            now,
+            Duration::minutes(5),
+            Duration::seconds(60),
+            Duration::minutes(5),
+        ),
+        Allowance::new(5, 3),
     )
 }
 
-fn req(candidates: &[Digest], now: OffsetDateTime) -> CheckRequest {
-    CheckRequest::new(candidates.to_vec(), now)
+fn req(binding: BindingTag, candidates: &[Digest], now: OffsetDateTime) -> CheckRequest {
+    CheckRequest::new(binding, candidates.to_vec(), now)
 }
 
 fn is_outage(e: &StoreError) -> bool {
@@ -106,8 +108,8 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[usize::try_from(self.below(items.len() as u64)).unwrap()]
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[usize::try_from(self.below(items.len() as u64)).unwrap()].clone()
     }
     fn bytes<const N: usize>(&mut self) -> [u8; N] {
         std::array::from_fn(|_| self.next() as u8)
@@ -135,11 +137,15 @@ async fn answers_like_the_memory_store() {
             datetime!(2026-03-01 09:00 UTC) + Duration::days(i64::try_from(seed).unwrap());
         let tags: [BindingTag; 2] = [rng.bytes(), rng.bytes()];
         let rate_keys = ["dest:a", "dest:b", "ip:c"];
-        let subjects = ["subject:x", "subject:y"];
-        let messages = ["msg-1", "msg-2", "msg-3"];
+        let subjects = [CounterKey::from("subject:x"), CounterKey::from("subject:y")];
+        let messages = [
+            MessageKey::new("p", "msg-1"),
+            MessageKey::new("p", "msg-2"),
+            MessageKey::new("p", "msg-3"),
+        ];
         let mut held: Vec<Model> = Vec::new();
         let mut approvals = 0;
-        for step in 0..600 {
+        for step in 0..900 {
             let op = rng.below(100);
             let (what, mem, red) = if op < 15 || held.is_empty() {
                 // A new challenge; sometimes an id that is still held. (Past its purge
@@ -157,18 +163,24 @@ async fn answers_like_the_memory_store() {
                 let binding = rng.pick(&tags);
                 let digest = rng.bytes();
                 let ttl = Duration::seconds(30 + i64::try_from(rng.below(300)).unwrap());
+                let mut timeline = Timeline::new(
+                    now,
+                    ttl,
+                    Duration::seconds(i64::try_from(rng.below(90)).unwrap()),
+                    Duration::ZERO,
+                );
+                // One retention for all, as a verifier has: MemoryStore sweeps in
+                // creation order and forgets late otherwise, which the contract allows.
+                timeline.purge_at = now + Duration::minutes(10);
                 let c = NewChallenge::new(
                     id,
                     binding,
                     digest,
-                    now,
-                    now + ttl,
-                    now + Duration::seconds(i64::try_from(rng.below(90)).unwrap()),
-                    // One retention for all, as a verifier has: MemoryStore sweeps in
-                    // creation order and forgets late otherwise, which the contract allows.
-                    now + Duration::minutes(10),
-                    1 + u32::try_from(rng.below(5)).unwrap(),
-                    1 + u32::try_from(rng.below(4)).unwrap(),
+                    timeline,
+                    Allowance::new(
+                        1 + u32::try_from(rng.below(5)).unwrap(),
+                        1 + u32::try_from(rng.below(4)).unwrap(),
+                    ),
                 );
                 let (m, r) = (memory.create(&c).await, redis.create(&c).await);
                 if m.is_ok() {
@@ -177,7 +189,7 @@ async fn answers_like_the_memory_store() {
                         id,
                         binding,
                         digests: vec![digest],
-                        purge_at: c.purge_at,
+                        purge_at: c.timeline.purge_at,
                     });
                 }
                 ("create", format!("{m:?}"), format!("{r:?}"))
@@ -196,7 +208,13 @@ async fn answers_like_the_memory_store() {
                 } else {
                     h.id
                 };
-                let mut request = req(&candidates, now);
+                // Now and then a stranger's binding: NotFound, and nothing changes.
+                let binding = if rng.below(8) == 0 {
+                    rng.pick(&tags)
+                } else {
+                    h.binding
+                };
+                let mut request = req(binding, &candidates, now);
                 if rng.below(3) > 0 {
                     let window = Duration::seconds(30 + i64::try_from(rng.below(300)).unwrap());
                     let max = 2 + u32::try_from(rng.below(6)).unwrap();
@@ -220,14 +238,13 @@ async fn answers_like_the_memory_store() {
                 } else {
                     tags[0]
                 };
-                let bindings = match rng.below(4) {
-                    0 => vec![other],
-                    1 => vec![other, held[i].binding],
-                    _ => vec![held[i].binding],
+                let binding = match rng.below(4) {
+                    0 => other,
+                    _ => held[i].binding,
                 };
                 let digest: Digest = rng.bytes();
                 let cooldown = Duration::seconds(i64::try_from(rng.below(60)).unwrap());
-                let request = ResendRequest::new(bindings, digest, now, cooldown);
+                let request = ResendRequest::new(binding, digest, now, cooldown);
                 let (m, r) = (
                     memory.resend(&held[i].id, &request).await,
                     redis.resend(&held[i].id, &request).await,
@@ -254,12 +271,13 @@ async fn answers_like_the_memory_store() {
             } else if op < 74 {
                 let subject = rng.pick(&subjects);
                 let (m, r) = (
-                    memory.reset_subject(subject).await,
-                    redis.reset_subject(subject).await,
+                    memory.reset_subject(&subject).await,
+                    redis.reset_subject(&subject).await,
                 );
                 ("reset_subject", format!("{m:?}"), format!("{r:?}"))
             } else if op < 77 {
-                let keys: Vec<String> = rate_keys.iter().map(|k| (*k).to_owned()).collect();
+                let keys: Vec<CounterKey> =
+                    rate_keys.iter().map(|k| CounterKey::from(*k)).collect();
                 let (m, r) = (
                     memory.counts(&keys, now).await,
                     redis.counts(&keys, now).await,
@@ -269,8 +287,8 @@ async fn answers_like_the_memory_store() {
                 let id = held[usize::try_from(rng.below(held.len() as u64)).unwrap()].id;
                 let message = rng.pick(&messages);
                 let (m, r) = (
-                    memory.link_message(message, &id, now).await,
-                    redis.link_message(message, &id, now).await,
+                    memory.link_message(&message, &id, now).await,
+                    redis.link_message(&message, &id, now).await,
                 );
                 ("link_message", format!("{m:?}"), format!("{r:?}"))
             } else if op < 83 {
@@ -283,8 +301,8 @@ async fn answers_like_the_memory_store() {
                 let report = DeliveryRecord::new(status, rng.pick(&["route-a", "route-b"]));
                 let message = rng.pick(&messages);
                 let (m, r) = (
-                    memory.record_delivery(message, &report, now).await,
-                    redis.record_delivery(message, &report, now).await,
+                    memory.record_delivery(&message, &report, now).await,
+                    redis.record_delivery(&message, &report, now).await,
                 );
                 ("record_delivery", format!("{m:?}"), format!("{r:?}"))
             } else if op < 92 {
@@ -299,10 +317,10 @@ async fn answers_like_the_memory_store() {
                     })
                     .collect();
                 let (m, r) = (
-                    memory.hit(&limits, now).await,
-                    redis.hit(&limits, now).await,
+                    memory.reserve(&limits, now).await,
+                    redis.reserve(&limits, now).await,
                 );
-                ("hit", format!("{m:?}"), format!("{r:?}"))
+                ("reserve", format!("{m:?}"), format!("{r:?}"))
             } else {
                 now += Duration::seconds(i64::try_from(rng.below(120)).unwrap());
                 continue;
@@ -344,8 +362,8 @@ async fn answers_like_the_memory_store() {
         "status:Ok(Some(Status",
         "status:Ok(None",
         "cancel:Ok(true",
-        "hit:Ok(Allowed",
-        "hit:Ok(Denied",
+        "reserve:Ok(Allowed",
+        "reserve:Ok(Denied",
         "check:Ok(SubjectLocked",
         "reset_subject:Ok((",
         "counts:Ok(",
@@ -416,7 +434,7 @@ async fn every_key_has_a_ttl() {
     whole_flow(store.clone()).await;
     let now = SystemClock.now();
     store
-        .hit(
+        .reserve(
             &[
                 RateLimit::new("ip:1", 10, Duration::hours(1)),
                 RateLimit::new("global", 1000, Duration::days(1)),
@@ -752,7 +770,7 @@ async fn slow_redis_times_out() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &req(&[digest], now)).await,
+        store.check(&id, &req([1; 16], &[digest], now)).await,
         Err(StoreError::Timeout)
     ));
     assert!(matches!(
@@ -761,7 +779,7 @@ async fn slow_redis_times_out() {
     ));
     assert!(matches!(
         store
-            .hit(&[RateLimit::new("k", 1, Duration::minutes(1))], now)
+            .reserve(&[RateLimit::new("k", 1, Duration::minutes(1))], now)
             .await,
         Err(StoreError::Timeout)
     ));
@@ -769,7 +787,7 @@ async fn slow_redis_times_out() {
     // consumed the challenge, yet nobody was told "approved".
     let mut after = None;
     for _ in 0..50 {
-        match store.check(&id, &req(&[digest], now)).await {
+        match store.check(&id, &req([1; 16], &[digest], now)).await {
             Err(StoreError::Timeout) => continue,
             other => {
                 after = Some(other.unwrap());
@@ -804,7 +822,7 @@ async fn garbage_replies_are_errors_never_approvals() {
             .await
             .unwrap();
         let shown = String::from_utf8_lossy(reply);
-        let check = store.check(&id, &req(&[[3; 32]], now)).await;
+        let check = store.check(&id, &req([1; 16], &[[3; 32]], now)).await;
         assert!(
             matches!(check, Err(StoreError::Corrupt(_))),
             "{shown:?} gave {check:?}"
@@ -819,14 +837,14 @@ async fn garbage_replies_are_errors_never_approvals() {
             matches!(create, Err(StoreError::Corrupt(_))),
             "{shown:?} gave {create:?}"
         );
-        let request = ResendRequest::new(vec![[1; 16]], [4; 32], now, Duration::minutes(1));
+        let request = ResendRequest::new([1; 16], [4; 32], now, Duration::minutes(1));
         let resend = store.resend(&id, &request).await;
         assert!(
             matches!(resend, Err(StoreError::Corrupt(_))),
             "{shown:?} gave {resend:?}"
         );
         let hit = store
-            .hit(&[RateLimit::new("k", 1, Duration::minutes(1))], now)
+            .reserve(&[RateLimit::new("k", 1, Duration::minutes(1))], now)
             .await;
         assert!(
             matches!(hit, Err(StoreError::Corrupt(_))),
@@ -842,7 +860,7 @@ async fn garbage_replies_are_errors_never_approvals() {
             .build()
             .await
             .unwrap();
-        let check = store.check(&id, &req(&[[3; 32]], now)).await;
+        let check = store.check(&id, &req([1; 16], &[[3; 32]], now)).await;
         assert!(check.is_err(), "{check:?}");
     }
     // The eager build notices a server that does not speak Redis.
@@ -857,7 +875,7 @@ async fn garbage_replies_are_errors_never_approvals() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &req(&[[3; 32]], now)).await,
+        store.check(&id, &req([1; 16], &[[3; 32]], now)).await,
         Err(StoreError::Timeout)
     ));
     assert!(matches!(
@@ -891,7 +909,7 @@ async fn malformed_records_are_corrupt() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &req(&[[0; 32]], now)).await,
+        store.check(&id, &req([1; 16], &[[0; 32]], now)).await,
         Err(StoreError::Corrupt(_))
     ));
     assert!(matches!(
@@ -920,10 +938,10 @@ async fn malformed_records_are_corrupt() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &req(&[[0; 32]], now)).await,
+        store.check(&id, &req([0; 16], &[[0; 32]], now)).await,
         Err(StoreError::Corrupt(_))
     ));
-    let request = ResendRequest::new(vec![[0; 16]], [0; 32], now, Duration::minutes(1));
+    let request = ResendRequest::new([0; 16], [0; 32], now, Duration::minutes(1));
     assert!(matches!(
         store.resend(&id, &request).await,
         Err(StoreError::Corrupt(_))
@@ -945,12 +963,12 @@ async fn malformed_records_are_corrupt() {
         .await
         .unwrap();
     assert!(matches!(
-        store.check(&id, &req(&[digest], now)).await,
+        store.check(&id, &req([0; 16], &[digest], now)).await,
         Err(StoreError::Corrupt(_))
     ));
 
     // A rate counter that is not a number.
-    let bad = format!("{prefix}:{{rate}}:bad");
+    let bad = format!("{prefix}:{{rate}}:x:bad");
     let _: () = redis::pipe()
         .cmd("HSET")
         .arg(&bad)
@@ -967,7 +985,7 @@ async fn malformed_records_are_corrupt() {
         .await
         .unwrap();
     let hit = store
-        .hit(&[RateLimit::new("bad", 5, Duration::minutes(1))], now)
+        .reserve(&[RateLimit::new("bad", 5, Duration::minutes(1))], now)
         .await;
     assert!(matches!(hit, Err(StoreError::Corrupt(_))), "{hit:?}");
     redis_env::cleanup(&url, &prefix).await;
@@ -987,7 +1005,7 @@ async fn one_round_trip_per_operation() {
     let now = SystemClock.now();
     let (id, binding, digest) = (ChallengeId::random(), [1u8; 16], [2u8; 32]);
     let request = ResendRequest::new(
-        vec![[0; 16], binding],
+        binding,
         [3; 32],
         now + Duration::minutes(2),
         Duration::minutes(1),
@@ -1009,7 +1027,10 @@ async fn one_round_trip_per_operation() {
         .unwrap();
     measure("create", b);
     let b = proxy.requests();
-    store.check(&id, &req(&[[0; 32]], now)).await.unwrap();
+    store
+        .check(&id, &req(binding, &[[0; 32]], now))
+        .await
+        .unwrap();
     measure("check", b);
     let b = proxy.requests();
     assert!(matches!(
@@ -1022,7 +1043,7 @@ async fn one_round_trip_per_operation() {
     measure("status", b);
     let b = proxy.requests();
     assert_eq!(
-        store.hit(&limits, now).await.unwrap(),
+        store.reserve(&limits, now).await.unwrap(),
         RateDecision::Allowed
     );
     measure("hit", b);
@@ -1048,13 +1069,19 @@ async fn one_round_trip_per_operation() {
         .unwrap();
     let b = proxy.requests();
     assert_eq!(
-        store.check(&id, &req(&[digest], now)).await.unwrap(),
+        store
+            .check(&id, &req(binding, &[digest], now))
+            .await
+            .unwrap(),
         CheckOutcome::NotFound
     );
     assert_eq!(proxy.requests() - b, 3, "EVALSHA, SCRIPT LOAD, EVALSHA");
     let b = proxy.requests();
     assert_eq!(
-        store.check(&id, &req(&[digest], now)).await.unwrap(),
+        store
+            .check(&id, &req(binding, &[digest], now))
+            .await
+            .unwrap(),
         CheckOutcome::NotFound
     );
     assert_eq!(proxy.requests() - b, 1);
@@ -1082,12 +1109,12 @@ async fn construction_fails_clearly_and_recovers() {
         .unwrap();
     let id = ChallengeId::random();
     let now = SystemClock.now();
-    let before = lazy.check(&id, &req(&[[0; 32]], now)).await;
+    let before = lazy.check(&id, &req([0; 16], &[[0; 32]], now)).await;
     assert!(matches!(&before, Err(e) if is_outage(e)), "{before:?}");
     let _server = Throwaway::start_on(port);
     let mut answered = None;
     for _ in 0..100 {
-        match lazy.check(&id, &req(&[[0; 32]], now)).await {
+        match lazy.check(&id, &req([0; 16], &[[0; 32]], now)).await {
             Ok(outcome) => {
                 answered = Some(outcome);
                 break;

@@ -39,9 +39,8 @@ use smsotp::otp::{Algorithm, OtpError, OtpSecret, Totp};
 use smsotp::recovery::{RecoveryCodes, RecoveryError, RecoverySet};
 use smsotp::transport::ConsoleTransport;
 use smsotp::{
-    Binding, ChallengeId, ChallengeStore, Clock, CodeSpec, Error, MemoryStore, Phase, PhoneNumber,
-    Purpose, Region, Secret, SmsTransport, StartOptions, SystemClock, Verdict, Verifier,
-    VerifierBuilder,
+    Binding, ChallengeId, Clock, CodeSpec, Error, MemoryStore, Phase, PhoneNumber, Purpose, Region,
+    Secret, SmsTransport, StartOptions, Store, SystemClock, Verdict, Verifier, VerifierBuilder,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -76,7 +75,7 @@ pub struct Config {
     /// Where time comes from.
     pub clock: Arc<dyn Clock>,
     /// Where challenges and send counters live.
-    pub store: Arc<dyn ChallengeStore>,
+    pub store: Arc<dyn Store>,
     /// How SMS are sent.
     pub transport: Arc<dyn SmsTransport>,
     /// The SMS code's alphabet and length.

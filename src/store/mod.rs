@@ -1,18 +1,30 @@
-//! Where challenges live: the [`ChallengeStore`] trait and its records.
+//! Where challenges live: the store contract and its records.
 //!
-//! Every state change of a challenge is one atomic operation of the store, so limits
-//! hold under concurrency and across app instances. The verifier never reads a record,
-//! decides, and writes it back.
+//! The contract is split by concern, the way object_store keeps its core trait small,
+//! so that a new control never adds a required method to a store someone wrote:
+//!
+//! | trait | what | methods |
+//! |---|---|---|
+//! | [`ChallengeStore`] | the challenge lifecycle | create, check, resend, cancel, status, reset_subject |
+//! | [`CounterStore`] | rate and spend counters | reserve, release, counts |
+//! | [`DeliveryStore`] | message links for delivery reports | link_message, record_delivery |
+//!
+//! [`Store`] is all three; the verifier holds one. Every state change of a challenge is
+//! one atomic operation of the store, so limits hold under concurrency and across app
+//! instances: the verifier never reads a record, decides, and writes it back. Keys are
+//! typed ([`CounterKey`], [`MessageKey`]) and built by the verifier from keyed indexes.
 //!
 //! | store | feature | for |
 //! |---|---|---|
-//! | [`MemoryStore`] | always | one process; the default |
+//! | [`MemoryStore`] | always | one process; the default; bounded in every table |
 //! | `RedisStore` | `redis` | several app instances sharing one Redis; one round trip per operation |
 //!
 //! Every store, ours and yours, should pass the conformance suite in
-//! `smsotp::testing` (feature `testing`).
+//! `smsotp::testing` (feature `testing`); MemoryStore runs it under a plain
+//! `cargo test`.
 
 mod error;
+mod keys;
 mod memory;
 mod records;
 #[cfg(feature = "redis")]
@@ -26,27 +38,29 @@ use time::OffsetDateTime;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisConfigError, RedisStore, RedisStoreBuilder};
 pub use error::StoreError;
+pub use keys::{CounterKey, MessageKey, Scope};
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
 pub use records::{
-    BindingTag, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge, RateDecision,
-    RateLimit, ResendOutcome, ResendRequest, SubjectGuard,
+    Allowance, BindingTag, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectGuard, Timeline,
 };
 
 use crate::challenge::{ChallengeId, Status};
 
-/// Storage for challenges and rate counters. Each method is one atomic step.
+/// The challenge lifecycle. Each method is one atomic step.
 ///
-/// Stores hold only digests: never a code, never a phone number.
+/// Stores hold only digests and keyed tags: never a code, never a phone number.
 #[async_trait::async_trait]
 pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
-    /// Saves a new challenge, which the store may forget after `challenge.purge_at`.
+    /// Saves a new challenge, which the store may forget after its `purge_at`.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] if the id exists, [`StoreError::Full`] at capacity,
     /// other variants when the store cannot be reached.
     async fn create(&self, challenge: &NewChallenge) -> Result<(), StoreError>;
 
-    /// Checks a code, as one atomic step: a missing challenge is `NotFound`; at or past
+    /// Checks a code, as one atomic step: a missing challenge, or one bound to another
+    /// binding than `request.binding`, is `NotFound` and nothing changes; at or past
     /// `expires_at` it is `Expired`; with no attempts left it is `Locked`; when the
     /// request's subject has reached its failure ceiling it is `SubjectLocked`;
     /// otherwise one attempt is counted *before* comparing, and the challenge is
@@ -62,10 +76,10 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
         request: &CheckRequest,
     ) -> Result<CheckOutcome, StoreError>;
 
-    /// Adds the digest of a newly sent code, as one atomic step. Refused while the
-    /// cooldown runs, when the send cap is reached, when the challenge is expired or
-    /// locked, and (as `NotFound`) when none of `request.bindings` matches. The
-    /// attempt count and `expires_at` are left as they are.
+    /// Adds the digest of a newly sent code, as one atomic step. `NotFound` (nothing
+    /// changes) for another binding; refused while the cooldown runs, when the send cap
+    /// is reached, and when the challenge is expired or locked. The attempt count and
+    /// `expires_at` are left as they are.
     ///
     /// # Errors
     /// When the store cannot be reached or answers nonsense.
@@ -95,55 +109,89 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     ///
     /// # Errors
     /// When the store cannot be reached.
-    async fn reset_subject(&self, key: &str) -> Result<(), StoreError>;
+    async fn reset_subject(&self, subject: &CounterKey) -> Result<(), StoreError>;
+}
 
-    /// Reads the current window's count of each counter `hit` keeps (0 when absent or
-    /// past its window), without counting anything.
+/// Fixed-window counters: send limits and the spend cap. Each method is one atomic
+/// step.
+#[async_trait::async_trait]
+pub trait CounterStore: Send + Sync + std::fmt::Debug + 'static {
+    /// Reserves one use against every limit in `limits`, as one atomic step: if any
+    /// limit would go over, nothing is counted and the first such limit is reported
+    /// with the time its window ends. Windows are fixed, starting at the first counted
+    /// use.
     ///
     /// # Errors
     /// When the store cannot be reached.
-    async fn counts(&self, keys: &[String], now: OffsetDateTime) -> Result<Vec<u64>, StoreError>;
+    async fn reserve(
+        &self,
+        limits: &[RateLimit],
+        now: OffsetDateTime,
+    ) -> Result<RateDecision, StoreError>;
 
-    /// Remembers that the provider's message `message_key` carries a code of challenge
-    /// `id`, for as long as the store holds the challenge, so a delivery report can find
-    /// it. Does nothing if the challenge is gone.
+    /// Gives back what [`reserve`](Self::reserve) took at `reserved_at` for a use that
+    /// did not happen, as one atomic step: each counter goes down by its limit's cost
+    /// (never below zero) if its window is still the one that held `reserved_at`; a
+    /// window that has since ended has nothing to give back.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn release(
+        &self,
+        limits: &[RateLimit],
+        reserved_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Reads the current window's count of each counter (0 when absent or past its
+    /// window), without counting anything.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn counts(
+        &self,
+        keys: &[CounterKey],
+        now: OffsetDateTime,
+    ) -> Result<Vec<u64>, StoreError>;
+}
+
+/// Links from providers' messages to challenges, for delivery reports.
+#[async_trait::async_trait]
+pub trait DeliveryStore: Send + Sync + std::fmt::Debug + 'static {
+    /// Remembers that `message` carries a code of challenge `id`, for as long as the
+    /// store holds the challenge, so a delivery report can find it. Does nothing if the
+    /// challenge is gone.
     ///
     /// # Errors
     /// When the store cannot be reached.
     async fn link_message(
         &self,
-        message_key: &str,
+        message: &MessageKey,
         id: &ChallengeId,
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Records a delivery report for the challenge linked to `message_key` and returns
-    /// that challenge, or `None` when no held challenge is linked.
+    /// Records a delivery report for the challenge linked to `message` and returns that
+    /// challenge, or `None` when no held challenge is linked.
     ///
     /// # Errors
     /// When the store cannot be reached.
     async fn record_delivery(
         &self,
-        message_key: &str,
+        message: &MessageKey,
         report: &DeliveryRecord,
         now: OffsetDateTime,
     ) -> Result<Option<ChallengeId>, StoreError>;
-
-    /// Counts one use against every limit in `limits`, as one atomic step: if any limit
-    /// would go over, nothing is counted and the first such limit is reported with the
-    /// time its window ends. Windows are fixed, starting at the first counted use.
-    ///
-    /// # Errors
-    /// When the store cannot be reached.
-    async fn hit(
-        &self,
-        limits: &[RateLimit],
-        now: OffsetDateTime,
-    ) -> Result<RateDecision, StoreError>;
 }
+
+/// The whole store contract: what a [`Verifier`](crate::Verifier) needs. Implemented
+/// for every type that implements the three parts.
+pub trait Store: ChallengeStore + CounterStore + DeliveryStore {}
+
+impl<T: ChallengeStore + CounterStore + DeliveryStore + ?Sized> Store for T {}
 
 macro_rules! forward_store {
     ($ty:ty) => {
+        #[deny(clippy::missing_trait_methods)]
         #[async_trait::async_trait]
         impl<S: ChallengeStore + ?Sized> ChallengeStore for $ty {
             async fn create(&self, challenge: &NewChallenge) -> Result<(), StoreError> {
@@ -155,32 +203,6 @@ macro_rules! forward_store {
                 request: &CheckRequest,
             ) -> Result<CheckOutcome, StoreError> {
                 (**self).check(id, request).await
-            }
-            async fn reset_subject(&self, key: &str) -> Result<(), StoreError> {
-                (**self).reset_subject(key).await
-            }
-            async fn counts(
-                &self,
-                keys: &[String],
-                now: OffsetDateTime,
-            ) -> Result<Vec<u64>, StoreError> {
-                (**self).counts(keys, now).await
-            }
-            async fn link_message(
-                &self,
-                message_key: &str,
-                id: &ChallengeId,
-                now: OffsetDateTime,
-            ) -> Result<(), StoreError> {
-                (**self).link_message(message_key, id, now).await
-            }
-            async fn record_delivery(
-                &self,
-                message_key: &str,
-                report: &DeliveryRecord,
-                now: OffsetDateTime,
-            ) -> Result<Option<ChallengeId>, StoreError> {
-                (**self).record_delivery(message_key, report, now).await
             }
             async fn resend(
                 &self,
@@ -199,12 +221,55 @@ macro_rules! forward_store {
             ) -> Result<Option<Status>, StoreError> {
                 (**self).status(id, now).await
             }
-            async fn hit(
+            async fn reset_subject(&self, subject: &CounterKey) -> Result<(), StoreError> {
+                (**self).reset_subject(subject).await
+            }
+        }
+
+        #[deny(clippy::missing_trait_methods)]
+        #[async_trait::async_trait]
+        impl<S: CounterStore + ?Sized> CounterStore for $ty {
+            async fn reserve(
                 &self,
                 limits: &[RateLimit],
                 now: OffsetDateTime,
             ) -> Result<RateDecision, StoreError> {
-                (**self).hit(limits, now).await
+                (**self).reserve(limits, now).await
+            }
+            async fn release(
+                &self,
+                limits: &[RateLimit],
+                reserved_at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                (**self).release(limits, reserved_at).await
+            }
+            async fn counts(
+                &self,
+                keys: &[CounterKey],
+                now: OffsetDateTime,
+            ) -> Result<Vec<u64>, StoreError> {
+                (**self).counts(keys, now).await
+            }
+        }
+
+        #[deny(clippy::missing_trait_methods)]
+        #[async_trait::async_trait]
+        impl<S: DeliveryStore + ?Sized> DeliveryStore for $ty {
+            async fn link_message(
+                &self,
+                message: &MessageKey,
+                id: &ChallengeId,
+                now: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                (**self).link_message(message, id, now).await
+            }
+            async fn record_delivery(
+                &self,
+                message: &MessageKey,
+                report: &DeliveryRecord,
+                now: OffsetDateTime,
+            ) -> Result<Option<ChallengeId>, StoreError> {
+                (**self).record_delivery(message, report, now).await
             }
         }
     };

@@ -2,6 +2,8 @@
 
 use time::{Duration, OffsetDateTime};
 
+use super::keys::CounterKey;
+
 /// HMAC-SHA256 of a code and what it is bound to.
 pub type Digest = [u8; 32];
 
@@ -9,16 +11,11 @@ pub type Digest = [u8; 32];
 /// bits; lets the store refuse a resend for another number without holding the number.
 pub type BindingTag = [u8; 16];
 
-/// A challenge to save.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// When a new challenge's codes live and may be resent, and when the store may
+/// forget it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct NewChallenge {
-    /// The id.
-    pub id: crate::ChallengeId,
-    /// Keyed tag of destination and purpose.
-    pub binding: BindingTag,
-    /// Digest of the first code.
-    pub digest: Digest,
+pub struct Timeline {
     /// When the challenge was made (the first SMS's send time).
     pub created_at: OffsetDateTime,
     /// When every code of the challenge dies.
@@ -28,38 +25,94 @@ pub struct NewChallenge {
     /// When the store may forget the challenge (at or after `expires_at`); until then it
     /// answers `Expired` rather than `NotFound`.
     pub purge_at: OffsetDateTime,
+}
+
+impl Timeline {
+    /// A challenge made at `created_at` that lives `ttl`, may be resent after
+    /// `cooldown` and is remembered `retention` after it dies.
+    #[must_use]
+    pub fn new(
+        created_at: OffsetDateTime,
+        ttl: Duration,
+        cooldown: Duration,
+        retention: Duration,
+    ) -> Self {
+        let expires_at = created_at + ttl;
+        Self {
+            created_at,
+            expires_at,
+            resend_at: created_at + cooldown,
+            purge_at: expires_at + retention,
+        }
+    }
+}
+
+/// What one challenge may use: wrong checks, and SMS (the first included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Allowance {
     /// Wrong checks allowed.
     pub max_attempts: u32,
     /// SMS allowed in all, the first one included.
     pub max_sends: u32,
 }
 
+impl Allowance {
+    /// `max_attempts` wrong checks and `max_sends` SMS.
+    #[must_use]
+    pub const fn new(max_attempts: u32, max_sends: u32) -> Self {
+        Self {
+            max_attempts,
+            max_sends,
+        }
+    }
+}
+
+/// A challenge to save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewChallenge {
+    /// The id.
+    pub id: crate::ChallengeId,
+    /// Keyed tag of destination, purpose and subject.
+    pub binding: BindingTag,
+    /// Digest of the first code.
+    pub digest: Digest,
+    /// Its times.
+    pub timeline: Timeline,
+    /// Its attempts and sends.
+    pub allowance: Allowance,
+    /// A decoy: a challenge for a destination policy refused, whose codes are never
+    /// sent. Nobody waits on it, so a store short of room may drop decoys (oldest
+    /// first) to keep room for real challenges; a dropped decoy reads as `NotFound`.
+    pub decoy: bool,
+}
+
 impl NewChallenge {
     /// A challenge record. Stores only read these; the verifier builds them.
-    #[allow(clippy::too_many_arguments)]
     #[must_use]
     pub fn new(
         id: crate::ChallengeId,
         binding: BindingTag,
         digest: Digest,
-        created_at: OffsetDateTime,
-        expires_at: OffsetDateTime,
-        resend_at: OffsetDateTime,
-        purge_at: OffsetDateTime,
-        max_attempts: u32,
-        max_sends: u32,
+        timeline: Timeline,
+        allowance: Allowance,
     ) -> Self {
         Self {
             id,
             binding,
             digest,
-            created_at,
-            expires_at,
-            resend_at,
-            purge_at,
-            max_attempts,
-            max_sends,
+            timeline,
+            allowance,
+            decoy: false,
         }
+    }
+
+    /// Marks the challenge as a decoy (see [`decoy`](Self::decoy)).
+    #[must_use]
+    pub fn as_decoy(mut self) -> Self {
+        self.decoy = true;
+        self
     }
 }
 
@@ -67,6 +120,9 @@ impl NewChallenge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CheckRequest {
+    /// The binding the caller claims; a challenge with another one is `NotFound`, and
+    /// nothing is counted.
+    pub binding: BindingTag,
     /// The typed code's digest under every live key.
     pub candidates: Vec<Digest>,
     /// The current time.
@@ -76,10 +132,12 @@ pub struct CheckRequest {
 }
 
 impl CheckRequest {
-    /// A check of `candidates` at `now`, with no subject ceiling.
+    /// A check of `candidates` for a challenge bound to `binding`, at `now`, with no
+    /// subject ceiling.
     #[must_use]
-    pub fn new(candidates: Vec<Digest>, now: OffsetDateTime) -> Self {
+    pub fn new(binding: BindingTag, candidates: Vec<Digest>, now: OffsetDateTime) -> Self {
         Self {
+            binding,
             candidates,
             now,
             subject: None,
@@ -101,7 +159,7 @@ impl CheckRequest {
 #[non_exhaustive]
 pub struct SubjectGuard {
     /// The counter's key (a keyed index of the subject, never a plain number).
-    pub key: String,
+    pub key: CounterKey,
     /// Failures allowed in a row.
     pub max_failures: u32,
     /// How long the count lives after the last failure.
@@ -111,7 +169,7 @@ pub struct SubjectGuard {
 impl SubjectGuard {
     /// A ceiling of `max_failures` under `key`, kept for `window` after each failure.
     #[must_use]
-    pub fn new(key: impl Into<String>, max_failures: u32, window: Duration) -> Self {
+    pub fn new(key: impl Into<CounterKey>, max_failures: u32, window: Duration) -> Self {
         Self {
             key: key.into(),
             max_failures,
@@ -166,8 +224,9 @@ pub enum CheckOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResendRequest {
-    /// Tags of the binding under every live key; one must match the challenge's.
-    pub bindings: Vec<BindingTag>,
+    /// The binding the caller claims; a challenge with another one is `NotFound`, and
+    /// nothing changes.
+    pub binding: BindingTag,
     /// Digest of the new code, kept alongside the earlier ones.
     pub digest: Digest,
     /// The current time.
@@ -180,13 +239,13 @@ impl ResendRequest {
     /// A resend record.
     #[must_use]
     pub fn new(
-        bindings: Vec<BindingTag>,
+        binding: BindingTag,
         digest: Digest,
         now: OffsetDateTime,
         cooldown: Duration,
     ) -> Self {
         Self {
-            bindings,
+            binding,
             digest,
             now,
             cooldown,
@@ -232,7 +291,7 @@ pub enum ResendOutcome {
 #[non_exhaustive]
 pub struct RateLimit {
     /// The counter's name, unique per limit and subject (never a plain phone number).
-    pub key: String,
+    pub key: CounterKey,
     /// Units allowed per window.
     pub limit: u64,
     /// Window length.
@@ -244,7 +303,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// A limit of `limit` uses per `window` under `key`, each use costing 1.
     #[must_use]
-    pub fn new(key: impl Into<String>, limit: u64, window: Duration) -> Self {
+    pub fn new(key: impl Into<CounterKey>, limit: u64, window: Duration) -> Self {
         Self {
             key: key.into(),
             limit,
@@ -261,11 +320,11 @@ impl RateLimit {
     }
 }
 
-/// The answer to [`hit`](super::ChallengeStore::hit).
+/// The answer to [`reserve`](super::CounterStore::reserve).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RateDecision {
-    /// Every limit had room; the use was counted against all of them.
+    /// Every limit had room; the use was reserved against all of them.
     Allowed,
     /// A limit was full; nothing was counted.
     Denied {

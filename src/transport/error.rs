@@ -43,6 +43,13 @@ impl TransportErrorKind {
         )
     }
 
+    /// Whether the SMS may have gone out despite the error (the request was written but
+    /// the answer was lost or unreadable), so what the send used must stay counted.
+    #[must_use]
+    pub fn may_have_sent(self) -> bool {
+        matches!(self, Self::Timeout | Self::BadResponse)
+    }
+
     /// Whether the failure is about the destination number itself, so no route will help.
     #[must_use]
     pub fn is_about_number(self) -> bool {

@@ -5,6 +5,9 @@ use std::sync::Arc;
 use time::Duration;
 
 use super::Verifier;
+use super::composer::Composer;
+use super::controls::Controls;
+use super::lifetimes::Lifetimes;
 use crate::clock::{Clock, SystemClock};
 use crate::code::CodeSpec;
 use crate::digest::Keyring;
@@ -13,7 +16,7 @@ use crate::events::{EventSink, NoEvents};
 use crate::message::{Locale, MessageTemplate};
 use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap};
 use crate::risk::RiskCheck;
-use crate::store::{ChallengeStore, MemoryStore};
+use crate::store::{Allowance, MemoryStore, Store};
 use crate::test_numbers::TestNumbers;
 use crate::transport::{ConsoleTransport, SmsTransport};
 
@@ -46,7 +49,7 @@ pub enum Mode {
 #[must_use]
 pub struct VerifierBuilder {
     pub(super) keys: Keyring,
-    pub(super) store: Option<Arc<dyn ChallengeStore>>,
+    pub(super) store: Option<Arc<dyn Store>>,
     pub(super) transport: Option<Arc<dyn SmsTransport>>,
     pub(super) clock: Option<Arc<dyn Clock>>,
     pub(super) events: Arc<dyn EventSink>,
@@ -96,7 +99,7 @@ impl VerifierBuilder {
     }
 
     /// Where challenges live. Default: a [`MemoryStore`].
-    pub fn store(mut self, store: impl ChallengeStore) -> Self {
+    pub fn store(mut self, store: impl Store) -> Self {
         self.store = Some(Arc::new(store));
         self
     }
@@ -271,6 +274,9 @@ impl VerifierBuilder {
                 return Err(ConfigError::TestNumberCode);
             }
         }
+        if !self.keys.has_index_key() {
+            return Err(ConfigError::IndexKey);
+        }
         Ok(Verifier {
             keys: self.keys,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -281,21 +287,26 @@ impl VerifierBuilder {
             },
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             events: self.events,
-            risk: self.risk,
-            spec: self.spec,
-            template: self.template,
-            sender: self.sender,
-            retention: self.ttl,
-            ttl: self.ttl,
-            max_attempts: self.max_attempts,
-            resend_cooldown: self.resend_cooldown,
-            max_sends: self.max_sends,
-            limits: self.limits,
-            spend: self.spend,
-            countries: self.countries,
-            conversion: self.conversion,
-            subject_ceiling: self.subject_ceiling,
-            test_numbers: self.test_numbers,
+            lifetimes: Lifetimes {
+                ttl: self.ttl,
+                retention: self.ttl,
+                resend_cooldown: self.resend_cooldown,
+                allowance: Allowance::new(self.max_attempts, self.max_sends),
+            },
+            composer: Composer {
+                spec: self.spec,
+                template: self.template,
+                sender: self.sender,
+            },
+            controls: Controls {
+                limits: self.limits,
+                test_numbers: self.test_numbers,
+                countries: self.countries,
+                conversion: self.conversion,
+                risk: self.risk,
+                spend: self.spend,
+                subject_ceiling: self.subject_ceiling,
+            },
         })
     }
 }

@@ -1,30 +1,30 @@
 //! The verifier: starts challenges, sends codes, checks what people type.
 
 mod builder;
+mod composer;
+mod controls;
+mod lifetimes;
 mod policy_keys;
 
 use std::sync::Arc;
 
-use time::{Duration, OffsetDateTime};
-
 pub use builder::{Mode, VerifierBuilder};
 
-use self::policy_keys::{LazyKeys, PolicyKeys};
+use self::composer::{Composer, SendNo};
+use self::controls::{Admission, Controls, Deps, Route, Send};
+use self::lifetimes::Lifetimes;
+use self::policy_keys::{LazyKeys, subject_key};
 use crate::challenge::{Binding, ChallengeId, DeliveryStatus, Pending, Phase, Status, Verdict};
 use crate::clock::Clock;
-use crate::code::{Code, CodeSpec};
+use crate::code::CodeSpec;
 use crate::digest::Keyring;
 use crate::error::Error;
-use crate::events::{DenyReason, Event, EventSink};
-use crate::message::MessageTemplate;
-use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap};
-use crate::risk::{RiskCheck, RiskRequest, RiskVerdict};
+use crate::events::{Event, EventSink};
 use crate::store::{
-    ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, NewChallenge, RateDecision,
-    RateLimit, ResendOutcome, ResendRequest, SubjectGuard,
+    CheckOutcome, CheckRequest, DeliveryRecord, MessageKey, NewChallenge, ResendOutcome,
+    ResendRequest, Store,
 };
-use crate::test_numbers::TestNumbers;
-use crate::transport::{Sms, SmsTransport};
+use crate::transport::SmsTransport;
 
 /// Per-request facts the app knows and the verifier cannot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,40 +48,21 @@ impl StartOptions {
 ///
 /// Built with [`Verifier::builder`]; the defaults follow NIST SP 800-63B and Twilio
 /// Verify's limits (see [`VerifierBuilder`]).
+///
+/// `start` and `resend` run one pipeline: build the send once (code, digest, SMS), run
+/// every control in one written order (see [`policy`](crate::policy) and the README),
+/// then one atomic store step, the transport, and what follows a send. What a send uses
+/// is reserved and given back when the send does not happen.
 #[derive(Debug)]
 pub struct Verifier {
     keys: Keyring,
-    store: Arc<dyn ChallengeStore>,
+    store: Arc<dyn Store>,
     transport: Arc<dyn SmsTransport>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
-    risk: Option<Arc<dyn RiskCheck>>,
-    spec: CodeSpec,
-    template: MessageTemplate,
-    sender: Option<String>,
-    ttl: Duration,
-    retention: Duration,
-    max_attempts: u32,
-    resend_cooldown: Duration,
-    max_sends: u32,
-    limits: SendLimits,
-    spend: Option<SpendCap>,
-    countries: CountryPolicy,
-    conversion: Option<ConversionGuard>,
-    subject_ceiling: Limit,
-    test_numbers: TestNumbers,
-}
-
-/// What to do with a code once its challenge is stored.
-enum Delivery<'a> {
-    /// Send it.
-    Send,
-    /// A test number: never sent.
-    Test,
-    /// Refused by policy: stored as a decoy, never sent.
-    Decoy(DenyReason),
-    /// Send, then judge the prefix's conversion with these counts read before.
-    SendAndWatch(&'a ConversionGuard, u64, u64),
+    lifetimes: Lifetimes,
+    composer: Composer,
+    controls: Controls,
 }
 
 impl Verifier {
@@ -94,7 +75,7 @@ impl Verifier {
     /// The code spec in use, for input hints (length, `inputmode`).
     #[must_use]
     pub fn code_spec(&self) -> &CodeSpec {
-        &self.spec
+        &self.composer.spec
     }
 
     /// Starts a challenge with no client key; see [`start_with`](Self::start_with).
@@ -105,15 +86,15 @@ impl Verifier {
         self.start_with(binding, &StartOptions::default()).await
     }
 
-    /// Starts a challenge: counts the send limits, saves the code's digest, then sends
+    /// Starts a challenge: runs the send controls, saves the code's digest, then sends
     /// the SMS. If the send fails, the challenge is cancelled and the error returned.
     ///
     /// A destination refused by policy (country, a paused prefix, the app's risk
-    /// check) gets the same answer as a good one, after the same limits, code, digest
-    /// and store write: a `Pending` for a challenge whose code is never sent. Only the
-    /// provider call is skipped, so the answer may come sooner; apps that must hide
-    /// that should answer before the send completes. The reason goes to events and
-    /// logs; what to reveal is the app's choice.
+    /// check) gets exactly the answer a good one would get in the same state of every
+    /// limit, the spend cap included: a `Pending` for a challenge whose code is never
+    /// sent, or the same error. Only the provider call is skipped, so the answer may
+    /// come sooner; apps that must hide that should answer before the send completes.
+    /// The reason goes to events and logs; what to reveal is the app's choice.
     ///
     /// # Errors
     /// [`Error::RateLimited`], [`Error::SpendCap`], [`Error::Store`], or
@@ -124,49 +105,50 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
-        let keys = LazyKeys::new(&self.keys, binding, options.client_key.as_deref());
-        self.count_send(&keys, binding, now).await?;
-
         let id = ChallengeId::random();
-        let (code, delivery) = self.prepare(binding, options, &keys, now).await?;
-        let expires_at = now + self.ttl;
-        let resend_at = now + self.resend_cooldown;
-        let record = NewChallenge::new(
+        let timeline = self.lifetimes.timeline(now);
+        let number = SendNo {
+            id: &id,
+            number: 1,
+            now,
+            expires_at: timeline.expires_at,
+        };
+        let send = self.build_send(binding, options, &number);
+        let admission = self.controls.admit(&send, self.deps()).await?;
+        let mut record = NewChallenge::new(
             id,
             self.keys.binding_tag(binding),
-            self.keys.digest(&id, binding, code.expose()),
-            now,
-            expires_at,
-            resend_at,
-            expires_at + self.retention,
-            self.max_attempts,
-            self.max_sends,
+            self.keys.digest(&id, binding, send.code.expose()),
+            timeline,
+            self.lifetimes.allowance,
         );
-        self.store.create(&record).await?;
+        if matches!(admission.route, Route::Decoy(_)) {
+            record = record.as_decoy();
+        }
+        if let Err(e) = self.store.create(&record).await {
+            self.controls.release(&admission, now, self.deps()).await;
+            return Err(e.into());
+        }
         let masked = binding.destination().masked();
         self.emit(Event::Started {
             challenge: id,
             to: masked.clone(),
             purpose: binding.purpose().as_str().to_owned(),
         });
-        let sent = self
-            .deliver(
-                binding, &keys, &id, 1, &code, now, expires_at, delivery, None, false,
-            )
-            .await;
-        if let Err(e) = sent {
+        if let Err(e) = self.dispatch(&id, send, &admission, None).await {
             // Best effort: a challenge nobody received is useless; if the cancel fails
             // too, it expires on its own.
             let _ = self.store.cancel(&id).await;
             return Err(e);
         }
         tracing::info!(challenge = %id, to = %binding.destination(), purpose = binding.purpose().as_str(), "challenge started");
+        let allowance = self.lifetimes.allowance;
         Ok(Pending {
             id,
-            expires_at,
-            resend_at,
-            attempts_left: self.max_attempts,
-            sends_left: self.max_sends.saturating_sub(1),
+            expires_at: timeline.expires_at,
+            resend_at: timeline.resend_at,
+            attempts_left: allowance.max_attempts,
+            sends_left: allowance.max_sends.saturating_sub(1),
             destination: masked,
         })
     }
@@ -174,7 +156,9 @@ impl Verifier {
     /// Checks what the person typed. Input is normalised first (full-width folded,
     /// spaces and hyphens dropped, case and look-alikes folded); input that cannot be a
     /// code is [`Verdict::Malformed`] and costs no attempt. Any code sent for this
-    /// challenge and binding is accepted; approval consumes the challenge.
+    /// challenge and binding is accepted; approval consumes the challenge. A binding
+    /// (number, purpose or subject) other than the one the challenge was started for is
+    /// [`Verdict::NotFound`], and counts nothing.
     ///
     /// # Errors
     /// [`Error::Store`] when the store fails: the person is not verified.
@@ -184,17 +168,17 @@ impl Verifier {
         binding: &Binding,
         input: &str,
     ) -> Result<Verdict, Error> {
-        let Ok(code) = self.spec.normalise(input) else {
+        let Ok(code) = self.composer.spec.normalise(input) else {
             tracing::info!(challenge = %id, "check: malformed input");
             return Ok(Verdict::Malformed);
         };
         let now = self.clock.now();
-        let request = CheckRequest::new(self.keys.candidates(id, binding, code.expose()), now)
-            .with_subject(SubjectGuard::new(
-                policy_keys::subject_key(&self.keys, binding),
-                u32::try_from(self.subject_ceiling.count).unwrap_or(100),
-                self.subject_ceiling.window,
-            ));
+        let request = CheckRequest::new(
+            self.keys.binding_tag(binding),
+            self.keys.candidates(id, binding, code.expose()),
+            now,
+        )
+        .with_subject(self.controls.subject_guard(&self.keys, binding));
         let (verdict, event) = match self.store.check(id, &request).await? {
             CheckOutcome::Approved => (Verdict::Approved, Event::Approved { challenge: *id }),
             CheckOutcome::Rejected { attempts_left } => (
@@ -226,15 +210,10 @@ impl Verifier {
         };
         tracing::info!(challenge = %id, to = %binding.destination(), verdict = ?verdict, "code checked");
         self.emit(event);
-        if verdict == Verdict::Approved
-            && let Some(guard) = &self.conversion
-        {
-            // Feeds the conversion guard; a failure here must not undo an approval.
-            let keys = PolicyKeys::new(&self.keys, binding, None);
-            let approvals = RateLimit::new(keys.approvals.clone(), u64::MAX, guard.window);
-            if let Err(e) = self.store.hit(&[approvals], now).await {
-                tracing::warn!(error = %e, "could not count an approval for the conversion guard");
-            }
+        if verdict == Verdict::Approved {
+            self.controls
+                .after_approval(&self.keys, binding, now, self.deps())
+                .await;
         }
         Ok(verdict)
     }
@@ -246,9 +225,9 @@ impl Verifier {
     ///
     /// # Errors
     /// [`Error::ResendTooSoon`] during the cooldown, [`Error::SendLimit`] after
-    /// `max_sends`, [`Error::NotPending`] for an expired, locked or unknown challenge,
-    /// [`Error::RateLimited`], [`Error::SpendCap`], [`Error::Store`] or
-    /// [`Error::Transport`].
+    /// `max_sends`, [`Error::NotPending`] for an expired, locked or unknown challenge
+    /// or another binding, [`Error::RateLimited`], [`Error::SpendCap`],
+    /// [`Error::Store`] or [`Error::Transport`].
     pub async fn resend(&self, id: &ChallengeId, binding: &Binding) -> Result<Pending, Error> {
         self.resend_with(id, binding, &StartOptions::default())
             .await
@@ -265,11 +244,12 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
-        let keys = LazyKeys::new(&self.keys, binding, options.client_key.as_deref());
-        // A resend that the store would refuse (cooldown, cap, dead challenge) must not
-        // eat the number's send quota; one the limits refuse must not use up a send of
-        // the challenge. So: read the state, count the limits, then resend atomically
-        // (the store re-checks everything; the read only avoids needless counting).
+        // The SMS says how long its code lives, and the spend cap prices the SMS, so
+        // the send is built before the controls run: read the challenge's expiry and
+        // send count first. The store's resend re-checks everything atomically.
+        // The read also answers the plain refusals without reserving anything. It says
+        // no more than `status` says to anyone holding the id; the store's resend
+        // decides, binding included.
         let state = match self.store.status(id, now).await? {
             Some(s) if s.phase == Phase::Pending && s.sends_left == 0 => {
                 return Err(Error::SendLimit);
@@ -282,50 +262,51 @@ impl Verifier {
             Some(s) if s.phase == Phase::Pending => s,
             _ => return Err(Error::NotPending),
         };
-        self.count_send(&keys, binding, now).await?;
-        let (code, delivery) = self.prepare(binding, options, &keys, now).await?;
-        // The spend cap too is charged before the store records the resend.
-        let sends = matches!(delivery, Delivery::Send | Delivery::SendAndWatch(..));
-        if sends && self.spend.is_some() {
-            let next_no = self.max_sends.saturating_sub(state.sends_left) + 1;
-            let sms = self.compose(binding, id, next_no, &code, now, state.expires_at);
-            self.charge_spend(&keys, binding, id, &sms, now).await?;
-        }
-        let request = ResendRequest::new(
-            self.keys.binding_tags(binding),
-            self.keys.digest(id, binding, code.expose()),
+        let max_sends = self.lifetimes.allowance.max_sends;
+        let mut number = SendNo {
+            id,
+            number: max_sends.saturating_sub(state.sends_left) + 1,
             now,
-            self.resend_cooldown,
+            expires_at: state.expires_at,
+        };
+        let mut send = self.build_send(binding, options, &number);
+        let admission = self.controls.admit(&send, self.deps()).await?;
+        let request = ResendRequest::new(
+            self.keys.binding_tag(binding),
+            self.keys.digest(id, binding, send.code.expose()),
+            now,
+            self.lifetimes.resend_cooldown,
         );
-        let (expires_at, resend_at, attempts_left, sends_left, last_delivery) =
-            match self.store.resend(id, &request).await? {
-                ResendOutcome::Resent {
-                    expires_at,
-                    resend_at,
-                    attempts_left,
-                    sends_left,
-                    last_delivery,
-                } => (
-                    expires_at,
-                    resend_at,
-                    attempts_left,
-                    sends_left,
-                    last_delivery,
-                ),
-                ResendOutcome::Cooldown { resend_at } => {
-                    return Err(Error::ResendTooSoon { resend_at });
-                }
-                ResendOutcome::MaxSends => return Err(Error::SendLimit),
-                _ => return Err(Error::NotPending),
-            };
-        let send_no = self.max_sends.saturating_sub(sends_left);
+        let outcome = self.store.resend(id, &request).await;
+        let ResendOutcome::Resent {
+            expires_at,
+            resend_at,
+            attempts_left,
+            sends_left,
+            last_delivery,
+        } = outcome
+            .as_ref()
+            .map_or(ResendOutcome::NotFound, Clone::clone)
+        else {
+            self.controls.release(&admission, now, self.deps()).await;
+            return Err(match outcome {
+                Err(e) => e.into(),
+                Ok(ResendOutcome::Cooldown { resend_at }) => Error::ResendTooSoon { resend_at },
+                Ok(ResendOutcome::MaxSends) => Error::SendLimit,
+                Ok(_) => Error::NotPending,
+            });
+        };
+        let sent_no = max_sends.saturating_sub(sends_left);
+        if sent_no != number.number {
+            // Another resend landed between the read and this one: the idempotency key
+            // must name this send, or the provider would drop it as a duplicate.
+            number.number = sent_no;
+            send.sms = self.composer.compose(binding, &number, &send.code);
+        }
         let avoid = last_delivery
             .filter(|d| matches!(d.status, DeliveryStatus::Failed { .. }))
             .map(|d| d.provider);
-        self.deliver(
-            binding, &keys, id, send_no, &code, now, expires_at, delivery, avoid, sends,
-        )
-        .await?;
+        self.dispatch(id, send, &admission, avoid).await?;
         self.emit(Event::Resent { challenge: *id });
         tracing::info!(challenge = %id, to = %binding.destination(), "code resent");
         Ok(Pending {
@@ -368,10 +349,10 @@ impl Verifier {
         status: DeliveryStatus,
     ) -> Result<Option<ChallengeId>, Error> {
         let record = DeliveryRecord::new(status, provider);
-        let key = message_key(provider, message_id);
+        let message = MessageKey::new(provider, message_id);
         let found = self
             .store
-            .record_delivery(&key, &record, self.clock.now())
+            .record_delivery(&message, &record, self.clock.now())
             .await?;
         if let Some(challenge) = found {
             tracing::info!(%challenge, provider, ?status, "delivery report recorded");
@@ -399,7 +380,7 @@ impl Verifier {
     /// # Errors
     /// [`Error::Store`].
     pub async fn reset_subject(&self, binding: &Binding) -> Result<(), Error> {
-        let key = policy_keys::subject_key(&self.keys, binding);
+        let key = subject_key(&self.keys, binding);
         Ok(self.store.reset_subject(&key).await?)
     }
 
@@ -407,144 +388,86 @@ impl Verifier {
         self.events.emit(&event);
     }
 
-    /// The code for this send and what to do with it: test numbers get their fixed
-    /// code; refused destinations get a decoy; the rest get a fresh code to send.
-    async fn prepare(
-        &self,
-        binding: &Binding,
-        options: &StartOptions,
-        keys: &LazyKeys<'_>,
-        now: OffsetDateTime,
-    ) -> Result<(Code, Delivery<'_>), Error> {
-        let destination = binding.destination();
-        if let Some(fixed) = self.test_numbers.code_for(destination, now)
-            && let Ok(code) = self.spec.normalise(fixed)
-        {
-            return Ok((code, Delivery::Test));
-        }
-        let code = self.spec.generate();
-        if !self.countries.permits(destination.calling_code()) {
-            return Ok((code, Delivery::Decoy(DenyReason::Country)));
-        }
-        let mut watch = None;
-        if let Some(guard) = &self.conversion {
-            let read = [
-                keys.get().paused.clone(),
-                keys.get().sends.clone(),
-                keys.get().approvals.clone(),
-            ];
-            let counts = self.store.counts(&read, now).await?;
-            let get = |i: usize| counts.get(i).copied().unwrap_or(0);
-            if get(0) > 0 {
-                return Ok((code, Delivery::Decoy(DenyReason::PrefixPaused)));
-            }
-            watch = Some((guard, get(1), get(2)));
-        }
-        if let Some(risk) = &self.risk {
-            let request = RiskRequest {
-                destination,
-                purpose: binding.purpose(),
-                client_key: options.client_key.as_deref(),
-            };
-            match risk.assess(&request).await {
-                Ok(RiskVerdict::Allow) => {}
-                Ok(RiskVerdict::Deny { reason }) => {
-                    return Ok((code, Delivery::Decoy(DenyReason::Risk(reason))));
-                }
-                Err(_) => {
-                    // The app's error text may quote the number (a lookup URL); the
-                    // app logs its own errors, we only record that the check failed.
-                    let reason = DenyReason::Risk("risk check failed".to_owned());
-                    return Ok((code, Delivery::Decoy(reason)));
-                }
-            }
-        }
-        Ok(match watch {
-            Some((guard, sends, approvals)) => {
-                (code, Delivery::SendAndWatch(guard, sends, approvals))
-            }
-            None => (code, Delivery::Send),
-        })
-    }
-
-    /// Counts the send limits; denies with the scope and the time to try again.
-    async fn count_send(
-        &self,
-        keys: &LazyKeys<'_>,
-        binding: &Binding,
-        now: OffsetDateTime,
-    ) -> Result<(), Error> {
-        if self.limits.is_empty() {
-            return Ok(());
-        }
-        let (limits, scopes) = keys.get().send_limits(&self.limits, binding);
-        if limits.is_empty() {
-            return Ok(());
-        }
-        match self.store.hit(&limits, now).await? {
-            RateDecision::Allowed => Ok(()),
-            RateDecision::Denied { limit, retry_at } => {
-                let scope = scopes.get(limit).copied().unwrap_or("send");
-                tracing::warn!(to = %binding.destination(), scope, %retry_at, "send denied by a limit");
-                self.emit(Event::RateLimited {
-                    to: binding.destination().masked(),
-                    scope,
-                });
-                Err(Error::RateLimited { scope, retry_at })
-            }
+    fn deps(&self) -> Deps<'_> {
+        Deps {
+            store: &*self.store,
+            events: &*self.events,
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn deliver(
+    /// Step 1 of the pipeline: the send, built once. Test numbers get their fixed
+    /// code; everyone else a fresh one from the CSPRNG.
+    fn build_send<'a>(
+        &'a self,
+        binding: &'a Binding,
+        options: &'a StartOptions,
+        number: &SendNo<'_>,
+    ) -> Send<'a> {
+        let fixed = self
+            .controls
+            .test_code(binding, number.now)
+            .and_then(|c| self.composer.spec.normalise(c).ok());
+        let test = fixed.is_some();
+        let code = fixed.unwrap_or_else(|| self.composer.spec.generate());
+        let client = options.client_key.as_deref();
+        Send {
+            binding,
+            client,
+            keys: LazyKeys::new(&self.keys, binding, client),
+            sms: self.composer.compose(binding, number, &code),
+            code,
+            test,
+            now: number.now,
+        }
+    }
+
+    /// The transport, then what follows a send: the message link and the conversion
+    /// guard. A send that did not happen gives its reservations back.
+    async fn dispatch(
         &self,
-        binding: &Binding,
-        keys: &LazyKeys<'_>,
         id: &ChallengeId,
-        send_no: u32,
-        code: &Code,
-        now: OffsetDateTime,
-        expires_at: OffsetDateTime,
-        delivery: Delivery<'_>,
+        send: Send<'_>,
+        admission: &Admission,
         avoid: Option<String>,
-        spend_charged: bool,
     ) -> Result<(), Error> {
-        let watch = match delivery {
-            Delivery::Test => {
-                tracing::info!(challenge = %id, to = %binding.destination(), "test number: no SMS sent");
+        let to = send.binding.destination();
+        match &admission.route {
+            Route::Send => {}
+            Route::Test => {
+                tracing::info!(challenge = %id, %to, "test number: no SMS sent");
                 return Ok(());
             }
-            Delivery::Decoy(reason) => {
-                tracing::warn!(challenge = %id, to = %binding.destination(), reason = ?reason, "send denied by policy; decoy challenge");
+            Route::Decoy(reason) => {
+                tracing::warn!(challenge = %id, %to, ?reason, "send denied by policy; decoy challenge");
                 self.emit(Event::DeniedByPolicy {
                     challenge: *id,
-                    to: binding.destination().masked(),
-                    reason,
+                    to: to.masked(),
+                    reason: reason.clone(),
                 });
                 return Ok(());
             }
-            Delivery::Send => None,
-            Delivery::SendAndWatch(guard, sends, approvals) => Some((guard, sends, approvals)),
+        }
+        let sms = match avoid {
+            Some(provider) => send.sms.clone().avoiding(provider),
+            None => send.sms.clone(),
         };
-        let mut sms = self.compose(binding, id, send_no, code, now, expires_at);
-        if let Some(provider) = avoid {
-            sms = sms.avoiding(provider);
-        }
-        if !spend_charged {
-            self.charge_spend(keys, binding, id, &sms, now).await?;
-        }
         let receipt = match self.transport.send(&sms).await {
             Ok(receipt) => receipt,
             Err(e) => {
-                tracing::warn!(challenge = %id, to = %binding.destination(), error = %e, "sms send failed");
+                tracing::warn!(challenge = %id, %to, error = %e, "sms send failed");
                 self.emit(Event::SendFailed {
                     challenge: *id,
                     kind: e.kind(),
                 });
+                if !e.kind().may_have_sent() {
+                    self.controls
+                        .release(admission, send.now, self.deps())
+                        .await;
+                }
                 return Err(e.into());
             }
         };
-        tracing::info!(challenge = %id, to = %binding.destination(), provider = receipt.provider(), message_id = receipt.message_id(), "sms sent");
+        tracing::info!(challenge = %id, %to, provider = receipt.provider(), message_id = receipt.message_id(), "sms sent");
         self.emit(Event::Sent {
             challenge: *id,
             provider: receipt.provider().to_owned(),
@@ -553,114 +476,13 @@ impl Verifier {
         });
         // Bookkeeping after a send that happened: failures are logged, not returned,
         // because the person has the SMS and must be able to use it.
-        let key = message_key(receipt.provider(), receipt.message_id());
-        if let Err(e) = self.store.link_message(&key, id, now).await {
+        let message = MessageKey::new(receipt.provider(), receipt.message_id());
+        if let Err(e) = self.store.link_message(&message, id, send.now).await {
             tracing::warn!(error = %e, "could not link the message to its challenge");
         }
-        if let Some((guard, sends, approvals)) = watch {
-            self.watch_conversion(binding, keys, guard, sends + 1, approvals, now)
-                .await;
-        }
+        self.controls
+            .after_send(&send, admission, self.deps())
+            .await;
         Ok(())
     }
-
-    /// The SMS for one send of a challenge.
-    fn compose(
-        &self,
-        binding: &Binding,
-        id: &ChallengeId,
-        send_no: u32,
-        code: &Code,
-        now: OffsetDateTime,
-        expires_at: OffsetDateTime,
-    ) -> Sms {
-        let left = expires_at - now;
-        let minutes = u32::try_from(left.whole_minutes().max(1)).unwrap_or(u32::MAX);
-        let body = self.template.render(code.expose(), minutes);
-        let sms = Sms::new(
-            binding.destination().clone(),
-            body,
-            left,
-            format!("{id}-{send_no}"),
-        );
-        match &self.sender {
-            Some(sender) => sms.with_sender(sender.clone()),
-            None => sms,
-        }
-    }
-
-    /// Counts `sms`'s cost against the spend cap, if one is set.
-    async fn charge_spend(
-        &self,
-        keys: &LazyKeys<'_>,
-        binding: &Binding,
-        id: &ChallengeId,
-        sms: &Sms,
-        now: OffsetDateTime,
-    ) -> Result<(), Error> {
-        let Some(cap) = &self.spend else {
-            return Ok(());
-        };
-        let cost = cap.cost(binding.destination().calling_code(), sms.segments());
-        let limit =
-            RateLimit::new(keys.get().spend.clone(), cap.budget, cap.window).with_cost(cost);
-        if let RateDecision::Denied { retry_at, .. } = self.store.hit(&[limit], now).await? {
-            tracing::warn!(challenge = %id, %retry_at, "send denied: spend cap reached");
-            self.emit(Event::RateLimited {
-                to: binding.destination().masked(),
-                scope: "spend",
-            });
-            return Err(Error::SpendCap { retry_at });
-        }
-        Ok(())
-    }
-
-    async fn watch_conversion(
-        &self,
-        binding: &Binding,
-        keys: &LazyKeys<'_>,
-        guard: &ConversionGuard,
-        sends: u64,
-        approvals: u64,
-        now: OffsetDateTime,
-    ) {
-        let keys = keys.get();
-        let mut hits = vec![RateLimit::new(keys.sends.clone(), u64::MAX, guard.window)];
-        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-        let ratio = approvals as f64 / sends as f64;
-        let pause = sends >= guard.min_sends && ratio < guard.floor;
-        if pause {
-            hits.push(RateLimit::new(
-                keys.paused.clone(),
-                u64::MAX,
-                guard.cool_off,
-            ));
-        }
-        if let Err(e) = self.store.hit(&hits, now).await {
-            tracing::warn!(error = %e, "could not update the conversion guard");
-            return;
-        }
-        if pause {
-            let prefix = masked_prefix(binding, keys);
-            tracing::warn!(%prefix, sends, approvals, "conversion guard paused a prefix");
-            self.emit(Event::PrefixPaused {
-                prefix,
-                sends,
-                approvals,
-            });
-        }
-    }
-}
-
-fn message_key(provider: &str, message_id: &str) -> String {
-    format!("{provider}:{message_id}")
-}
-
-/// The prefix as operators may see it: the masked number's visible head plus a short
-/// keyed id of the prefix, so alerts about one prefix can be told apart without
-/// revealing more digits than the masked number already shows.
-fn masked_prefix(binding: &Binding, keys: &PolicyKeys) -> String {
-    let masked = binding.destination().masked();
-    let head = masked.split('-').next().unwrap_or("+");
-    format!("{head}-… (prefix #{})", keys.prefix_tag())
 }

@@ -1,12 +1,15 @@
 //! The store keys of every limit and counter a send or check touches.
 //!
-//! Keys hold keyed indexes (HMAC) of numbers, prefixes, clients and subjects, never
-//! the values: a store dump shows which counters belong together, not whose they are.
+//! Keys hold keyed indexes (HMAC under the keyring's index key) of numbers, prefixes,
+//! clients and subjects, never the values: a store dump shows which counters belong
+//! together, not whose they are.
+
+use std::sync::OnceLock;
 
 use crate::challenge::Binding;
 use crate::digest::Keyring;
 use crate::policy::SendLimits;
-use crate::store::RateLimit;
+use crate::store::{CounterKey, RateLimit, Scope};
 
 /// The keys of one request, computed on first use: a verifier with no limits, guard or
 /// spend cap configured never pays for the keyed hashes behind them.
@@ -14,7 +17,7 @@ pub(super) struct LazyKeys<'a> {
     ring: &'a Keyring,
     binding: &'a Binding,
     client: Option<&'a str>,
-    keys: std::sync::OnceLock<PolicyKeys>,
+    keys: OnceLock<PolicyKeys>,
 }
 
 impl<'a> LazyKeys<'a> {
@@ -23,7 +26,7 @@ impl<'a> LazyKeys<'a> {
             ring,
             binding,
             client,
-            keys: std::sync::OnceLock::new(),
+            keys: OnceLock::new(),
         }
     }
 
@@ -34,23 +37,30 @@ impl<'a> LazyKeys<'a> {
 }
 
 pub(super) struct PolicyKeys {
-    destination: String,
-    client: Option<String>,
-    prefix: String,
-    country: String,
-    pub(super) sends: String,
-    pub(super) approvals: String,
-    pub(super) paused: String,
-    pub(super) spend: String,
+    destination: CounterKey,
+    client: Option<CounterKey>,
+    prefix: CounterKey,
+    country: CounterKey,
+    pub(super) sends: CounterKey,
+    pub(super) approvals: CounterKey,
+    pub(super) paused: CounterKey,
+    pub(super) spend: CounterKey,
 }
 
 /// The key of the per-subject failure ceiling: per named subject, else per number.
 /// Checks need only this one, so it can be computed on its own.
-pub(super) fn subject_key(keys: &Keyring, binding: &Binding) -> String {
-    match binding.subject() {
-        Some(subject) => format!("u:{}", keys.index(&format!("subject:{subject}"))),
-        None => format!("u:{}", keys.index(binding.destination().as_e164())),
-    }
+pub(super) fn subject_key(keys: &Keyring, binding: &Binding) -> CounterKey {
+    let name = match binding.subject() {
+        Some(subject) => keys.index(&format!("subject:{subject}")),
+        None => keys.index(binding.destination().as_e164()),
+    };
+    CounterKey::new(Scope::Subject, name)
+}
+
+/// A send limit of the verifier, with the scope name errors and events report.
+pub(super) struct ScopedLimit {
+    pub(super) limit: RateLimit,
+    pub(super) scope: &'static str,
 }
 
 impl PolicyKeys {
@@ -58,31 +68,28 @@ impl PolicyKeys {
         let number = binding.destination();
         let prefix_index = keys.index(&format!("prefix:{}", number.destination_prefix()));
         let number_index = keys.index(number.as_e164());
+        let prefix = |scope| CounterKey::new(scope, prefix_index.as_str());
         Self {
-            destination: format!("d:{number_index}"),
-            client: client.map(|c| format!("c:{}", keys.index(&format!("client:{c}")))),
-            country: format!("cc:{}", number.calling_code()),
-            sends: format!("cs:{prefix_index}"),
-            approvals: format!("ca:{prefix_index}"),
-            paused: format!("cp:{prefix_index}"),
-            prefix: format!("p:{prefix_index}"),
-            spend: "spend".to_owned(),
+            destination: CounterKey::new(Scope::Destination, number_index),
+            client: client
+                .map(|c| CounterKey::new(Scope::Client, keys.index(&format!("client:{c}")))),
+            country: CounterKey::new(Scope::Country, number.calling_code().to_string()),
+            sends: prefix(Scope::PrefixSends),
+            approvals: prefix(Scope::PrefixApprovals),
+            paused: prefix(Scope::PrefixPaused),
+            prefix: prefix(Scope::Prefix),
+            spend: CounterKey::new(Scope::Spend, ""),
         }
     }
 
     /// A short, keyed, non-reversible tag of the destination prefix, for operators.
     pub(super) fn prefix_tag(&self) -> &str {
-        self.prefix.get(2..10).unwrap_or("")
+        self.prefix.name().get(..8).unwrap_or("")
     }
 
-    /// The limits to count for one send, with the scope name of each.
-    pub(super) fn send_limits(
-        &self,
-        limits: &SendLimits,
-        _binding: &Binding,
-    ) -> (Vec<RateLimit>, Vec<&'static str>) {
-        let mut out = Vec::with_capacity(5);
-        let mut scopes = Vec::with_capacity(5);
+    /// The limits to count for one send, in the written order.
+    pub(super) fn send_limits(&self, limits: &SendLimits) -> Vec<ScopedLimit> {
+        let global = CounterKey::new(Scope::Global, "");
         let candidates = [
             (
                 limits.per_destination,
@@ -92,18 +99,17 @@ impl PolicyKeys {
             (limits.per_client, self.client.as_ref(), "client"),
             (limits.per_prefix, Some(&self.prefix), "prefix"),
             (limits.per_country, Some(&self.country), "country"),
-            (limits.global, None, "global"),
+            (limits.global, Some(&global), "global"),
         ];
-        for (limit, key, scope) in candidates {
-            let Some(limit) = limit else { continue };
-            let key = match (key, scope) {
-                (Some(k), _) => k.clone(),
-                (None, "global") => "g".to_owned(),
-                (None, _) => continue,
-            };
-            out.push(RateLimit::new(key, limit.count, limit.window));
-            scopes.push(scope);
-        }
-        (out, scopes)
+        candidates
+            .into_iter()
+            .filter_map(|(limit, key, scope)| {
+                let (limit, key) = (limit?, key?);
+                Some(ScopedLimit {
+                    limit: RateLimit::new(key.clone(), limit.count, limit.window),
+                    scope,
+                })
+            })
+            .collect()
     }
 }

@@ -60,13 +60,13 @@ pub fn wrong_code(sent: &[String]) -> String {
         .to_owned()
 }
 
-use smsotp::ChallengeStore;
 use smsotp::MemoryStore;
+use smsotp::Store;
 
 /// Every store the abuse and flow tests run on: memory always; Redis when the
 /// `redis` feature is on and REDIS_URL is set (required under CI=true).
-pub async fn stores() -> Vec<(&'static str, Arc<dyn ChallengeStore>)> {
-    let mut out: Vec<(&'static str, Arc<dyn ChallengeStore>)> =
+pub async fn stores() -> Vec<(&'static str, Arc<dyn Store>)> {
+    let mut out: Vec<(&'static str, Arc<dyn Store>)> =
         vec![("memory", Arc::new(MemoryStore::new()))];
     if let Some(store) = redis_store().await {
         out.push(("redis", store));
@@ -75,7 +75,7 @@ pub async fn stores() -> Vec<(&'static str, Arc<dyn ChallengeStore>)> {
 }
 
 #[cfg(not(feature = "redis"))]
-async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
+async fn redis_store() -> Option<Arc<dyn Store>> {
     None
 }
 
@@ -83,7 +83,7 @@ async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
 pub mod redis_env;
 
 #[cfg(feature = "redis")]
-async fn redis_store() -> Option<Arc<dyn ChallengeStore>> {
+async fn redis_store() -> Option<Arc<dyn Store>> {
     let url = redis_env::redis_url().await?;
     // A fresh prefix per call; every key carries a TTL, so nothing outlives the test
     // for long even without a cleanup.

@@ -2,17 +2,20 @@
 
 mod expiring;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use time::{Duration, OffsetDateTime};
 
+use subtle::ConstantTimeEq;
+
 use self::expiring::ExpiringMap;
 use super::{
-    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
-    RateDecision, RateLimit, ResendOutcome, ResendRequest, StoreError,
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
+    DeliveryRecord, DeliveryStore, Digest, MessageKey, NewChallenge, RateDecision, RateLimit,
+    ResendOutcome, ResendRequest, StoreError,
 };
 use crate::challenge::{ChallengeId, Phase, Status};
 use crate::digest::any_match;
@@ -27,25 +30,36 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 /// - Each operation takes one shard's lock, so it is atomic, and costs O(1) amortised.
 /// - Expired challenges are swept as a side effect of later operations on the same
 ///   shard, so no background task is needed.
-/// - At `capacity` live challenges, `create` fails with [`StoreError::Full`] instead of
-///   growing without bound.
+/// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
+///   fails with [`StoreError::Full`] instead of growing; decoys (challenges for refused
+///   destinations, never sent) give way to real challenges, oldest first, so a flood of
+///   refused destinations cannot fill the store; counters, subject failure counts and
+///   message links are capped at a few entries per challenge slot, shedding the
+///   least-used first (a flood of one-off keys sheds itself before the heavy hitters
+///   that limits exist to stop).
 ///
 /// Several app instances need a shared store instead (Redis).
 #[derive(Debug)]
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     /// Per-subject failure counts. Locked before a challenge shard, never after.
-    subjects: Box<[Mutex<ExpiringMap<String, u32>>]>,
+    subjects: Box<[Mutex<ExpiringMap<CounterKey, u32>>]>,
     /// Rate counters: units used in the window, expiring at the window's end.
-    rates: Mutex<ExpiringMap<String, u64>>,
-    /// Provider message key -> challenge, for delivery reports.
-    links: Mutex<ExpiringMap<String, [u8; 16]>>,
+    rates: Mutex<ExpiringMap<CounterKey, u64>>,
+    /// Provider message -> challenge, for delivery reports.
+    links: Mutex<ExpiringMap<MessageKey, [u8; 16]>>,
     /// Last delivery report per challenge; kept apart from the compact records since
     /// most pending challenges never get one.
     deliveries: Mutex<ExpiringMap<[u8; 16], DeliveryRecord>>,
+    /// Decoy ids, oldest first; never longer than `capacity / 2`.
+    decoys: Mutex<VecDeque<[u8; 16]>>,
     len: AtomicUsize,
     capacity: usize,
 }
+
+/// Counters kept per challenge slot: one start touches up to five (number, client,
+/// prefix, country, global) plus the spend cap and the conversion guard's.
+const COUNTERS_PER_SLOT: usize = 4;
 
 #[derive(Debug, Default)]
 struct Shard {
@@ -89,14 +103,30 @@ struct Record {
     /// `resend_at` as milliseconds relative to `expires_at`.
     resend_offset: i32,
     attempts_used: u8,
-    max_attempts: u8,
+    /// `max_attempts` (at most 100) in the low seven bits; the top bit marks a decoy.
+    /// Packed so the record stays small.
+    attempts_and_kind: u8,
     sends: u8,
     max_sends: u8,
 }
 
+const DECOY_BIT: u8 = 0x80;
+
 impl Record {
+    fn max_attempts(&self) -> u8 {
+        self.attempts_and_kind & !DECOY_BIT
+    }
+    fn is_decoy(&self) -> bool {
+        self.attempts_and_kind & DECOY_BIT != 0
+    }
+    fn locked(&self) -> bool {
+        self.attempts_used >= self.max_attempts()
+    }
+    fn bound_to(&self, tag: &BindingTag) -> bool {
+        self.binding.ct_eq(&tag8(tag)).into()
+    }
     fn attempts_left(&self) -> u32 {
-        u32::from(self.max_attempts.saturating_sub(self.attempts_used))
+        u32::from(self.max_attempts().saturating_sub(self.attempts_used))
     }
     fn sends_left(&self) -> u32 {
         u32::from(self.max_sends.saturating_sub(self.sends))
@@ -135,6 +165,15 @@ fn from_millis(ms: i64) -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(ms)
 }
 
+fn duration_millis(d: Duration) -> i64 {
+    i64::try_from(d.whole_milliseconds()).unwrap_or(i64::MAX)
+}
+
+/// Expiry as a rank: the sooner an entry dies anyway, the sooner it may be shed.
+fn rank_by_expiry(expires: i64) -> u64 {
+    u64::try_from(expires).unwrap_or(0)
+}
+
 fn small(n: u32) -> u8 {
     u8::try_from(n).unwrap_or(u8::MAX)
 }
@@ -170,12 +209,21 @@ impl MemoryStore {
     /// A store for up to `capacity` live challenges.
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
+        let counters = capacity.saturating_mul(COUNTERS_PER_SLOT);
         Self {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            subjects: (0..SUBJECT_SHARDS).map(|_| Mutex::default()).collect(),
-            rates: Mutex::default(),
-            links: Mutex::default(),
-            deliveries: Mutex::default(),
+            subjects: (0..SUBJECT_SHARDS)
+                .map(|_| {
+                    Mutex::new(ExpiringMap::new(capacity / SUBJECT_SHARDS, |n, _| {
+                        u64::from(*n)
+                    }))
+                })
+                .collect(),
+            rates: Mutex::new(ExpiringMap::new(counters, |n, _| *n)),
+            // Links and reports die with their challenges; the soonest to die go first.
+            links: Mutex::new(ExpiringMap::new(counters, |_, e| rank_by_expiry(e))),
+            deliveries: Mutex::new(ExpiringMap::new(capacity, |_, e| rank_by_expiry(e))),
+            decoys: Mutex::default(),
             len: AtomicUsize::new(0),
             capacity,
         }
@@ -202,6 +250,59 @@ impl MemoryStore {
         }
     }
 
+    /// Makes room for one more record by dropping the oldest decoy still held; `false`
+    /// when no decoy is left to drop.
+    fn drop_oldest_decoy(&self) -> bool {
+        loop {
+            let Some(id) = lock(&self.decoys).pop_front() else {
+                return false;
+            };
+            let id = ChallengeId::from_bytes(id);
+            let mut shard = self.shard(&id);
+            if shard
+                .records
+                .get(id.as_bytes())
+                .is_some_and(Record::is_decoy)
+            {
+                self.remove(&mut shard, &id);
+                return true;
+            }
+        }
+    }
+
+    /// Takes a place for a new record: sweeping expired ones, then (for a real
+    /// challenge) dropping decoys, before giving up.
+    fn take_place(&self, c: &NewChallenge) -> Result<(), StoreError> {
+        if self.reserve() {
+            return Ok(());
+        }
+        // Expired records may still hold places: sweep everything once, then retry.
+        self.sweep(c.timeline.created_at);
+        if self.reserve() {
+            return Ok(());
+        }
+        while !c.decoy && self.drop_oldest_decoy() {
+            if self.reserve() {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Full {
+            capacity: self.capacity,
+        })
+    }
+
+    /// Remembers a new decoy; past `capacity / 2` of them the oldest one goes.
+    fn note_decoy(&self, id: &ChallengeId) {
+        let full = {
+            let mut decoys = lock(&self.decoys);
+            decoys.push_back(*id.as_bytes());
+            decoys.len() > (self.capacity / 2).max(1)
+        };
+        if full {
+            self.drop_oldest_decoy();
+        }
+    }
+
     fn reserve(&self) -> bool {
         self.len
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
@@ -210,8 +311,8 @@ impl MemoryStore {
             .is_ok()
     }
 
-    fn subject_shard(&self, key: &str) -> MutexGuard<'_, ExpiringMap<String, u32>> {
-        let spread = key.bytes().fold(0usize, |h, b| {
+    fn subject_shard(&self, key: &CounterKey) -> MutexGuard<'_, ExpiringMap<CounterKey, u32>> {
+        let spread = key.name().bytes().fold(0usize, |h, b| {
             h.wrapping_mul(31).wrapping_add(usize::from(b))
         });
         lock(&self.subjects[spread % SUBJECT_SHARDS])
@@ -255,40 +356,39 @@ impl MemoryStore {
 #[async_trait::async_trait]
 impl ChallengeStore for MemoryStore {
     async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
-        let now = millis(c.created_at);
-        let mut shard = self.shard(&c.id);
-        self.maybe_sweep(&mut shard, now);
-        if shard.records.contains_key(c.id.as_bytes()) {
-            return Err(StoreError::Conflict);
-        }
-        if !self.reserve() {
-            // Expired records may still hold places: sweep everything once, then retry.
-            drop(shard);
-            self.sweep(c.created_at);
-            shard = self.shard(&c.id);
-            if !self.reserve() {
-                return Err(StoreError::Full {
-                    capacity: self.capacity,
-                });
+        let now = millis(c.timeline.created_at);
+        {
+            let mut shard = self.shard(&c.id);
+            self.maybe_sweep(&mut shard, now);
+            if live(&mut shard, &c.id, now).is_some() {
+                return Err(StoreError::Conflict);
             }
         }
-        let expires_at = millis(c.expires_at);
-        shard.records.insert(
-            *c.id.as_bytes(),
-            Record {
-                digest: c.digest,
-                binding: tag8(&c.binding),
-                expires_at,
-                purge_at: millis(c.purge_at),
-                resent: None,
-                resend_offset: clamp_i32(millis(c.resend_at) - expires_at),
-                attempts_used: 0,
-                max_attempts: small(c.max_attempts),
-                sends: 1,
-                max_sends: small(c.max_sends),
-            },
-        );
+        self.take_place(c)?;
+        let expires_at = millis(c.timeline.expires_at);
+        let kind = if c.decoy { DECOY_BIT } else { 0 };
+        let record = Record {
+            digest: c.digest,
+            binding: tag8(&c.binding),
+            expires_at,
+            purge_at: millis(c.timeline.purge_at),
+            resent: None,
+            resend_offset: clamp_i32(millis(c.timeline.resend_at) - expires_at),
+            attempts_used: 0,
+            attempts_and_kind: small(c.allowance.max_attempts).min(!DECOY_BIT) | kind,
+            sends: 1,
+            max_sends: small(c.allowance.max_sends),
+        };
+        let mut shard = self.shard(&c.id);
+        if shard.records.insert(*c.id.as_bytes(), record).is_some() {
+            // A purged record under the same id was replaced: its place is reused.
+            self.len.fetch_sub(1, Ordering::AcqRel);
+        }
         shard.inserts_since_sweep += 1;
+        drop(shard);
+        if c.decoy {
+            self.note_decoy(&c.id);
+        }
         Ok(())
     }
 
@@ -304,17 +404,18 @@ impl ChallengeStore for MemoryStore {
             .as_ref()
             .map(|guard| (guard, self.subject_shard(&guard.key)));
         let mut shard = self.shard(id);
-        let Some(record) = live(&mut shard, id, now) else {
+        let Some(record) = live(&mut shard, id, now).filter(|r| r.bound_to(&request.binding))
+        else {
             return Ok(CheckOutcome::NotFound);
         };
         if now >= record.expires_at {
             return Ok(CheckOutcome::Expired);
         }
-        if record.attempts_used >= record.max_attempts {
+        if record.locked() {
             return Ok(CheckOutcome::Locked);
         }
         if let Some((guard, failures)) = &subject {
-            let so_far = failures.get(guard.key.as_str(), now).copied().unwrap_or(0);
+            let so_far = failures.get(&guard.key, now).copied().unwrap_or(0);
             if so_far >= guard.max_failures {
                 return Ok(CheckOutcome::SubjectLocked);
             }
@@ -326,9 +427,9 @@ impl ChallengeStore for MemoryStore {
         let attempts_left = record.attempts_left();
         if let Some((guard, failures)) = subject.as_mut() {
             if approved {
-                failures.remove(guard.key.as_str());
+                failures.remove(&guard.key);
             } else {
-                let so_far = failures.get(guard.key.as_str(), now).copied().unwrap_or(0);
+                let so_far = failures.get(&guard.key, now).copied().unwrap_or(0);
                 let until = millis(request.now + guard.window);
                 failures.insert(guard.key.clone(), so_far + 1, until, now);
             }
@@ -347,16 +448,14 @@ impl ChallengeStore for MemoryStore {
     ) -> Result<ResendOutcome, StoreError> {
         let now = millis(request.now);
         let mut shard = self.shard(id);
-        let Some(record) = live(&mut shard, id, now) else {
+        let Some(record) = live(&mut shard, id, now).filter(|r| r.bound_to(&request.binding))
+        else {
             return Ok(ResendOutcome::NotFound);
         };
-        if !request.bindings.iter().any(|b| tag8(b) == record.binding) {
-            return Ok(ResendOutcome::NotFound);
-        }
         if now >= record.expires_at {
             return Ok(ResendOutcome::Expired);
         }
-        if record.attempts_used >= record.max_attempts {
+        if record.locked() {
             return Ok(ResendOutcome::Locked);
         }
         if record.sends >= record.max_sends {
@@ -415,7 +514,7 @@ impl ChallengeStore for MemoryStore {
         Ok(live(&mut shard, id, now).map(|r| {
             let phase = if now >= r.expires_at {
                 Phase::Expired
-            } else if r.attempts_used >= r.max_attempts {
+            } else if r.locked() {
                 Phase::Locked
             } else {
                 Phase::Pending
@@ -431,7 +530,15 @@ impl ChallengeStore for MemoryStore {
         }))
     }
 
-    async fn hit(
+    async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
+        self.subject_shard(key).remove(key);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl CounterStore for MemoryStore {
+    async fn reserve(
         &self,
         limits: &[RateLimit],
         now: OffsetDateTime,
@@ -439,7 +546,7 @@ impl ChallengeStore for MemoryStore {
         let now_ms = millis(now);
         let mut table = lock(&self.rates);
         for (i, limit) in limits.iter().enumerate() {
-            let (used, end) = match table.get_mut(limit.key.as_str(), now_ms) {
+            let (used, end) = match table.get_mut(&limit.key, now_ms) {
                 Some((used, end)) => (*used, *end),
                 None => (0, millis(now + limit.window)),
             };
@@ -451,7 +558,7 @@ impl ChallengeStore for MemoryStore {
             }
         }
         for limit in limits {
-            if let Some((used, _)) = table.get_mut(limit.key.as_str(), now_ms) {
+            if let Some((used, _)) = table.get_mut(&limit.key, now_ms) {
                 *used = used.saturating_add(limit.cost);
             } else {
                 let end = millis(now + limit.window);
@@ -461,23 +568,43 @@ impl ChallengeStore for MemoryStore {
         Ok(RateDecision::Allowed)
     }
 
-    async fn reset_subject(&self, key: &str) -> Result<(), StoreError> {
-        self.subject_shard(key).remove(key);
+    async fn release(
+        &self,
+        limits: &[RateLimit],
+        reserved_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let at = millis(reserved_at);
+        let mut table = lock(&self.rates);
+        for limit in limits {
+            let window = duration_millis(limit.window);
+            if let Some((used, end)) = table.get_mut(&limit.key, at)
+                && end.saturating_sub(window) <= at
+            {
+                *used = used.saturating_sub(limit.cost);
+            }
+        }
         Ok(())
     }
 
-    async fn counts(&self, keys: &[String], now: OffsetDateTime) -> Result<Vec<u64>, StoreError> {
+    async fn counts(
+        &self,
+        keys: &[CounterKey],
+        now: OffsetDateTime,
+    ) -> Result<Vec<u64>, StoreError> {
         let now = millis(now);
         let table = lock(&self.rates);
         Ok(keys
             .iter()
-            .map(|k| table.get(k.as_str(), now).copied().unwrap_or(0))
+            .map(|k| table.get(k, now).copied().unwrap_or(0))
             .collect())
     }
+}
 
+#[async_trait::async_trait]
+impl DeliveryStore for MemoryStore {
     async fn link_message(
         &self,
-        message_key: &str,
+        message: &MessageKey,
         id: &ChallengeId,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
@@ -486,18 +613,18 @@ impl ChallengeStore for MemoryStore {
             Some(record) => record.purge_at,
             None => return Ok(()),
         };
-        lock(&self.links).insert(message_key.to_owned(), *id.as_bytes(), purge_at, now);
+        lock(&self.links).insert(message.clone(), *id.as_bytes(), purge_at, now);
         Ok(())
     }
 
     async fn record_delivery(
         &self,
-        message_key: &str,
+        message: &MessageKey,
         report: &DeliveryRecord,
         now: OffsetDateTime,
     ) -> Result<Option<ChallengeId>, StoreError> {
         let now = millis(now);
-        let Some(id) = lock(&self.links).get(message_key, now).copied() else {
+        let Some(id) = lock(&self.links).get(message, now).copied() else {
             return Ok(None);
         };
         let id = ChallengeId::from_bytes(id);
@@ -507,5 +634,18 @@ impl ChallengeStore for MemoryStore {
         };
         lock(&self.deliveries).insert(*id.as_bytes(), report.clone(), purge_at, now);
         Ok(Some(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::MemoryStore;
+
+    /// The public conformance suite, under a plain `cargo test` (no features).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn memory_store_passes_the_conformance_suite() {
+        crate::testing::run_all(Arc::new(MemoryStore::new())).await;
     }
 }

@@ -4,23 +4,30 @@
 -- KEYS[2]  the subject's failure counter (n = failures, e = forget at, unix ms); only
 --          read when ARGV[2] is '1'
 -- ARGV     now (unix ms), guarded ('1' or '0'), max failures, counter TTL (ms, at
---          least 1), forget-at after a failure now (unix ms), then the candidate
---          digests (32 raw bytes each)
--- Reply    {0} not found | {1} expired | {2} locked | {3} approved (deleted)
---          | {4, attempts_left} rejected | {5} subject locked
+--          least 1), forget-at after a failure now (unix ms), the claimed binding tag,
+--          then the candidate digests (32 raw bytes each)
+-- Reply    {0} not found (or another binding: nothing changes) | {1} expired
+--          | {2} locked | {3} approved (deleted) | {4, attempts_left} rejected
+--          | {5} subject locked
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then
   return {0}
 end
-local f = redis.call('HMGET', key, 'e', 'p', 'a', 'ma', 's')
+local f = redis.call('HMGET', key, 'e', 'p', 'a', 'ma', 's', 'b')
 local e, p, a, ma, s =
   tonumber(f[1]), tonumber(f[2]), tonumber(f[3]), tonumber(f[4]), tonumber(f[5])
-if not (e and p and a and ma and s) or s < 1 then
+if not (e and p and a and ma and s and f[6]) or s < 1 then
   return redis.error_reply('SMSOTP_CORRUPT challenge record lacks a field')
 end
 local now = tonumber(ARGV[1])
 if now >= p then
   redis.call('DEL', key)
+  return {0}
+end
+-- Another binding (number, purpose or subject) is a stranger: it learns nothing and
+-- spends nothing of the owner's. Tags are keyed HMACs compared as interned strings
+-- (see the comparison note below).
+if f[6] ~= ARGV[6] then
   return {0}
 end
 if now >= e then
@@ -59,7 +66,7 @@ for i = 1, s do
   if not d then
     return redis.error_reply('SMSOTP_CORRUPT challenge record lacks a digest')
   end
-  for j = 6, #ARGV do
+  for j = 7, #ARGV do
     if d == ARGV[j] then
       matched = true
     end

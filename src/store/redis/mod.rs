@@ -10,8 +10,9 @@ use redis::{ErrorKind, RedisError, Value};
 use time::OffsetDateTime;
 
 use super::{
-    ChallengeStore, CheckOutcome, CheckRequest, DeliveryRecord, NewChallenge, RateDecision,
-    RateLimit, ResendOutcome, ResendRequest, StoreError,
+    ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore, DeliveryRecord,
+    DeliveryStore, MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest,
+    StoreError,
 };
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
 use scripts::{CORRUPT_CODE, Lua};
@@ -201,19 +202,19 @@ impl RedisStore {
     }
 
     /// The Redis key of a subject's failure count.
-    fn subject_key(&self, name: &str) -> String {
-        format!("{}:subject:{{{name}}}", self.prefix)
+    fn subject_key(&self, subject: &CounterKey) -> String {
+        format!("{}:subject:{{{subject}}}", self.prefix)
     }
 
     /// The Redis key linking a provider's message to its challenge.
-    fn link_key(&self, message_key: &str) -> String {
-        format!("{}:msg:{{{message_key}}}", self.prefix)
+    fn link_key(&self, message: &MessageKey) -> String {
+        format!("{}:msg:{{{message}}}", self.prefix)
     }
 
     /// The Redis key of a rate counter: all counters share the `{rate}` hash tag, so one
     /// script may update several of them.
-    fn rate_key(&self, name: &str) -> String {
-        format!("{}:{{rate}}:{name}", self.prefix)
+    fn rate_key(&self, counter: &CounterKey) -> String {
+        format!("{}:{{rate}}:{counter}", self.prefix)
     }
 
     async fn bounded<T>(
@@ -485,19 +486,19 @@ fn num(n: i64) -> Vec<u8> {
 impl ChallengeStore for RedisStore {
     async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
         let key = self.challenge_key(&c.id);
-        let created = millis(c.created_at);
-        let purge = millis(c.purge_at);
+        let created = millis(c.timeline.created_at);
+        let purge = millis(c.timeline.purge_at);
         // The key outlives nothing: it goes when the store may forget the challenge.
         let ttl = purge.saturating_sub(created).max(1);
         let args = [
             num(created),
             c.binding.to_vec(),
             c.digest.to_vec(),
-            num(millis(c.expires_at)),
-            num(millis(c.resend_at)),
+            num(millis(c.timeline.expires_at)),
+            num(millis(c.timeline.resend_at)),
             num(purge),
-            num(i64::from(c.max_attempts)),
-            num(i64::from(c.max_sends)),
+            num(i64::from(c.allowance.max_attempts)),
+            num(i64::from(c.allowance.max_sends)),
             num(ttl),
         ];
         let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
@@ -534,8 +535,15 @@ impl ChallengeStore for RedisStore {
         if request.subject.is_some() {
             keys.push(subject_key.as_bytes());
         }
-        let mut args: Vec<&[u8]> = Vec::with_capacity(5 + request.candidates.len());
-        args.extend([now.as_slice(), guarded, &max_failures, &ttl, &forget_at]);
+        let mut args: Vec<&[u8]> = Vec::with_capacity(6 + request.candidates.len());
+        args.extend([
+            now.as_slice(),
+            guarded,
+            &max_failures,
+            &ttl,
+            &forget_at,
+            request.binding.as_slice(),
+        ]);
         args.extend(request.candidates.iter().map(<[u8; 32]>::as_slice));
         // Only the one exact reply approves; anything unexpected is an error.
         match self.run(&scripts::CHECK, &keys, &args).await?.as_slice() {
@@ -559,9 +567,12 @@ impl ChallengeStore for RedisStore {
         let key = self.challenge_key(id);
         let now = num(millis(request.now));
         let next = num(later(request.now, request.cooldown));
-        let mut args: Vec<&[u8]> = Vec::with_capacity(3 + request.bindings.len());
-        args.extend([now.as_slice(), next.as_slice(), request.digest.as_slice()]);
-        args.extend(request.bindings.iter().map(<[u8; 16]>::as_slice));
+        let args: [&[u8]; 4] = [
+            now.as_slice(),
+            next.as_slice(),
+            request.digest.as_slice(),
+            request.binding.as_slice(),
+        ];
         let (ints, provider) = self
             .run_mixed(&scripts::RESEND, &[key.as_bytes()], &args)
             .await?;
@@ -654,7 +665,21 @@ impl ChallengeStore for RedisStore {
         }
     }
 
-    async fn hit(
+    async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
+        let subject = self.subject_key(key);
+        let mut del = redis::cmd("DEL");
+        del.arg(subject.as_bytes());
+        let mut conn = self.conn.clone();
+        match self.bounded(del.query_async::<Value>(&mut conn)).await? {
+            Value::Int(0 | 1) => Ok(()),
+            _ => Err(corrupt("reset_subject")),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl CounterStore for RedisStore {
+    async fn reserve(
         &self,
         limits: &[RateLimit],
         now: OffsetDateTime,
@@ -675,34 +700,50 @@ impl ChallengeStore for RedisStore {
         }
         let keys: Vec<&[u8]> = keys.iter().map(String::as_bytes).collect();
         let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-        match self.run(&scripts::HIT, &keys, &args).await?.as_slice() {
+        match self.run(&scripts::RESERVE, &keys, &args).await?.as_slice() {
             [1] => Ok(RateDecision::Allowed),
             [0, index, retry_at] => {
                 let limit = usize::try_from(*index)
                     .ok()
                     .filter(|i| *i < limits.len())
-                    .ok_or_else(|| corrupt("hit"))?;
+                    .ok_or_else(|| corrupt("reserve"))?;
                 Ok(RateDecision::Denied {
                     limit,
                     retry_at: from_millis(*retry_at, "hit")?,
                 })
             }
-            _ => Err(corrupt("hit")),
+            _ => Err(corrupt("reserve")),
         }
     }
 
-    async fn reset_subject(&self, key: &str) -> Result<(), StoreError> {
-        let subject = self.subject_key(key);
-        let mut del = redis::cmd("DEL");
-        del.arg(subject.as_bytes());
-        let mut conn = self.conn.clone();
-        match self.bounded(del.query_async::<Value>(&mut conn)).await? {
-            Value::Int(0 | 1) => Ok(()),
-            _ => Err(corrupt("reset_subject")),
+    async fn release(
+        &self,
+        limits: &[RateLimit],
+        reserved_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if limits.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = limits.iter().map(|l| self.rate_key(&l.key)).collect();
+        let mut args = Vec::with_capacity(1 + 2 * limits.len());
+        args.push(num(millis(reserved_at)));
+        for limit in limits {
+            args.push(num(exact(limit.cost)));
+            args.push(num(duration_millis(limit.window).max(1)));
+        }
+        let keys: Vec<&[u8]> = keys.iter().map(String::as_bytes).collect();
+        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        match self.run(&scripts::RELEASE, &keys, &args).await?.as_slice() {
+            [1] => Ok(()),
+            _ => Err(corrupt("release")),
         }
     }
 
-    async fn counts(&self, keys: &[String], now: OffsetDateTime) -> Result<Vec<u64>, StoreError> {
+    async fn counts(
+        &self,
+        keys: &[CounterKey],
+        now: OffsetDateTime,
+    ) -> Result<Vec<u64>, StoreError> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -718,15 +759,18 @@ impl ChallengeStore for RedisStore {
             .map(|n| u64::try_from(n).map_err(|_| corrupt("counts")))
             .collect()
     }
+}
 
+#[async_trait::async_trait]
+impl DeliveryStore for RedisStore {
     async fn link_message(
         &self,
-        message_key: &str,
+        message: &MessageKey,
         id: &ChallengeId,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let key = self.challenge_key(id);
-        let link = self.link_key(message_key);
+        let link = self.link_key(message);
         let now = num(millis(now));
         let id_text = id.to_string();
         match self
@@ -745,11 +789,11 @@ impl ChallengeStore for RedisStore {
 
     async fn record_delivery(
         &self,
-        message_key: &str,
+        message: &MessageKey,
         report: &DeliveryRecord,
         now: OffsetDateTime,
     ) -> Result<Option<ChallengeId>, StoreError> {
-        let link = self.link_key(message_key);
+        let link = self.link_key(message);
         let now = num(millis(now));
         let code = num(delivery_code(report.status));
         let (ints, id) = self

@@ -1,7 +1,7 @@
 -- Records a resend: adds the new code's digest and restarts the cooldown, in one
 -- atomic step. Never touches the attempt count or the expiry (nor the key's TTL).
 -- KEYS[1]  the challenge hash
--- ARGV     now, next resend_at (unix ms), new digest, then one or more binding tags
+-- ARGV     now, next resend_at (unix ms), new digest, the claimed binding tag
 -- Reply    {0} not found | {1} expired | {2} locked | {3} max sends
 --          | {4, resend_at} cooldown
 --          | {5, expires_at, resend_at, attempts_left, sends_left, delivery[, provider]}
@@ -22,15 +22,9 @@ if now >= p then
   redis.call('DEL', key)
   return {0}
 end
--- Tags are keyed HMACs; string equality is a pointer comparison (see check.lua), and
--- every tag is compared.
-local bound = false
-for j = 4, #ARGV do
-  if b == ARGV[j] then
-    bound = true
-  end
-end
-if not bound then
+-- Another binding is a stranger: nothing changes. Tags are keyed HMACs; string
+-- equality is a pointer comparison (see check.lua).
+if b ~= ARGV[4] then
   return {0}
 end
 if now >= e then

@@ -29,14 +29,15 @@ lua!(CREATE, "create.lua");
 lua!(CHECK, "check.lua");
 lua!(RESEND, "resend.lua");
 lua!(STATUS, "status.lua");
-lua!(HIT, "hit.lua");
+lua!(RESERVE, "reserve.lua");
+lua!(RELEASE, "release.lua");
 lua!(COUNTS, "counts.lua");
 lua!(LINK, "link.lua");
 lua!(DELIVERY, "delivery.lua");
 
 /// Every script, for loading at start-up.
-pub(super) static ALL: [&Lua; 8] = [
-    &CREATE, &CHECK, &RESEND, &STATUS, &HIT, &COUNTS, &LINK, &DELIVERY,
+pub(super) static ALL: [&Lua; 9] = [
+    &CREATE, &CHECK, &RESEND, &STATUS, &RESERVE, &RELEASE, &COUNTS, &LINK, &DELIVERY,
 ];
 
 /// The error code scripts use for a record they cannot make sense of.

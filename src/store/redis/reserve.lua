@@ -1,5 +1,6 @@
--- Counts one use against several fixed-window limits, all or nothing, in one atomic
+-- Reserves one use against several fixed-window limits, all or nothing, in one atomic
 -- step: every limit is checked first, and only if all have room are all incremented.
+-- release.lua gives a reservation back when the use does not happen.
 -- KEYS[i]  counter hash of limit i: n = units used, e = window end (unix ms)
 -- ARGV     now, then per limit: limit, key TTL (the window in ms, at least 1), cost,
 --          end of a window opened now

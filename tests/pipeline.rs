@@ -1,0 +1,462 @@
+//! The send pipeline's guarantees, each on every store (memory; Redis when available):
+//! reservations instead of phantom charges, the same answer for refused destinations
+//! in every limit state, challenges bound to their subject and binding, and counters
+//! that survive a key rotation.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{login, phone, secret, stores, wrong_code};
+use smsotp::policy::{CountryPolicy, Limit, SendLimits, SpendCap};
+use smsotp::risk::{RiskCheck, RiskRequest, RiskVerdict};
+use smsotp::transport::RecordingTransport;
+use smsotp::{
+    Binding, ConfigError, Error, KeyId, Keyring, ManualClock, PhoneNumber, Purpose, Secret, Store,
+    Verdict, Verifier, VerifierBuilder,
+};
+use time::{Duration, macros::datetime};
+
+struct Rig {
+    verifier: Arc<Verifier>,
+    sms: Arc<RecordingTransport>,
+    clock: ManualClock,
+}
+
+fn rig_on(
+    store: &Arc<dyn Store>,
+    keys: Keyring,
+    clock: &ManualClock,
+    configure: impl FnOnce(VerifierBuilder) -> VerifierBuilder,
+) -> Rig {
+    let sms = Arc::new(RecordingTransport::new());
+    let builder = Verifier::builder(keys)
+        .store(store.clone())
+        .transport(sms.clone())
+        .clock(clock.clone());
+    Rig {
+        verifier: Arc::new(configure(builder).build().expect("valid config")),
+        sms,
+        clock: clock.clone(),
+    }
+}
+
+fn rig(store: &Arc<dyn Store>, configure: impl FnOnce(VerifierBuilder) -> VerifierBuilder) -> Rig {
+    let clock = ManualClock::new(datetime!(2026-11-25 09:00 UTC));
+    rig_on(store, secret().into(), &clock, configure)
+}
+
+fn e164(n: &str) -> Binding {
+    Binding::new(PhoneNumber::parse_e164(n).unwrap(), Purpose::login())
+}
+
+// ---- Why: phantom charges -------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_resends_send_once_and_use_one_send_of_every_counter() {
+    for (name, store) in stores().await {
+        // Three sends to the number in the window, and a budget of exactly three
+        // single-segment SMS at 8 yen.
+        let r = rig(&store, |b| {
+            b.send_limits(
+                SendLimits::none()
+                    .per_destination(Limit::new(3, Duration::minutes(10)))
+                    .per_client(Limit::new(3, Duration::minutes(10))),
+            )
+            .spend_cap(SpendCap::new(24, Duration::hours(1), 8))
+            .max_sends(5)
+        });
+        let who = login("09012345678");
+        let p = r.verifier.start(&who).await.unwrap();
+        r.clock.advance(Duration::seconds(60));
+
+        let racers: Vec<_> = (0..8)
+            .map(|_| {
+                let v = r.verifier.clone();
+                let who = who.clone();
+                tokio::spawn(async move { v.resend(&p.id, &who).await })
+            })
+            .collect();
+        let mut ok = 0;
+        for t in racers {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(Error::ResendTooSoon { .. } | Error::RateLimited { .. }) => {}
+                Err(e) => panic!("{name}: unexpected {e}"),
+            }
+        }
+        assert_eq!(ok, 1, "{name}: exactly one racing resend goes through");
+        assert_eq!(
+            r.sms.count(),
+            2,
+            "{name}: one start and one resend were sent"
+        );
+
+        // The number's quota and the spend cap were charged for two sends, not nine:
+        // the next legitimate resend goes through and uses the third.
+        r.clock.advance(Duration::seconds(60));
+        r.verifier
+            .resend(&p.id, &who)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: the third send was refused: {e}"));
+        assert_eq!(r.sms.count(), 3, "{name}");
+        // Now the quota and the budget are both used up, exactly.
+        r.clock.advance(Duration::seconds(60));
+        let fourth = r.verifier.resend(&p.id, &who).await;
+        assert!(
+            matches!(
+                fourth,
+                Err(Error::RateLimited {
+                    scope: "destination",
+                    ..
+                })
+            ),
+            "{name}: {fourth:?}"
+        );
+        let elsewhere = r.verifier.start(&login("08011112222")).await;
+        assert!(
+            matches!(elsewhere, Err(Error::SpendCap { .. })),
+            "{name}: the budget holds three SMS: {elsewhere:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_start_refused_by_one_limit_leaves_nothing_on_the_others() {
+    for (name, store) in stores().await {
+        let r = rig(&store, |b| {
+            b.send_limits(
+                SendLimits::none()
+                    .per_destination(Limit::new(2, Duration::minutes(10)))
+                    .per_client(Limit::new(1, Duration::minutes(10))),
+            )
+        });
+        let who = login("09012345678");
+        let bot = smsotp::StartOptions::client("bot");
+        r.verifier
+            .start_with(&login("08011110001"), &bot)
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            let denied = r.verifier.start_with(&who, &bot).await;
+            assert!(
+                matches!(
+                    denied,
+                    Err(Error::RateLimited {
+                        scope: "client",
+                        ..
+                    })
+                ),
+                "{name}: {denied:?}"
+            );
+        }
+        // Five refused starts used none of the number's two sends.
+        r.verifier.start(&who).await.unwrap();
+        r.verifier.start(&who).await.unwrap();
+        assert_eq!(r.sms.count(), 3, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_send_gives_its_reservations_back() {
+    for (name, store) in stores().await {
+        let r = rig(&store, |b| {
+            b.send_limits(SendLimits::none().per_destination(Limit::new(1, Duration::minutes(10))))
+                .spend_cap(SpendCap::new(8, Duration::hours(1), 8))
+        });
+        let who = login("09012345678");
+        r.sms
+            .fail_next(smsotp::transport::TransportErrorKind::Rejected);
+        assert!(
+            matches!(r.verifier.start(&who).await, Err(Error::Transport(_))),
+            "{name}"
+        );
+        r.verifier
+            .start(&who)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: a send that failed used the quota: {e}"));
+    }
+}
+
+// ---- Why: enumeration under a spent cap -------------------------------------------
+
+#[derive(Debug)]
+struct DenyUk;
+
+#[async_trait::async_trait]
+impl RiskCheck for DenyUk {
+    async fn assess(
+        &self,
+        request: &RiskRequest<'_>,
+    ) -> Result<RiskVerdict, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(if request.destination.calling_code() == 44 {
+            RiskVerdict::Deny {
+                reason: "risk".into(),
+            }
+        } else {
+            RiskVerdict::Allow
+        })
+    }
+}
+
+/// The shape of an answer: which variant, and which fields it carries.
+fn shape(r: &Result<smsotp::challenge::Pending, Error>) -> String {
+    match r {
+        Ok(p) => format!(
+            "Ok(attempts {} sends {} ttl {} cooldown {})",
+            p.attempts_left,
+            p.sends_left,
+            p.expires_at - datetime!(2026-11-25 09:00 UTC),
+            p.resend_at - datetime!(2026-11-25 09:00 UTC)
+        ),
+        Err(Error::RateLimited { scope, .. }) => format!("RateLimited({scope})"),
+        Err(Error::SpendCap { .. }) => "SpendCap".to_owned(),
+        Err(e) => format!("other: {e}"),
+    }
+}
+
+/// A fresh store of the kind named `name`, so each state starts from nothing.
+async fn fresh(name: &str) -> Arc<dyn Store> {
+    stores()
+        .await
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s)
+        .expect("the same kinds of store")
+}
+
+/// Drives one limit state on a fresh store, then answers a start to `to`.
+async fn answer_in_state(name: &str, state: &str, to: &Binding) -> String {
+    let store = fresh(name).await;
+    let r = rig(&store, |b| {
+        let b = b
+            .countries(CountryPolicy::deny([881]))
+            .risk_check(DenyUk)
+            .spend_cap(SpendCap::new(8, Duration::hours(1), 8));
+        match state {
+            "global" => b.send_limits(SendLimits::none().global(Limit::new(1, Duration::hours(1)))),
+            _ => b.send_limits(
+                SendLimits::none().per_destination(Limit::new(1, Duration::minutes(10))),
+            ),
+        }
+    });
+    match state {
+        "fresh" => {}
+        // The cap is spent by another, allowed number.
+        "spend" | "global" => {
+            r.verifier.start(&login("08099990000")).await.unwrap();
+        }
+        // The number itself used its one send (the spend cap is then spent too, so
+        // use a second rig-free path: the same destination is what is limited).
+        "destination" => {
+            let first = r.verifier.start(to).await;
+            assert!(first.is_ok(), "{state}: first start {first:?}");
+        }
+        _ => unreachable!(),
+    }
+    shape(&r.verifier.start(to).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_destinations_answer_as_allowed_ones_in_every_limit_state() {
+    for (name, _) in stores().await {
+        for state in ["fresh", "destination", "spend", "global"] {
+            let allowed = answer_in_state(name, state, &login("09012345678")).await;
+            let by_country = answer_in_state(name, state, &e164("+881234567890")).await;
+            let by_risk = answer_in_state(name, state, &e164("+447700900123")).await;
+            assert_eq!(
+                allowed, by_country,
+                "{name}, {state}: refused by country policy"
+            );
+            assert_eq!(
+                allowed, by_risk,
+                "{name}, {state}: refused by the risk check"
+            );
+        }
+    }
+}
+
+// ---- Why: the subject is not bound to the challenge --------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_challenge_belongs_to_the_subject_it_was_started_for() {
+    for (name, store) in stores().await {
+        let r = rig(&store, |b| b.subject_ceiling(3, Duration::hours(24)));
+        let alice = login("09012345678").with_subject("alice");
+        let p = r.verifier.start(&alice).await.unwrap();
+        let code = r.sms.last_code(alice.destination()).unwrap();
+        for spelling in ["mallory", "Alice", "alice "] {
+            let other = login("09012345678").with_subject(spelling);
+            assert_eq!(
+                r.verifier.check(&p.id, &other, &code).await.unwrap(),
+                Verdict::NotFound,
+                "{name}: checked as {spelling:?}"
+            );
+            assert_eq!(
+                r.verifier
+                    .check(&p.id, &other, &wrong_code(std::slice::from_ref(&code)))
+                    .await
+                    .unwrap(),
+                Verdict::NotFound,
+                "{name}: a wrong code as {spelling:?} is charged to nobody"
+            );
+        }
+        assert_eq!(
+            r.verifier
+                .status(&p.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .attempts_left,
+            5,
+            "{name}: nothing was counted"
+        );
+        assert_eq!(
+            r.verifier.check(&p.id, &alice, &code).await.unwrap(),
+            Verdict::Approved,
+            "{name}"
+        );
+    }
+}
+
+// ---- Why: a foreign binding burns the owner's attempts -----------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_foreign_binding_is_not_found_and_changes_nothing() {
+    for (name, store) in stores().await {
+        let r = rig(&store, |b| b);
+        let who = login("09012345678");
+        let p = r.verifier.start(&who).await.unwrap();
+        let code = r.sms.last_code(who.destination()).unwrap();
+        let other_number = login("08099998888");
+        let other_purpose =
+            Binding::new(phone("09012345678"), Purpose::new("change-phone").unwrap());
+        for foreign in [&other_number, &other_purpose] {
+            for _ in 0..6 {
+                assert_eq!(
+                    r.verifier.check(&p.id, foreign, &code).await.unwrap(),
+                    Verdict::NotFound,
+                    "{name}"
+                );
+            }
+        }
+        let status = r.verifier.status(&p.id).await.unwrap().unwrap();
+        assert_eq!(
+            status.attempts_left, 5,
+            "{name}: the owner's attempts are whole"
+        );
+        r.clock.advance(Duration::seconds(60));
+        assert!(
+            matches!(
+                r.verifier.resend(&p.id, &other_number).await,
+                Err(Error::NotPending)
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            r.sms.count(),
+            1,
+            "{name}: nothing was sent for the stranger"
+        );
+        assert_eq!(
+            r.verifier.status(&p.id).await.unwrap().unwrap().sends_left,
+            2,
+            "{name}: the stranger's resend used no send"
+        );
+        assert_eq!(
+            r.verifier.check(&p.id, &who, &code).await.unwrap(),
+            Verdict::Approved,
+            "{name}"
+        );
+    }
+}
+
+// ---- Why: key rotation resets every counter ---------------------------------------
+
+fn key(byte: u8) -> Secret {
+    Secret::new(vec![byte; 32]).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_natural_rotation_keeps_every_limit_and_ceiling() {
+    for (name, store) in stores().await {
+        let clock = ManualClock::new(datetime!(2026-11-25 09:00 UTC));
+        let configure = |b: VerifierBuilder| {
+            b.subject_ceiling(7, Duration::hours(24))
+                .send_limits(SendLimits::none().per_destination(Limit::new(3, Duration::hours(1))))
+        };
+        let before = rig_on(&store, Keyring::new(KeyId(0), &key(1)), &clock, configure);
+        let victim = login("09012345678").with_subject("victim");
+        // The attacker spends six of seven failures over two challenges.
+        for _ in 0..2 {
+            let p = before.verifier.start(&victim).await.unwrap();
+            for _ in 0..3 {
+                assert!(matches!(
+                    before
+                        .verifier
+                        .check(&p.id, &victim, "ZZZZ22")
+                        .await
+                        .unwrap(),
+                    Verdict::Rejected { .. }
+                ));
+            }
+        }
+        // Mid-attack, the operator rotates the natural way: new key first, old kept.
+        let after = rig_on(
+            &store,
+            Keyring::new(KeyId(1), &key(2)).with_previous(KeyId(0), &key(1)),
+            &clock,
+            configure,
+        );
+        let p = after.verifier.start(&victim).await.unwrap();
+        assert_eq!(
+            after
+                .verifier
+                .check(&p.id, &victim, "ZZZZ22")
+                .await
+                .unwrap(),
+            Verdict::Rejected { attempts_left: 4 },
+            "{name}: the seventh failure"
+        );
+        assert_eq!(
+            after
+                .verifier
+                .check(&p.id, &victim, "ZZZZ22")
+                .await
+                .unwrap(),
+            Verdict::TooManyFailures,
+            "{name}: the ceiling held across the rotation"
+        );
+        let fourth = after.verifier.start(&victim).await;
+        assert!(
+            matches!(
+                fourth,
+                Err(Error::RateLimited {
+                    scope: "destination",
+                    ..
+                })
+            ),
+            "{name}: the number's three sends were used before and after: {fourth:?}"
+        );
+    }
+}
+
+#[test]
+fn dropping_the_key_that_names_counters_is_refused_loudly() {
+    let sms = Arc::new(RecordingTransport::new());
+    // The old key retired without naming an index key: every counter would reset.
+    let rotated = Verifier::builder(Keyring::new(KeyId(2), &key(2)))
+        .transport(sms.clone())
+        .build();
+    assert!(matches!(rotated, Err(ConfigError::IndexKey)), "{rotated:?}");
+    // Naming the long-lived index key makes it fine.
+    Verifier::builder(Keyring::new(KeyId(2), &key(2)).with_index_key(&key(1)))
+        .transport(sms.clone())
+        .build()
+        .unwrap();
+    // A first key is its own index key.
+    Verifier::builder(Keyring::new(KeyId(0), &key(3)))
+        .transport(sms)
+        .build()
+        .unwrap();
+}
