@@ -27,8 +27,12 @@ pub fn available(test: &str) -> bool {
         std::env::var("CI").as_deref() != Ok("true"),
         "{test}: CI=true but {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)"
     );
-    println!(
-        "skipping {test}: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
+    // Straight to stderr, past the test harness's capture, so the skip is seen.
+    let _ = std::io::Write::write_fmt(
+        &mut std::io::stderr(),
+        format_args!(
+            "SKIPPED {test} (no browser): {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)\n"
+        ),
     );
     false
 }

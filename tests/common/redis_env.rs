@@ -1,7 +1,7 @@
 //! Helpers for tests (and the store_redis bench) that need a real Redis.
 //!
 //! The gate: `REDIS_URL` names the Redis to use. Unset, a test prints
-//! "skipping: REDIS_URL not set" and passes, except under `CI=true`, where it fails, as
+//! "SKIPPED (no Redis)" to stderr, past the harness's capture, and passes, except under `CI=true`, where it fails, as
 //! it does whenever the Redis it names cannot be reached.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -28,7 +28,12 @@ pub async fn redis_url() -> Option<String> {
         Ok(url) if !url.trim().is_empty() => url,
         _ if in_ci() => panic!("CI=true but REDIS_URL is not set: these tests need a Redis"),
         _ => {
-            println!("skipping: REDIS_URL not set");
+            // Straight to stderr, past the test harness's capture: a skip must be seen
+            // in `cargo test` output, not mistaken for a pass.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (no Redis): REDIS_URL is not set; set it to run the Redis tests"
+            );
             return None;
         }
     };
