@@ -29,6 +29,23 @@ impl ChallengeId {
         Self(bytes)
     }
 
+    /// A fresh id whose [`group`](Self::group) is `group`: 112 bits from the CSPRNG
+    /// and 16 bits naming the group, for stores that place related challenges together
+    /// (see [`ChallengeStore::groups_by_subject`](crate::store::ChallengeStore::groups_by_subject)).
+    #[must_use]
+    pub fn grouped(group: u16) -> Self {
+        let mut id = Self::random();
+        id.0[..2].copy_from_slice(&group.to_be_bytes());
+        id
+    }
+
+    /// The group an id was made in with [`grouped`](Self::grouped) (for other ids, 16
+    /// random bits).
+    #[must_use]
+    pub fn group(&self) -> u16 {
+        u16::from_be_bytes([self.0[0], self.0[1]])
+    }
+
     /// The raw bytes (what stores key on).
     #[must_use]
     pub fn as_bytes(&self) -> &[u8; 16] {

@@ -87,6 +87,19 @@ impl CounterKey {
     }
 }
 
+impl CounterKey {
+    /// A 16-bit group of the key's name, stable for a name: what
+    /// [`ChallengeId::grouped`](crate::ChallengeId::grouped) takes for a subject.
+    #[must_use]
+    pub fn group(&self) -> u16 {
+        // The name is already a keyed hash (or a short public value such as a calling
+        // code): folding its bytes spreads groups evenly without another hash.
+        self.name
+            .bytes()
+            .fold(0u16, |h, b| h.rotate_left(5) ^ u16::from(b))
+    }
+}
+
 impl fmt::Display for CounterKey {
     /// `<scope tag>:<name>`, or the tag alone for an empty name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

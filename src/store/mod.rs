@@ -110,6 +110,15 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// # Errors
     /// When the store cannot be reached.
     async fn reset_subject(&self, subject: &CounterKey) -> Result<(), StoreError>;
+
+    /// Whether the store wants a subject's challenges placed together: the verifier
+    /// then makes ids with [`ChallengeId::grouped`], whose
+    /// [`group`](ChallengeId::group) is the same for every challenge of a subject (so a
+    /// Redis Cluster store can keep a challenge and its subject's failure counter in
+    /// one hash slot). Default: `false`, fully random ids.
+    fn groups_by_subject(&self) -> bool {
+        false
+    }
 }
 
 /// Fixed-window counters: send limits and the spend cap. Each method is one atomic
@@ -223,6 +232,9 @@ macro_rules! forward_store {
             }
             async fn reset_subject(&self, subject: &CounterKey) -> Result<(), StoreError> {
                 (**self).reset_subject(subject).await
+            }
+            fn groups_by_subject(&self) -> bool {
+                (**self).groups_by_subject()
             }
         }
 

@@ -105,7 +105,11 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
-        let id = ChallengeId::random();
+        let id = if self.store.groups_by_subject() {
+            ChallengeId::grouped(subject_key(&self.keys, binding).group())
+        } else {
+            ChallengeId::random()
+        };
         let timeline = self.lifetimes.timeline(now);
         let number = SendNo {
             id: &id,
