@@ -111,8 +111,8 @@ fn throughput(c: &mut Criterion) {
     let defaults = HttpOptions::default();
     let raw = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(defaults.connect_timeout)
-        .timeout(defaults.request_timeout)
+        .connect_timeout(std::time::Duration::try_from(defaults.connect_limit()).unwrap())
+        .timeout(std::time::Duration::try_from(defaults.request_limit()).unwrap())
         .build()
         .expect("raw client");
     let message = Arc::new(sms());

@@ -31,6 +31,31 @@
 //! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 //! # }
 //! ```
+//!
+//! ## Features
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | *(none)* | yes | [`Verifier`], [`MemoryStore`], console and recording transports, the `Failover`, `CircuitBreaker` and `RouteByCountry` wrappers, TOTP/HOTP, recovery codes |
+//! | `redis` | no | `store::RedisStore`: challenges and counters shared by app instances |
+//! | `twilio`, `vonage`, `symworld`, `webhook` | no | one provider adapter each, with its signed-receipt parser (pulls in `http`: reqwest on rustls) |
+//! | `http` | no | the shared HTTP client the adapters use, and `transport::SecretString` |
+//! | `retry`, `timeout` | no | the `Retry` (backon policies) and `Timeout` wrappers |
+//! | `phonenumber` | no | `PhoneNumber::parse_with_metadata` with libphonenumber's metadata |
+//! | `testing` | no | the public store conformance suite, `smsotp::testing` |
+//!
+//! Items behind a feature say so in these docs.
+//!
+//! ## Stores and transports
+//!
+//! | store | for |
+//! |---|---|
+//! | [`MemoryStore`] | one process (the default); bounded in every table |
+//! | `RedisStore` (`redis`) | several instances sharing a Redis; one round trip per operation |
+//!
+//! A store implements the three parts of [`Store`]: [`ChallengeStore`],
+//! [`CounterStore`], [`DeliveryStore`]. A transport implements [`SmsTransport`]'s one
+//! method.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

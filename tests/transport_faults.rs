@@ -59,7 +59,7 @@ async fn a_500_is_unavailable_and_retryable() {
 async fn a_503_carries_its_retry_after() {
     let err = answer(ResponseTemplate::new(503).insert_header("Retry-After", "7")).await;
     assert_eq!(err.kind(), TransportErrorKind::Unavailable);
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(err.retry_after(), Some(time::Duration::seconds(7)));
 }
 
 #[tokio::test]
@@ -72,7 +72,7 @@ async fn a_429_is_throttled_with_its_retry_after_in_seconds() {
     .await;
     assert_eq!(err.kind(), TransportErrorKind::Throttled);
     assert!(err.is_retryable());
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+    assert_eq!(err.retry_after(), Some(time::Duration::seconds(3)));
     assert_eq!(err.provider_status(), Some("20429"));
 }
 
@@ -85,12 +85,12 @@ async fn a_retry_after_date_is_measured_against_the_responses_date() {
     )
     .await;
     assert_eq!(err.kind(), TransportErrorKind::Throttled);
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(err.retry_after(), Some(time::Duration::seconds(120)));
 }
 
 #[tokio::test]
 async fn an_answer_slower_than_the_timeout_is_a_timeout_that_is_not_retried() {
-    let options = HttpOptions::default().request_timeout(Duration::from_millis(300));
+    let options = HttpOptions::default().request_timeout(time::Duration::milliseconds(300));
     let err = answer_with(
         ResponseTemplate::new(201)
             .set_body_json(json!({"sid": "SM0123456789abcdef0123456789abcdef"}))

@@ -28,7 +28,8 @@ fn created(sid: &str) -> ResponseTemplate {
 }
 
 fn transport(server: &MockServer) -> TwilioTransport {
-    TwilioTransport::builder(SID, SecretString::from(TOKEN))
+    // A plain &str is enough: the crate re-exports the secret type it takes.
+    TwilioTransport::builder(SID, TOKEN)
         .from("+15005550006")
         .status_callback("https://app.example.com/sms/status")
         .base_url(server.uri())

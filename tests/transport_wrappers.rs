@@ -319,7 +319,7 @@ mod retry {
             "a",
             "slow down",
         )
-        .with_retry_after(Duration::from_secs(3))));
+        .with_retry_after(time::Duration::seconds(3))));
         let retry = Retry::new(inner.clone(), RetryPolicy::default());
         let started = tokio::time::Instant::now();
         retry.send(&msg()).await.expect("second try works");
@@ -338,19 +338,20 @@ mod retry {
             .then_fail(TransportErrorKind::Unavailable);
         let policy = RetryPolicy::default()
             .max_attempts(4)
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_secs(1));
+            .base_delay(time::Duration::milliseconds(100))
+            .max_delay(time::Duration::seconds(1));
         let started = tokio::time::Instant::now();
         Retry::new(inner.clone(), policy)
             .send(&msg())
             .await
             .expect("fourth try");
         assert_eq!(inner.calls(), 4);
-        // Full jitter: each wait is at most 100, 200, 400 ms.
+        // backon's exponential policy with jitter: the waits are 100, 200 and 400 ms,
+        // each stretched by a random share of itself.
+        let waited = started.elapsed();
         assert!(
-            started.elapsed() <= Duration::from_millis(700),
-            "{:?}",
-            started.elapsed()
+            waited >= Duration::from_millis(700) && waited <= Duration::from_millis(1400),
+            "{waited:?}"
         );
     }
 
@@ -388,13 +389,13 @@ mod retry {
             "a",
             "come back tomorrow",
         )
-        .with_retry_after(Duration::from_secs(3600))));
+        .with_retry_after(time::Duration::seconds(3600))));
         let started = tokio::time::Instant::now();
         let err = Retry::new(inner.clone(), RetryPolicy::default())
             .send(&msg())
             .await
             .expect_err("too long");
-        assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+        assert_eq!(err.retry_after(), Some(time::Duration::seconds(3600)));
         assert_eq!(inner.calls(), 1);
         assert_eq!(started.elapsed(), Duration::ZERO);
     }
@@ -404,13 +405,12 @@ mod retry {
 mod timeout {
     use super::*;
     use smsotp::transport::Timeout;
-    use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
     async fn an_elapsed_deadline_is_a_timeout_kind() {
         let gate = Arc::new(tokio::sync::Semaphore::new(0));
         let stuck = Scripted::gated("a", gate);
-        let err = Timeout::new(stuck, Duration::from_secs(2))
+        let err = Timeout::new(stuck, time::Duration::seconds(2))
             .send(&msg())
             .await
             .expect_err("deadline");
@@ -418,7 +418,7 @@ mod timeout {
         assert!(!err.is_retryable());
 
         let quick = Scripted::new("b");
-        Timeout::new(quick, Duration::from_secs(2))
+        Timeout::new(quick, time::Duration::seconds(2))
             .send(&msg())
             .await
             .expect("in time");
@@ -476,7 +476,7 @@ mod over_http {
             .await;
         let client = smsotp::transport::HttpClient::with_options(
             smsotp::transport::HttpOptions::default()
-                .request_timeout(std::time::Duration::from_millis(200)),
+                .request_timeout(time::Duration::milliseconds(200)),
         )
         .expect("client");
         let first = TwilioTransport::builder(SID, SecretString::from("tok"))
@@ -492,4 +492,27 @@ mod over_http {
             .expect_err("timeout");
         assert_eq!(err.kind(), TransportErrorKind::Timeout);
     }
+}
+
+#[test]
+fn configs_cannot_bypass_their_checks() {
+    // Fields are private: a zero threshold (a circuit open before any failure) cannot
+    // be written, only asked for, and the setter keeps it at one.
+    let config = CircuitConfig::default().failure_threshold(0);
+    assert_eq!(config.threshold(), 1);
+    let config = CircuitConfig::default().cool_off(time::Duration::seconds(-5));
+    assert_eq!(config.rest(), time::Duration::ZERO);
+}
+
+#[tokio::test]
+async fn wrappers_give_their_inner_transport_back() {
+    let clock = ManualClock::new(datetime!(2026-11-25 09:00 UTC));
+    let breaker = CircuitBreaker::new(
+        RecordingTransport::new(),
+        Arc::new(clock),
+        CircuitConfig::default(),
+    );
+    breaker.send(&msg()).await.expect("sent");
+    assert_eq!(breaker.get_ref().count(), 1);
+    assert_eq!(breaker.into_inner().count(), 1);
 }

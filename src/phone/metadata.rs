@@ -25,6 +25,7 @@ impl PhoneNumber {
     /// As [`parse`](Self::parse), plus [`PhoneError::InvalidNumber`] when the
     /// metadata says the number is not valid for its country, and
     /// [`PhoneError::NotSmsCapable`] with the metadata's number type.
+    #[cfg_attr(docsrs, doc(cfg(feature = "phonenumber")))]
     pub fn parse_with_metadata(input: &str, default_region: Region) -> Result<Self, PhoneError> {
         let folded = normalize::fold(input)?;
         // Our reading of international prefixes (Japan's `00` as well as `010`) is

@@ -8,14 +8,15 @@ use time::{Duration, OffsetDateTime};
 use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 use crate::clock::Clock;
 
-/// When a [`CircuitBreaker`] opens and how long it stays open.
+/// When a [`CircuitBreaker`] opens (after 5 consecutive failures by default) and how
+/// long it stays open before one probe is let through (30 s by default).
+///
+/// Fields are private so every value went through a setter's check: a threshold of
+/// zero (a circuit open before any failure) cannot be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct CircuitConfig {
-    /// Consecutive failures that open the circuit. Default 5.
-    pub failure_threshold: u32,
-    /// How long the circuit stays open before one probe is let through. Default 30 s.
-    pub cool_off: Duration,
+    failure_threshold: u32,
+    cool_off: Duration,
 }
 
 impl Default for CircuitConfig {
@@ -34,11 +35,23 @@ impl CircuitConfig {
         self.failure_threshold = failures.max(1);
         self
     }
-    /// Sets how long the circuit stays open.
+    /// Sets how long the circuit stays open (negative counts as zero).
     #[must_use]
     pub fn cool_off(mut self, wait: Duration) -> Self {
-        self.cool_off = wait;
+        self.cool_off = wait.max(Duration::ZERO);
         self
+    }
+
+    /// Consecutive failures that open the circuit.
+    #[must_use]
+    pub fn threshold(&self) -> u32 {
+        self.failure_threshold
+    }
+
+    /// How long the circuit stays open.
+    #[must_use]
+    pub fn rest(&self) -> Duration {
+        self.cool_off
     }
 }
 
@@ -88,6 +101,16 @@ impl<T: fmt::Debug> fmt::Debug for CircuitBreaker<T> {
 }
 
 impl<T> CircuitBreaker<T> {
+    /// The wrapped transport.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped transport, unwrapped.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+
     /// Wraps `inner`, closed.
     pub fn new(inner: T, clock: Arc<dyn Clock>, config: CircuitConfig) -> Self {
         Self {
@@ -184,6 +207,7 @@ impl<T> Drop for ProbeGuard<'_, T> {
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport> SmsTransport for CircuitBreaker<T> {
     fn provider_name(&self) -> Option<&str> {

@@ -1,7 +1,7 @@
 //! Transport failures, classified by whether trying again could help.
 
 use std::fmt;
-use std::time::Duration;
+use time::Duration;
 
 /// What went wrong, in terms a retry or failover policy can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -80,8 +80,15 @@ pub fn should_fail_over(kind: TransportErrorKind) -> bool {
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl SmsTransport for Failover {
+    /// Several providers, so not one name: a failed route is avoided by each of its
+    /// routes instead.
+    fn provider_name(&self) -> Option<&str> {
+        None
+    }
+
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         let mut last = None;
         // After a failed delivery report, the route that failed goes last: the

@@ -13,7 +13,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use time::Duration;
 
 use time::OffsetDateTime;
 
@@ -66,42 +66,59 @@ impl TransportConfigError {
     }
 }
 
-/// Timeouts for the shared client.
+/// Timeouts for the shared client: how long to wait for a TCP + TLS connection
+/// (default 5 s), and how long a whole request may take, connection included (default
+/// 15 s). Set through the methods, which refuse a timeout that is not positive.
 ///
 /// `request_timeout` bounds a whole exchange. When it fires after the request was
 /// written, the send fails with [`TransportErrorKind::Timeout`], which is not retried:
 /// the provider may have accepted the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct HttpOptions {
-    /// How long to wait for a TCP + TLS connection. Default 5 s.
-    pub connect_timeout: Duration,
-    /// How long a whole request may take, connection included. Default 15 s.
-    pub request_timeout: Duration,
+    connect_timeout: Duration,
+    request_timeout: Duration,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
         Self {
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(15),
+            connect_timeout: Duration::seconds(5),
+            request_timeout: Duration::seconds(15),
         }
     }
 }
 
 impl HttpOptions {
-    /// Sets the connect timeout.
+    /// Sets the connect timeout; one that is not positive is kept at 1 ms (a zero
+    /// timeout would fail every send).
     #[must_use]
     pub fn connect_timeout(mut self, limit: Duration) -> Self {
-        self.connect_timeout = limit;
+        self.connect_timeout = limit.max(Duration::MILLISECOND);
         self
     }
-    /// Sets the whole-request timeout.
+    /// Sets the whole-request timeout; one that is not positive is kept at 1 ms.
     #[must_use]
     pub fn request_timeout(mut self, limit: Duration) -> Self {
-        self.request_timeout = limit;
+        self.request_timeout = limit.max(Duration::MILLISECOND);
         self
     }
+}
+
+impl HttpOptions {
+    /// The connect timeout.
+    #[must_use]
+    pub fn connect_limit(&self) -> Duration {
+        self.connect_timeout
+    }
+    /// The whole-request timeout.
+    #[must_use]
+    pub fn request_limit(&self) -> Duration {
+        self.request_timeout
+    }
+}
+
+fn std_duration(d: Duration) -> std::time::Duration {
+    std::time::Duration::try_from(d).unwrap_or_default()
 }
 
 /// One HTTP client (connection pool, TLS) shared by the adapters. Cloning is cheap and
@@ -153,8 +170,8 @@ impl HttpClient {
 
         let inner = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
+            .connect_timeout(std_duration(options.connect_timeout))
+            .timeout(std_duration(options.request_timeout))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT)
             .build()
@@ -444,12 +461,13 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .ok()?
         .trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::seconds(
+            i64::try_from(seconds).unwrap_or(i64::MAX),
+        ));
     }
     let at = http_date(value)?;
     let date = http_date(headers.get(reqwest::header::DATE)?.to_str().ok()?)?;
-    let wait = at - date;
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+    Some((at - date).max(Duration::ZERO))
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).

@@ -18,7 +18,7 @@
 //! `HttpClient`: rustls, connect and request timeouts, no redirects, user agent
 //! `smsotp/<version>`. Each takes a base URL override and has `from_env()`, whose
 //! errors name the missing or malformed variable but never its value. Credentials are
-//! held as `secrecy::SecretString` and never appear in `Debug`, logs or errors.
+//! held as [`SecretString`] (re-exported here) and never appear in `Debug`, logs or errors.
 //! Delivery receipts (status callbacks) are read and authenticated by [`receipts`].
 //!
 //! Errors are classified so wrappers can act on them: a send that timed out after the
@@ -82,6 +82,12 @@ pub use recording::RecordingTransport;
 #[cfg_attr(docsrs, doc(cfg(feature = "retry")))]
 pub use retry::{Retry, RetryPolicy};
 pub use routing::RouteByCountry;
+/// The secret type the adapters take for credentials (auth tokens, API secrets):
+/// redacted in `Debug`, zeroed on drop. Re-exported so configuring an adapter needs no
+/// extra dependency; it converts from `String` and `&str`.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use secrecy::SecretString;
 pub use sms::{Receipt, Sms};
 #[cfg(feature = "symworld")]
 #[cfg_attr(docsrs, doc(cfg(feature = "symworld")))]
@@ -121,6 +127,7 @@ pub trait SmsTransport: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport + ?Sized> SmsTransport for Arc<T> {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
@@ -131,6 +138,7 @@ impl<T: SmsTransport + ?Sized> SmsTransport for Arc<T> {
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport + ?Sized> SmsTransport for Box<T> {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {

@@ -1,81 +1,89 @@
-//! Bounded retries with exponential backoff and full jitter.
+//! Bounded retries with exponential backoff and jitter (backon's policy).
 
-use std::time::Duration;
+use backon::{BackoffBuilder, ExponentialBuilder};
+use time::Duration;
 
 use super::{Receipt, Sms, SmsTransport, TransportError};
 
-/// How a [`Retry`] waits and when it gives up.
+/// How a [`Retry`] waits and when it gives up. Fields are private so that every value
+/// went through a setter's check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Sends in all, the first included. Default 3.
-    pub max_attempts: u32,
-    /// The backoff ceiling of the first retry; it doubles each time. Default 200 ms.
-    pub base_delay: Duration,
-    /// The largest backoff ceiling. Default 5 s.
-    pub max_delay: Duration,
-    /// The longest `Retry-After` we are willing to wait; a longer one ends the retries
-    /// (a code that arrives that late is of little use). Default 10 s.
-    pub max_retry_after: Duration,
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_attempts: 3,
-            base_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(5),
-            max_retry_after: Duration::from_secs(10),
+            base_delay: Duration::milliseconds(200),
+            max_delay: Duration::seconds(5),
+            max_retry_after: Duration::seconds(10),
         }
     }
 }
 
 impl RetryPolicy {
-    /// Sets the number of sends in all (at least 1).
+    /// Sets the number of sends in all, the first included (at least 1; default 3).
     #[must_use]
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
-    /// Sets the first backoff ceiling.
+    /// Sets the first backoff (default 200 ms; negative counts as zero); it doubles
+    /// each retry.
     #[must_use]
     pub fn base_delay(mut self, delay: Duration) -> Self {
-        self.base_delay = delay;
+        self.base_delay = delay.max(Duration::ZERO);
         self
     }
-    /// Sets the largest backoff ceiling.
+    /// Sets the largest backoff (default 5 s; never below the first).
     #[must_use]
     pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.max_delay = delay.max(Duration::ZERO);
         self
     }
-    /// Sets the longest `Retry-After` honoured.
+    /// Sets the longest `Retry-After` honoured (default 10 s); a longer one ends the
+    /// retries, since a code that arrives that late is of little use.
     #[must_use]
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
-        self.max_retry_after = wait;
+        self.max_retry_after = wait.max(Duration::ZERO);
         self
     }
 
-    /// The backoff ceiling before retry number `retry` (1 for the first retry).
-    fn ceiling(&self, retry: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(retry.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.base_delay
-            .checked_mul(factor)
-            .unwrap_or(self.max_delay)
-            .min(self.max_delay)
+    /// Sends in all.
+    #[must_use]
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The waits between sends: backon's exponential policy with jitter, so many
+    /// clients that failed together do not retry together.
+    fn backoff(&self) -> impl Iterator<Item = std::time::Duration> + use<> {
+        let base = std_duration(self.base_delay);
+        ExponentialBuilder::default()
+            .with_min_delay(base)
+            .with_max_delay(std_duration(self.max_delay).max(base))
+            .with_max_times(usize::try_from(self.max_attempts - 1).unwrap_or(usize::MAX))
+            .with_jitter()
+            .build()
     }
 }
 
+fn std_duration(d: Duration) -> std::time::Duration {
+    std::time::Duration::try_from(d).unwrap_or_default()
+}
+
 /// Sends again after an error that [`is_retryable`](TransportError::is_retryable),
-/// up to `max_attempts` sends in all.
+/// up to [`RetryPolicy::attempts`] sends in all.
 ///
-/// Before each retry it waits what the provider asked (`Retry-After`), or else a
-/// uniformly random time between zero and an exponentially growing ceiling ("full
-/// jitter", so many clients that failed together do not retry together). Errors that
-/// are not retryable (a timeout, an unreadable answer, a bad number) are returned at
-/// once: the message may already be on its way or cannot be sent at all.
+/// Before each retry it waits what the provider asked (`Retry-After`), or else the next
+/// wait of an exponential backoff with jitter. Errors that are not retryable (a
+/// timeout, an unreadable answer, a bad number) are returned at once: the message may
+/// already be on its way or cannot be sent at all.
 #[derive(Debug)]
 pub struct Retry<T> {
     inner: T,
@@ -87,8 +95,19 @@ impl<T> Retry<T> {
     pub fn new(inner: T, policy: RetryPolicy) -> Self {
         Self { inner, policy }
     }
+
+    /// The wrapped transport.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped transport, unwrapped.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
 }
 
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport> SmsTransport for Retry<T> {
     fn provider_name(&self) -> Option<&str> {
@@ -96,23 +115,25 @@ impl<T: SmsTransport> SmsTransport for Retry<T> {
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
+        let mut waits = self.policy.backoff();
         let mut attempt = 1;
         loop {
             let err = match self.inner.send(sms).await {
                 Ok(receipt) => return Ok(receipt),
                 Err(err) => err,
             };
-            if !err.is_retryable() || attempt >= self.policy.max_attempts {
+            if !err.is_retryable() {
                 return Err(err);
             }
+            // The policy's next wait is taken either way, so `Retry-After` answers use
+            // up attempts like any other.
+            let Some(backoff) = waits.next() else {
+                return Err(err);
+            };
             let wait = match err.retry_after() {
                 Some(asked) if asked > self.policy.max_retry_after => return Err(err),
-                Some(asked) => asked,
-                None => {
-                    let ceiling = self.policy.ceiling(attempt);
-                    let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-                    Duration::from_nanos(rand::random_range(0..=nanos))
-                }
+                Some(asked) => std_duration(asked),
+                None => backoff,
             };
             tracing::debug!(
                 attempt,

@@ -55,8 +55,15 @@ impl RouteByCountry {
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl SmsTransport for RouteByCountry {
+    /// Several providers, so not one name: a failed route is avoided by each of its
+    /// routes instead.
+    fn provider_name(&self) -> Option<&str> {
+        None
+    }
+
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         self.pick(sms).send(sms).await
     }

@@ -93,16 +93,17 @@ impl fmt::Debug for SymworldBuilder {
 }
 
 impl SymworldTransport {
-    /// Starts configuring a transport with these credentials and default sender.
+    /// Starts configuring a transport with these credentials (the secret as a
+    /// [`SecretString`](super::SecretString), a `String` or a `&str`) and default sender.
     #[must_use]
     pub fn builder(
         api_key: impl Into<String>,
-        api_secret: SecretString,
+        api_secret: impl Into<SecretString>,
         from: impl Into<String>,
     ) -> SymworldBuilder {
         SymworldBuilder {
             api_key: api_key.into(),
-            api_secret,
+            api_secret: api_secret.into(),
             from: from.into(),
             base_url: None,
             http: None,

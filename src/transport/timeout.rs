@@ -1,6 +1,6 @@
 //! A deadline around any transport.
 
-use std::time::Duration;
+use time::Duration;
 
 use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 
@@ -11,16 +11,31 @@ use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 #[derive(Debug)]
 pub struct Timeout<T> {
     inner: T,
-    limit: Duration,
+    limit: std::time::Duration,
 }
 
 impl<T> Timeout<T> {
-    /// Wraps `inner` with a deadline of `limit` per send.
+    /// Wraps `inner` with a deadline of `limit` per send (a negative limit counts as
+    /// zero: every send times out).
     pub fn new(inner: T, limit: Duration) -> Self {
-        Self { inner, limit }
+        Self {
+            inner,
+            limit: std::time::Duration::try_from(limit).unwrap_or_default(),
+        }
+    }
+
+    /// The wrapped transport.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped transport, unwrapped.
+    pub fn into_inner(self) -> T {
+        self.inner
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport> SmsTransport for Timeout<T> {
     fn provider_name(&self) -> Option<&str> {

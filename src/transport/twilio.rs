@@ -76,12 +76,16 @@ impl fmt::Debug for TwilioBuilder {
 }
 
 impl TwilioTransport {
-    /// Starts configuring a transport for this account.
+    /// Starts configuring a transport for this account (the token as a
+    /// [`SecretString`](super::SecretString), a `String` or a `&str`).
     #[must_use]
-    pub fn builder(account_sid: impl Into<String>, auth_token: SecretString) -> TwilioBuilder {
+    pub fn builder(
+        account_sid: impl Into<String>,
+        auth_token: impl Into<SecretString>,
+    ) -> TwilioBuilder {
         TwilioBuilder {
             account_sid: account_sid.into(),
-            auth_token,
+            auth_token: auth_token.into(),
             from: None,
             messaging_service_sid: None,
             status_callback: None,

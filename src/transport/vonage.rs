@@ -68,16 +68,17 @@ impl fmt::Debug for VonageBuilder {
 }
 
 impl VonageTransport {
-    /// Starts configuring a transport with these credentials and default sender.
+    /// Starts configuring a transport with these credentials (the secret as a
+    /// [`SecretString`](super::SecretString), a `String` or a `&str`) and default sender.
     #[must_use]
     pub fn builder(
         api_key: impl Into<String>,
-        api_secret: SecretString,
+        api_secret: impl Into<SecretString>,
         from: impl Into<String>,
     ) -> VonageBuilder {
         VonageBuilder {
             api_key: api_key.into(),
-            api_secret,
+            api_secret: api_secret.into(),
             from: from.into(),
             callback: None,
             base_url: None,
