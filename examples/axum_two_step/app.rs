@@ -775,15 +775,12 @@ async fn render_verify(
         },
     };
     let notice = notice.or(own_notice);
-    let page = pages::verify(
-        &chrome,
-        &csrf,
-        &to,
-        state.input,
+    let view = pages::CodeView {
+        to: &to,
+        input: state.input,
         live,
-        notice.as_ref(),
-        status,
-    );
+    };
+    let page = pages::verify(&chrome, &csrf, view, notice.as_ref(), status);
     respond(state, &ctx.session, page)
 }
 

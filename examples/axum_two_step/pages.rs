@@ -215,16 +215,24 @@ pub struct Live {
     pub sends_left: u32,
 }
 
+/// What the code page is about: where the code went, how it is typed, and the live
+/// challenge if there is one.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeView<'a> {
+    pub to: &'a str,
+    pub input: CodeInput,
+    pub live: Option<Live>,
+}
+
 /// The code page. Without a live challenge it offers to send one.
 pub fn verify(
     chrome: &Chrome<'_>,
     csrf: &str,
-    to: &str,
-    input: CodeInput,
-    live: Option<Live>,
+    view: CodeView<'_>,
     notice: Option<&Notice>,
     status: u16,
 ) -> Page {
+    let CodeView { to, input, live } = view;
     let l = chrome.lang;
     let mut body = String::new();
     // The number is kept on one line: a phone number broken mid-way misleads.

@@ -380,6 +380,11 @@ impl ChallengeStore for MemoryStore {
             max_sends: small(c.allowance.max_sends),
         };
         let mut shard = self.shard(&c.id);
+        if live(&mut shard, &c.id, now).is_some() {
+            // The same id was created meanwhile (a replayed create): give the place back.
+            self.len.fetch_sub(1, Ordering::AcqRel);
+            return Err(StoreError::Conflict);
+        }
         if shard.records.insert(*c.id.as_bytes(), record).is_some() {
             // A purged record under the same id was replaced: its place is reused.
             self.len.fetch_sub(1, Ordering::AcqRel);
