@@ -38,6 +38,10 @@ pub enum Error {
         /// When the window ends.
         retry_at: OffsetDateTime,
     },
+    /// No call can carry the code: no voice transport is configured, or the number
+    /// cannot take calls.
+    #[error("the code cannot be sent by voice call to this number")]
+    NoVoiceRoute,
     /// The challenge cannot be resent because it is no longer pending.
     #[error("the challenge is not pending (expired, locked, finished or unknown)")]
     NotPending,

@@ -45,6 +45,15 @@ pub enum Event {
         /// SMS parts billed.
         segments: u16,
     },
+    /// The provider accepted a call that reads the code.
+    CallPlaced {
+        /// The challenge.
+        challenge: ChallengeId,
+        /// Which transport took it.
+        provider: String,
+        /// The provider's call id.
+        call_id: String,
+    },
     /// The provider refused or could not take an SMS.
     SendFailed {
         /// The challenge.

@@ -133,6 +133,10 @@ pub struct SpendCap {
     pub default_price: u64,
     /// Price of one segment per country calling code (the route's price).
     pub prices: Vec<(u16, u64)>,
+    /// Price of one voice call where no country call price is set.
+    pub default_call_price: u64,
+    /// Price of one voice call per country calling code.
+    pub call_prices: Vec<(u16, u64)>,
 }
 
 impl SpendCap {
@@ -144,7 +148,35 @@ impl SpendCap {
             window,
             default_price: price,
             prices: Vec::new(),
+            // A short call costs several SMS on most routes; set the real price with
+            // `with_call_price`.
+            default_call_price: price.saturating_mul(4),
+            call_prices: Vec::new(),
         }
+    }
+
+    /// Sets the price of one voice call where no country call price is set.
+    #[must_use]
+    pub fn with_default_call_price(mut self, price: u64) -> Self {
+        self.default_call_price = price;
+        self
+    }
+
+    /// Sets the price of one voice call to numbers under `calling_code`.
+    #[must_use]
+    pub fn with_call_price(mut self, calling_code: u16, price: u64) -> Self {
+        self.call_prices.retain(|(code, _)| *code != calling_code);
+        self.call_prices.push((calling_code, price));
+        self
+    }
+
+    /// The cost of one call to a number under `calling_code`.
+    #[must_use]
+    pub fn call_cost(&self, calling_code: u16) -> u64 {
+        self.call_prices
+            .iter()
+            .find(|(code, _)| *code == calling_code)
+            .map_or(self.default_call_price, |(_, p)| *p)
     }
 
     /// Sets the price per segment for numbers under `calling_code`.

@@ -24,10 +24,12 @@
 
 mod body;
 mod segments;
+mod speech;
 mod template;
 
 pub use body::Body;
 pub use segments::{Encoding, Segments, encoded_units, gsm7_septets, segments};
+pub use speech::{Speech, Spoken, Unspeakable, spoken_symbol};
 pub use template::{EmbeddedSigil, MessageTemplate, TemplateError};
 
 /// A message language.

@@ -258,6 +258,15 @@ impl MessageTemplate {
         Ok(self)
     }
 
+    /// The built-in wording's brand; `None` for a custom template.
+    #[must_use]
+    pub fn brand(&self) -> Option<&str> {
+        match &self.text {
+            Text::BuiltIn { brand, .. } => Some(brand),
+            Text::Custom(_) => None,
+        }
+    }
+
     /// The built-in wording's language; `None` for a custom template.
     #[must_use]
     pub fn locale(&self) -> Option<Locale> {

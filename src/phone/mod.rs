@@ -74,6 +74,17 @@ pub enum NumberKind {
 }
 
 impl NumberKind {
+    /// Whether a voice call can reach this kind of number: not machine-to-machine or
+    /// paging numbers, nor freephone and premium ranges, which take no outbound calls
+    /// a person answers. `Unknown` is allowed, as for SMS.
+    #[must_use]
+    pub fn takes_calls(self) -> bool {
+        !matches!(
+            self,
+            Self::M2m | Self::Pager | Self::TollFree | Self::PremiumRate | Self::SharedCost
+        )
+    }
+
     /// Whether an SMS one-time code can be sent to this kind of number. `Unknown` is
     /// allowed: unscreened countries are taken as given.
     #[must_use]

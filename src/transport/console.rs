@@ -2,9 +2,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Receipt, Sms, SmsTransport, TransportError};
+use super::{Call, Receipt, Sms, SmsTransport, TransportError, VoiceTransport};
 
-/// Prints each SMS to stderr instead of sending it: for running an app on a laptop.
+/// Prints each SMS, and the words of each call, to stderr instead of sending them: for
+/// running an app on a laptop.
 ///
 /// It prints the body, code included, and the full number: never use it in production.
 #[derive(Debug, Default)]
@@ -39,5 +40,27 @@ impl SmsTransport for ConsoleTransport {
             );
         }
         Ok(Receipt::new("console", format!("console-{n}")))
+    }
+}
+
+#[async_trait::async_trait]
+impl VoiceTransport for ConsoleTransport {
+    fn provider_name(&self) -> Option<&str> {
+        Some("console")
+    }
+
+    async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
+        let n = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        #[allow(clippy::print_stderr)] // printing is this transport's whole job
+        {
+            eprintln!(
+                "--- call #{n} to {} ({}, played {} time(s)) ---\n{}\n---",
+                call.to().as_e164(),
+                call.language_tag(),
+                call.repeat(),
+                call.speech().expose_plain()
+            );
+        }
+        Ok(Receipt::new("console", format!("console-call-{n}")))
     }
 }

@@ -62,6 +62,7 @@ mod symworld;
 mod timeout;
 #[cfg(feature = "twilio")]
 mod twilio;
+mod voice;
 #[cfg(feature = "vonage")]
 mod vonage;
 #[cfg(feature = "webhook")]
@@ -98,6 +99,7 @@ pub use timeout::Timeout;
 #[cfg(feature = "twilio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "twilio")))]
 pub use twilio::{TwilioBuilder, TwilioTransport};
+pub use voice::{Call, VoiceTransport};
 #[cfg(feature = "vonage")]
 #[cfg_attr(docsrs, doc(cfg(feature = "vonage")))]
 pub use vonage::{VonageBuilder, VonageTransport};

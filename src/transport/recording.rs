@@ -3,10 +3,10 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Call, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind, VoiceTransport};
 use crate::phone::PhoneNumber;
 
-/// Keeps every SMS it is given, so tests can read the code that was "sent".
+/// Keeps every SMS and call it is given, so tests can read the code that was "sent".
 ///
 /// Queue failures with [`fail_next`](Self::fail_next); each queued error is returned by
 /// one send, in order, and the message is not recorded.
@@ -18,6 +18,7 @@ pub struct RecordingTransport {
 #[derive(Debug, Default)]
 struct Inner {
     sent: Vec<Sms>,
+    calls: Vec<Call>,
     failures: VecDeque<TransportErrorKind>,
     fail_always: Option<TransportErrorKind>,
 }
@@ -81,6 +82,32 @@ impl RecordingTransport {
             .and_then(|sms| sms.body().code().map(str::to_owned))
     }
 
+    /// Every call placed so far, oldest first.
+    #[must_use]
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    /// The code the last call to `to` read out.
+    #[must_use]
+    pub fn last_spoken_code(&self, to: &PhoneNumber) -> Option<String> {
+        self.lock()
+            .calls
+            .iter()
+            .rev()
+            .find(|call| call.to() == to)
+            .map(|call| call.code().to_owned())
+    }
+
+    fn injected_failure(inner: &mut Inner) -> Option<TransportError> {
+        let kind = inner.failures.pop_front().or(inner.fail_always)?;
+        Some(TransportError::new(
+            kind,
+            "recording",
+            "failure injected by the test",
+        ))
+    }
+
     /// Every code sent to `to`, oldest first.
     #[must_use]
     pub fn codes(&self, to: &PhoneNumber) -> Vec<String> {
@@ -101,15 +128,28 @@ impl SmsTransport for RecordingTransport {
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         let mut inner = self.lock();
-        if let Some(kind) = inner.failures.pop_front().or(inner.fail_always) {
-            return Err(TransportError::new(
-                kind,
-                "recording",
-                "failure injected by the test",
-            ));
+        if let Some(err) = Self::injected_failure(&mut inner) {
+            return Err(err);
         }
         inner.sent.push(sms.clone());
         let id = format!("rec-{}", inner.sent.len());
+        Ok(Receipt::new("recording", id))
+    }
+}
+
+#[async_trait::async_trait]
+impl VoiceTransport for RecordingTransport {
+    fn provider_name(&self) -> Option<&str> {
+        Some("recording")
+    }
+
+    async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
+        let mut inner = self.lock();
+        if let Some(err) = Self::injected_failure(&mut inner) {
+            return Err(err);
+        }
+        inner.calls.push(call.clone());
+        let id = format!("rec-call-{}", inner.calls.len());
         Ok(Receipt::new("recording", id))
     }
 }

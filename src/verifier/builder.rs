@@ -18,7 +18,7 @@ use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap}
 use crate::risk::RiskCheck;
 use crate::store::{Allowance, MemoryStore, Store};
 use crate::test_numbers::TestNumbers;
-use crate::transport::{ConsoleTransport, SmsTransport};
+use crate::transport::{ConsoleTransport, SmsTransport, VoiceTransport};
 
 /// Production refuses what only belongs on a laptop or in staging: test numbers, and
 /// the console transport as a silent default.
@@ -51,6 +51,7 @@ pub struct VerifierBuilder {
     pub(super) keys: Keyring,
     pub(super) store: Option<Arc<dyn Store>>,
     pub(super) transport: Option<Arc<dyn SmsTransport>>,
+    pub(super) voice: Option<Arc<dyn VoiceTransport>>,
     pub(super) clock: Option<Arc<dyn Clock>>,
     pub(super) events: Arc<dyn EventSink>,
     pub(super) risk: Option<Arc<dyn RiskCheck>>,
@@ -77,6 +78,7 @@ impl VerifierBuilder {
             keys,
             store: None,
             transport: None,
+            voice: None,
             clock: None,
             events: Arc::new(NoEvents),
             risk: None,
@@ -108,6 +110,13 @@ impl VerifierBuilder {
     /// is [`ConsoleTransport`], which prints codes and numbers to stderr.
     pub fn transport(mut self, transport: impl SmsTransport) -> Self {
         self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// How calls that read the code are placed, for
+    /// [`resend_by_voice`](Verifier::resend_by_voice). Default: none (voice refused).
+    pub fn voice(mut self, transport: impl VoiceTransport) -> Self {
+        self.voice = Some(Arc::new(transport));
         self
     }
 
@@ -280,10 +289,13 @@ impl VerifierBuilder {
         Ok(Verifier {
             keys: self.keys,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            transport: match (self.transport, self.mode) {
-                (Some(transport), _) => transport,
-                (None, Mode::Development) => Arc::new(ConsoleTransport::new()),
-                (None, Mode::Production) => return Err(ConfigError::NoTransport),
+            channels: super::Channels {
+                sms: match (self.transport, self.mode) {
+                    (Some(transport), _) => transport,
+                    (None, Mode::Development) => Arc::new(ConsoleTransport::new()),
+                    (None, Mode::Production) => return Err(ConfigError::NoTransport),
+                },
+                voice: self.voice,
             },
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             events: self.events,

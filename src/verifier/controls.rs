@@ -8,7 +8,8 @@
 //! 3. **country policy**;
 //! 4. **conversion guard**: a paused prefix;
 //! 5. **risk check** (the app's; an error counts as a denial);
-//! 6. **spend cap**: the SMS's cost, reserved.
+//! 6. **spend cap**: the SMS's cost (segments times the route's price) or the call's
+//!    price, reserved.
 //!
 //! Steps 2 to 5 choose the [`Route`]; a refused destination gets a decoy: the same
 //! limits, code, digest and store write as a real send, and the same answer, but no
@@ -27,6 +28,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use super::composer::Outgoing;
 use super::policy_keys::{LazyKeys, ScopedLimit, subject_key};
 use crate::challenge::Binding;
 use crate::code::Code;
@@ -37,7 +39,6 @@ use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap}
 use crate::risk::{RiskCheck, RiskRequest, RiskVerdict};
 use crate::store::{RateDecision, RateLimit, Scope, Store, SubjectGuard};
 use crate::test_numbers::TestNumbers;
-use crate::transport::Sms;
 
 /// One send, built once: who it is for, its code, and the SMS that would carry it.
 pub(super) struct Send<'a> {
@@ -45,7 +46,7 @@ pub(super) struct Send<'a> {
     pub(super) client: Option<&'a str>,
     pub(super) keys: LazyKeys<'a>,
     pub(super) code: Code,
-    pub(super) sms: Sms,
+    pub(super) message: Outgoing,
     /// A test number's fixed code: never sent.
     pub(super) test: bool,
     pub(super) now: OffsetDateTime,
@@ -292,10 +293,11 @@ impl Controls {
         let Some(cap) = &self.spend else {
             return Ok(());
         };
-        let cost = cap.cost(
-            send.binding.destination().calling_code(),
-            send.sms.segments(),
-        );
+        let calling_code = send.binding.destination().calling_code();
+        let cost = match &send.message {
+            Outgoing::Sms(sms) => cap.cost(calling_code, sms.segments()),
+            Outgoing::Call(_) => cap.call_cost(calling_code),
+        };
         let key = send.keys.get().spend.clone();
         let sends = matches!(admission.route, Route::Send);
         let limit = if sends {

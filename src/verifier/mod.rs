@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 pub use builder::{Mode, VerifierBuilder};
 
-use self::composer::{Composer, SendNo};
+use self::composer::{Channel, Composer, Outgoing, SendNo};
 use self::controls::{Admission, Controls, Deps, Route, Send};
 use self::lifetimes::Lifetimes;
 use self::policy_keys::{LazyKeys, subject_key};
@@ -24,7 +24,7 @@ use crate::store::{
     CheckOutcome, CheckRequest, DeliveryRecord, MessageKey, NewChallenge, ResendOutcome,
     ResendRequest, Store,
 };
-use crate::transport::SmsTransport;
+use crate::transport::{Receipt, SmsTransport, TransportError, VoiceTransport};
 
 /// Per-request facts the app knows and the verifier cannot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,12 +57,19 @@ impl StartOptions {
 pub struct Verifier {
     keys: Keyring,
     store: Arc<dyn Store>,
-    transport: Arc<dyn SmsTransport>,
+    channels: Channels,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
     lifetimes: Lifetimes,
     composer: Composer,
     controls: Controls,
+}
+
+/// The transports: SMS always, voice calls when configured.
+#[derive(Debug)]
+struct Channels {
+    sms: Arc<dyn SmsTransport>,
+    voice: Option<Arc<dyn VoiceTransport>>,
 }
 
 impl Verifier {
@@ -117,7 +124,7 @@ impl Verifier {
             now,
             expires_at: timeline.expires_at,
         };
-        let send = self.build_send(binding, options, &number);
+        let send = self.build_send(binding, options, &number, Channel::Sms)?;
         let admission = self.controls.admit(&send, self.deps()).await?;
         let mut record = NewChallenge::new(
             id,
@@ -247,6 +254,49 @@ impl Verifier {
         binding: &Binding,
         options: &StartOptions,
     ) -> Result<Pending, Error> {
+        self.resend_on(Channel::Sms, id, binding, options).await
+    }
+
+    /// Sends the challenge's next code by a voice call that reads it, for a person
+    /// whose SMS does not arrive. It is a resend like any other: the same challenge,
+    /// attempts, cooldown and send cap, the same limits, and the spend cap at the
+    /// call's price ([`SpendCap::with_call_price`](crate::policy::SpendCap::with_call_price)).
+    ///
+    /// # Errors
+    /// [`Error::NoVoiceRoute`] without a voice transport or for a number that cannot
+    /// take calls; otherwise as [`resend`](Self::resend).
+    pub async fn resend_by_voice(
+        &self,
+        id: &ChallengeId,
+        binding: &Binding,
+    ) -> Result<Pending, Error> {
+        self.resend_by_voice_with(id, binding, &StartOptions::default())
+            .await
+    }
+
+    /// [`resend_by_voice`](Self::resend_by_voice) with the client's key.
+    ///
+    /// # Errors
+    /// As [`resend_by_voice`](Self::resend_by_voice).
+    pub async fn resend_by_voice_with(
+        &self,
+        id: &ChallengeId,
+        binding: &Binding,
+        options: &StartOptions,
+    ) -> Result<Pending, Error> {
+        if self.channels.voice.is_none() || !binding.destination().kind().takes_calls() {
+            return Err(Error::NoVoiceRoute);
+        }
+        self.resend_on(Channel::Voice, id, binding, options).await
+    }
+
+    async fn resend_on(
+        &self,
+        channel: Channel,
+        id: &ChallengeId,
+        binding: &Binding,
+        options: &StartOptions,
+    ) -> Result<Pending, Error> {
         let now = self.clock.now();
         // The SMS says how long its code lives, and the spend cap prices the SMS, so
         // the send is built before the controls run: read the challenge's expiry and
@@ -273,7 +323,7 @@ impl Verifier {
             now,
             expires_at: state.expires_at,
         };
-        let mut send = self.build_send(binding, options, &number);
+        let mut send = self.build_send(binding, options, &number, channel)?;
         let admission = self.controls.admit(&send, self.deps()).await?;
         let request = ResendRequest::new(
             self.keys.binding_tag(binding),
@@ -305,7 +355,9 @@ impl Verifier {
             // Another resend landed between the read and this one: the idempotency key
             // must name this send, or the provider would drop it as a duplicate.
             number.number = sent_no;
-            send.sms = self.composer.compose(binding, &number, &send.code);
+            send.message = self
+                .composer
+                .compose_for(channel, binding, &number, &send.code)?;
         }
         let avoid = last_delivery
             .filter(|d| matches!(d.status, DeliveryStatus::Failed { .. }))
@@ -406,7 +458,8 @@ impl Verifier {
         binding: &'a Binding,
         options: &'a StartOptions,
         number: &SendNo<'_>,
-    ) -> Send<'a> {
+        channel: Channel,
+    ) -> Result<Send<'a>, Error> {
         let fixed = self
             .controls
             .test_code(binding, number.now)
@@ -414,14 +467,42 @@ impl Verifier {
         let test = fixed.is_some();
         let code = fixed.unwrap_or_else(|| self.composer.spec.generate());
         let client = options.client_key.as_deref();
-        Send {
+        Ok(Send {
             binding,
             client,
             keys: LazyKeys::new(&self.keys, binding, client),
-            sms: self.composer.compose(binding, number, &code),
+            message: self.composer.compose_for(channel, binding, number, &code)?,
             code,
             test,
             now: number.now,
+        })
+    }
+
+    /// Hands the message to its transport, asking routing to avoid `avoid`.
+    async fn hand_over(
+        &self,
+        message: &Outgoing,
+        avoid: Option<String>,
+    ) -> Result<Receipt, TransportError> {
+        match (message, &self.channels.voice) {
+            (Outgoing::Sms(sms), _) => match avoid {
+                Some(provider) => {
+                    self.channels
+                        .sms
+                        .send(&sms.clone().avoiding(provider))
+                        .await
+                }
+                None => self.channels.sms.send(sms).await,
+            },
+            (Outgoing::Call(call), Some(voice)) => match avoid {
+                Some(provider) => voice.call(&call.clone().avoiding(provider)).await,
+                None => voice.call(call).await,
+            },
+            (Outgoing::Call(_), None) => Err(TransportError::new(
+                crate::transport::TransportErrorKind::Rejected,
+                "verifier",
+                "no voice transport is configured",
+            )),
         }
     }
 
@@ -451,11 +532,7 @@ impl Verifier {
                 return Ok(());
             }
         }
-        let sms = match avoid {
-            Some(provider) => send.sms.clone().avoiding(provider),
-            None => send.sms.clone(),
-        };
-        let receipt = match self.transport.send(&sms).await {
+        let receipt = match self.hand_over(&send.message, avoid).await {
             Ok(receipt) => receipt,
             Err(e) => {
                 tracing::warn!(challenge = %id, %to, error = %e, "sms send failed");
@@ -471,12 +548,19 @@ impl Verifier {
                 return Err(e.into());
             }
         };
-        tracing::info!(challenge = %id, %to, provider = receipt.provider(), message_id = receipt.message_id(), "sms sent");
-        self.emit(Event::Sent {
-            challenge: *id,
-            provider: receipt.provider().to_owned(),
-            message_id: receipt.message_id().to_owned(),
-            segments: sms.segments(),
+        tracing::info!(challenge = %id, %to, provider = receipt.provider(), message_id = receipt.message_id(), "code sent");
+        self.emit(match &send.message {
+            Outgoing::Sms(sms) => Event::Sent {
+                challenge: *id,
+                provider: receipt.provider().to_owned(),
+                message_id: receipt.message_id().to_owned(),
+                segments: sms.segments(),
+            },
+            Outgoing::Call(_) => Event::CallPlaced {
+                challenge: *id,
+                provider: receipt.provider().to_owned(),
+                call_id: receipt.message_id().to_owned(),
+            },
         });
         // Bookkeeping after a send that happened: failures are logged, not returned,
         // because the person has the SMS and must be able to use it.
