@@ -65,6 +65,8 @@ mod twilio;
 mod voice;
 #[cfg(feature = "vonage")]
 mod vonage;
+#[cfg(feature = "vonage-voice")]
+mod vonage_voice;
 #[cfg(feature = "webhook")]
 mod webhook;
 
@@ -103,6 +105,9 @@ pub use voice::{Call, VoiceTransport};
 #[cfg(feature = "vonage")]
 #[cfg_attr(docsrs, doc(cfg(feature = "vonage")))]
 pub use vonage::{VonageBuilder, VonageTransport};
+#[cfg(feature = "vonage-voice")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vonage-voice")))]
+pub use vonage_voice::{VonageVoiceBuilder, VonageVoiceTransport};
 #[cfg(feature = "webhook")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 pub use webhook::{WebhookBuilder, WebhookSecret, WebhookTransport};

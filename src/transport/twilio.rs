@@ -1,4 +1,7 @@
-//! Twilio Programmable Messaging (API 2010-04-01).
+//! Twilio Programmable Messaging (API 2010-04-01), and Programmable Voice for calls
+//! that read the code ([`voice`]).
+
+mod voice;
 
 use std::fmt;
 
@@ -41,6 +44,9 @@ pub struct TwilioTransport {
     from: Option<String>,
     messaging_service_sid: Option<String>,
     status_callback: Option<String>,
+    /// The number calls come from (an alphanumeric sender id cannot call).
+    voice_from: Option<String>,
+    calls_endpoint: String,
 }
 
 impl fmt::Debug for TwilioTransport {
@@ -61,6 +67,7 @@ pub struct TwilioBuilder {
     from: Option<String>,
     messaging_service_sid: Option<String>,
     status_callback: Option<String>,
+    voice_from: Option<String>,
     base_url: Option<String>,
     http: Option<HttpClient>,
 }
@@ -89,6 +96,7 @@ impl TwilioTransport {
             from: None,
             messaging_service_sid: None,
             status_callback: None,
+            voice_from: None,
             base_url: None,
             http: None,
         }
@@ -133,6 +141,9 @@ impl TwilioBuilder {
         if let Some(callback) = vars.callback_url("TWILIO_STATUS_CALLBACK", "status callback")? {
             builder = builder.status_callback(callback);
         }
+        if let Some(number) = vars.optional("TWILIO_VOICE_FROM")? {
+            builder = builder.voice_from(number);
+        }
         Ok(builder)
     }
 
@@ -155,6 +166,14 @@ impl TwilioBuilder {
     #[must_use]
     pub fn status_callback(mut self, url: impl Into<String>) -> Self {
         self.status_callback = Some(url.into());
+        self
+    }
+
+    /// The number voice calls come from (one of the account's Twilio numbers). Default:
+    /// the `From` number, when it is a number; an alphanumeric sender id cannot call.
+    #[must_use]
+    pub fn voice_from(mut self, number: impl Into<String>) -> Self {
+        self.voice_from = Some(number.into());
         self
     }
 
@@ -204,12 +223,17 @@ impl TwilioBuilder {
             Some(client) => client,
             None => HttpClient::new()?,
         };
+        let voice_from = self
+            .voice_from
+            .or_else(|| self.from.clone().filter(|f| f.starts_with('+')));
         Ok(TwilioTransport {
             http,
             endpoint: format!(
                 "{base}/2010-04-01/Accounts/{}/Messages.json",
                 self.account_sid
             ),
+            calls_endpoint: format!("{base}/2010-04-01/Accounts/{}/Calls.json", self.account_sid),
+            voice_from,
             account_sid: self.account_sid,
             auth_token: self.auth_token,
             from: self.from,

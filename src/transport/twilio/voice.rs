@@ -1,0 +1,66 @@
+//! Twilio Programmable Voice: a call whose inline TwiML reads the code.
+//!
+//! `POST {base}/2010-04-01/Accounts/{AccountSid}/Calls.json`, form-encoded, HTTP Basic
+//! auth, with `To`, `From` (a number of the account: an alphanumeric sender id cannot
+//! call), `Twiml` (`<Response><Say language=… loop=…>` with the speech's SSML
+//! elements inside, which Twilio's `<Say>` accepts) and, when configured,
+//! `StatusCallback`. Errors are classified as for SMS.
+
+use secrecy::ExposeSecret;
+
+use super::super::http;
+use super::super::{Call, Receipt, TransportError, TransportErrorKind, VoiceTransport};
+use super::{PROVIDER, TwilioTransport, accepted, failure};
+
+/// The TwiML for `call`: the speech inside one `<Say>`, played `repeat` times. The
+/// SSML's `<speak>` root is dropped, since `<Say>` takes its elements directly.
+pub(super) fn twiml(call: &Call) -> String {
+    let ssml = call.speech().expose_ssml();
+    let inner = ssml
+        .strip_prefix("<speak>")
+        .and_then(|s| s.strip_suffix("</speak>"))
+        .unwrap_or(ssml);
+    format!(
+        "<Response><Say language=\"{}\" loop=\"{}\">{inner}</Say></Response>",
+        call.language_tag(),
+        call.repeat()
+    )
+}
+
+#[async_trait::async_trait]
+impl VoiceTransport for TwilioTransport {
+    fn provider_name(&self) -> Option<&str> {
+        Some(PROVIDER)
+    }
+
+    async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
+        let Some(from) = &self.voice_from else {
+            return Err(TransportError::new(
+                TransportErrorKind::Rejected,
+                PROVIDER,
+                "no voice caller number is configured (TWILIO_VOICE_FROM)",
+            ));
+        };
+        let twiml = twiml(call);
+        let mut form: Vec<(&str, &str)> = vec![
+            ("To", call.to().as_e164()),
+            ("From", from),
+            ("Twiml", &twiml),
+        ];
+        if let Some(url) = &self.status_callback {
+            form.push(("StatusCallback", url));
+        }
+        let request = self
+            .http
+            .inner
+            .post(&self.calls_endpoint)
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form);
+        let answer = http::exchange(PROVIDER, request).await?;
+        if answer.is_success() {
+            return accepted(&answer);
+        }
+        Err(failure(&answer))
+    }
+}
