@@ -163,7 +163,11 @@ impl Speech {
             ),
         };
         let code_plain = words.join(separator);
-        let plain = format!("{intro} {code_plain}. {again} {code_plain}. {bye}");
+        let plain = match locale {
+            Locale::En => format!("{intro} {code_plain}. {again} {code_plain}. {bye}"),
+            // Japanese runs sentences together, each closed by "。", with no spaces.
+            Locale::Ja => format!("{intro}{code_plain}。{again}{code_plain}。{bye}"),
+        };
         let mut ssml = String::from("<speak>");
         let _ = write!(ssml, "{}<break time=\"700ms\"/>", xml_escape(&intro));
         for round in [None, Some(again)] {
