@@ -126,10 +126,11 @@ impl Verifier {
         };
         let send = self.build_send(binding, options, &number, Channel::Sms)?;
         let admission = self.controls.admit(&send, self.deps()).await?;
+        let tag = self.keys.binding_tag(binding);
         let mut record = NewChallenge::new(
             id,
-            self.keys.binding_tag(binding),
-            self.keys.digest(&id, binding, send.code.expose()),
+            tag,
+            self.keys.digest(&id, &tag, send.code.expose()),
             timeline,
             self.lifetimes.allowance,
         );
@@ -184,12 +185,9 @@ impl Verifier {
             return Ok(Verdict::Malformed);
         };
         let now = self.clock.now();
-        let request = CheckRequest::new(
-            self.keys.binding_tag(binding),
-            self.keys.candidates(id, binding, code.expose()),
-            now,
-        )
-        .with_subject(self.controls.subject_guard(&self.keys, binding));
+        let tag = self.keys.binding_tag(binding);
+        let request = CheckRequest::new(tag, self.keys.candidates(id, &tag, code.expose()), now)
+            .with_subject(self.controls.subject_guard(&self.keys, binding));
         let (verdict, event) = match self.store.check(id, &request).await? {
             CheckOutcome::Approved => (Verdict::Approved, Event::Approved { challenge: *id }),
             CheckOutcome::Rejected { attempts_left } => (
@@ -325,9 +323,10 @@ impl Verifier {
         };
         let mut send = self.build_send(binding, options, &number, channel)?;
         let admission = self.controls.admit(&send, self.deps()).await?;
+        let tag = self.keys.binding_tag(binding);
         let request = ResendRequest::new(
-            self.keys.binding_tag(binding),
-            self.keys.digest(id, binding, send.code.expose()),
+            tag,
+            self.keys.digest(id, &tag, send.code.expose()),
             now,
             self.lifetimes.resend_cooldown,
         );

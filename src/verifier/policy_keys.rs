@@ -51,7 +51,7 @@ pub(super) struct PolicyKeys {
 /// Checks need only this one, so it can be computed on its own.
 pub(super) fn subject_key(keys: &Keyring, binding: &Binding) -> CounterKey {
     let name = match binding.subject() {
-        Some(subject) => keys.index(&format!("subject:{subject}")),
+        Some(subject) => keys.index_parts(&[b"subject:", subject.as_bytes()]),
         None => keys.index(binding.destination().as_e164()),
     };
     CounterKey::new(Scope::Subject, name)
