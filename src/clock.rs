@@ -13,12 +13,14 @@ pub trait Clock: Send + Sync + Debug + 'static {
     fn now(&self) -> OffsetDateTime;
 }
 
+#[deny(clippy::missing_trait_methods)]
 impl<C: Clock + ?Sized> Clock for Arc<C> {
     fn now(&self) -> OffsetDateTime {
         (**self).now()
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 impl<C: Clock + ?Sized> Clock for Box<C> {
     fn now(&self) -> OffsetDateTime {
         (**self).now()

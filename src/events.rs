@@ -130,6 +130,13 @@ pub enum Event {
 pub trait EventSink: Send + Sync + std::fmt::Debug + 'static {
     /// Handles one event.
     fn emit(&self, event: &Event);
+
+    /// Whether this sink wants events at all. A sink that answers `false` is never
+    /// handed one, and the verifier skips building them (they hold masked numbers and
+    /// ids, built on every send). Default: `true`.
+    fn wants_events(&self) -> bool {
+        true
+    }
 }
 
 /// Drops every event (they still go to `tracing`).
@@ -138,6 +145,10 @@ pub struct NoEvents;
 
 impl EventSink for NoEvents {
     fn emit(&self, _: &Event) {}
+
+    fn wants_events(&self) -> bool {
+        false
+    }
 }
 
 /// Keeps every event in memory, for tests.
@@ -170,8 +181,12 @@ impl EventSink for RecordedEvents {
     }
 }
 
+#[deny(clippy::missing_trait_methods)]
 impl<T: EventSink + ?Sized> EventSink for std::sync::Arc<T> {
     fn emit(&self, event: &Event) {
         (**self).emit(event);
+    }
+    fn wants_events(&self) -> bool {
+        (**self).wants_events()
     }
 }

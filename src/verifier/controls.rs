@@ -91,6 +91,15 @@ pub(super) struct Deps<'a> {
     pub(super) events: &'a dyn EventSink,
 }
 
+impl Deps<'_> {
+    /// Builds and hands over an event, only if the sink wants events.
+    pub(super) fn emit(&self, event: impl FnOnce() -> Event) {
+        if self.events.wants_events() {
+            self.events.emit(&event());
+        }
+    }
+}
+
 impl Controls {
     /// The fixed code of a test number, if `binding` is one at `now`.
     pub(super) fn test_code(&self, binding: &Binding, now: OffsetDateTime) -> Option<&str> {
@@ -173,7 +182,7 @@ impl Controls {
         if pause {
             let prefix = masked_prefix(send.binding, keys.prefix_tag());
             tracing::warn!(%prefix, sends, approvals, "conversion guard paused a prefix");
-            deps.events.emit(&Event::PrefixPaused {
+            deps.emit(|| Event::PrefixPaused {
                 prefix,
                 sends,
                 approvals,
@@ -335,7 +344,7 @@ impl Controls {
 /// Logs and reports a refusal by a limit, and returns `error`.
 fn refused(send: &Send<'_>, scope: &'static str, deps: Deps<'_>, error: Error) -> Error {
     tracing::warn!(to = %send.binding.destination(), scope, "send denied by a limit");
-    deps.events.emit(&Event::RateLimited {
+    deps.emit(|| Event::RateLimited {
         to: send.binding.destination().masked(),
         scope,
     });

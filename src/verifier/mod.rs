@@ -142,7 +142,7 @@ impl Verifier {
             return Err(e.into());
         }
         let masked = binding.destination().masked();
-        self.emit(Event::Started {
+        self.emit(|| Event::Started {
             challenge: id,
             to: masked.clone(),
             purpose: binding.purpose().as_str().to_owned(),
@@ -218,7 +218,7 @@ impl Verifier {
             }
         };
         tracing::info!(challenge = %id, to = %binding.destination(), verdict = ?verdict, "code checked");
-        self.emit(event);
+        self.emit(|| event);
         if verdict == Verdict::Approved {
             self.controls
                 .after_approval(&self.keys, binding, now, self.deps())
@@ -362,7 +362,7 @@ impl Verifier {
             .filter(|d| matches!(d.status, DeliveryStatus::Failed { .. }))
             .map(|d| d.provider);
         self.dispatch(id, send, &admission, avoid).await?;
-        self.emit(Event::Resent { challenge: *id });
+        self.emit(|| Event::Resent { challenge: *id });
         tracing::info!(challenge = %id, to = %binding.destination(), "code resent");
         Ok(Pending {
             id: *id,
@@ -411,7 +411,7 @@ impl Verifier {
             .await?;
         if let Some(challenge) = found {
             tracing::info!(%challenge, provider, ?status, "delivery report recorded");
-            self.emit(Event::Delivery { challenge, status });
+            self.emit(|| Event::Delivery { challenge, status });
         }
         Ok(found)
     }
@@ -439,8 +439,11 @@ impl Verifier {
         Ok(self.store.reset_subject(&key).await?)
     }
 
-    fn emit(&self, event: Event) {
-        self.events.emit(&event);
+    /// Builds and hands over an event, only if the sink wants events.
+    fn emit(&self, event: impl FnOnce() -> Event) {
+        if self.events.wants_events() {
+            self.events.emit(&event());
+        }
     }
 
     fn deps(&self) -> Deps<'_> {
@@ -523,7 +526,7 @@ impl Verifier {
             }
             Route::Decoy(reason) => {
                 tracing::warn!(challenge = %id, %to, ?reason, "send denied by policy; decoy challenge");
-                self.emit(Event::DeniedByPolicy {
+                self.emit(|| Event::DeniedByPolicy {
                     challenge: *id,
                     to: to.masked(),
                     reason: reason.clone(),
@@ -535,7 +538,7 @@ impl Verifier {
             Ok(receipt) => receipt,
             Err(e) => {
                 tracing::warn!(challenge = %id, %to, error = %e, "sms send failed");
-                self.emit(Event::SendFailed {
+                self.emit(|| Event::SendFailed {
                     challenge: *id,
                     kind: e.kind(),
                 });
@@ -548,7 +551,7 @@ impl Verifier {
             }
         };
         tracing::info!(challenge = %id, %to, provider = receipt.provider(), message_id = receipt.message_id(), "code sent");
-        self.emit(match &send.message {
+        self.emit(|| match &send.message {
             Outgoing::Sms(sms) => Event::Sent {
                 challenge: *id,
                 provider: receipt.provider().to_owned(),
