@@ -49,7 +49,6 @@ pub struct Segments {
     pub count: u16,
 }
 
-/// Works out the encoding and the number of parts of `body`.
 /// Septets each byte of an ASCII body costs in GSM-7: 1, 2 for the extension table,
 /// 0 for bytes outside the default alphabet (and every non-ASCII byte), from
 /// [`gsm7_septets`].
@@ -68,6 +67,7 @@ const ASCII_SEPTETS: [u8; 256] = {
     table
 };
 
+/// Works out the encoding and the number of parts of `body`.
 #[must_use]
 pub fn segments(body: &str) -> Segments {
     // Most codes go out in short ASCII bodies: cost them by a byte table, with no
