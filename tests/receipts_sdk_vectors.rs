@@ -99,13 +99,11 @@ mod twilio {
         let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(b"tok").expect("key");
         mac.update(data.as_bytes());
         let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        let callback = Callback::new(
-            url,
-            [("X-Twilio-Signature", sig.as_str())],
-            body.as_bytes(),
-        );
+        let callback = Callback::new(url, [("X-Twilio-Signature", sig.as_str())], body.as_bytes());
         let receipts = TwilioReceipts::new(SecretString::from("tok"));
-        receipts.verify(&callback).expect("the signature itself is good");
+        receipts
+            .verify(&callback)
+            .expect("the signature itself is good");
         assert!(matches!(
             receipts.parse(&callback, OffsetDateTime::UNIX_EPOCH),
             Err(ReceiptError::Malformed(_))
@@ -116,11 +114,7 @@ mod twilio {
         let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(b"tok").expect("key");
         mac.update(data.as_bytes());
         let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        let callback = Callback::new(
-            url,
-            [("X-Twilio-Signature", sig.as_str())],
-            body.as_bytes(),
-        );
+        let callback = Callback::new(url, [("X-Twilio-Signature", sig.as_str())], body.as_bytes());
         let report = receipts
             .parse(&callback, OffsetDateTime::UNIX_EPOCH)
             .expect("duplicate");
@@ -148,7 +142,12 @@ mod twilio {
         verify(TOKEN, &special, PARAMS, "TfZzewPq8wqrGlMfyAud8+/IvJ0=").expect("It's amazing");
         // Only the quote is normalised: another value still fails.
         assert_eq!(
-            verify("s3cr3t", "https://example.com/path?test=param2", "", signed_raw),
+            verify(
+                "s3cr3t",
+                "https://example.com/path?test=param2",
+                "",
+                signed_raw
+            ),
             Err(ReceiptError::BadSignature)
         );
     }
@@ -160,7 +159,10 @@ mod twilio {
         let with = "https://example.com:443/path?test=param";
         let without = "https://example.com/path?test=param";
         for target in [with, without] {
-            for sig in ["IdwMFypqvNxti3YgvWWmfcNL26M=", "loLgTitFAoWx57yy5oEU4Hlddzw="] {
+            for sig in [
+                "IdwMFypqvNxti3YgvWWmfcNL26M=",
+                "loLgTitFAoWx57yy5oEU4Hlddzw=",
+            ] {
                 verify("s3cr3t", target, "", sig).expect("port forms");
             }
         }
@@ -199,9 +201,7 @@ mod twilio {
 
 #[cfg(feature = "webhook")]
 mod standard_webhooks {
-    use smsotp::transport::receipts::{
-        Callback, DeliveryReceipts, ReceiptError, WebhookReceipts,
-    };
+    use smsotp::transport::receipts::{Callback, DeliveryReceipts, ReceiptError, WebhookReceipts};
     use smsotp::transport::{WebhookPublicKey, WebhookSecret};
     use time::{Duration, OffsetDateTime};
 
@@ -269,8 +269,11 @@ mod standard_webhooks {
             ("webhook-signature", SIG),
         ];
         assert!(
-            r.verify(&Callback::new("https://x", headers, BODY.as_bytes()), at(TS))
-                .is_err()
+            r.verify(
+                &Callback::new("https://x", headers, BODY.as_bytes()),
+                at(TS)
+            )
+            .is_err()
         );
     }
 
@@ -342,8 +345,7 @@ mod standard_webhooks {
     /// Ed25519 implementation (Node's crypto, which reproduces RFC 8032 TEST 1). None of
     /// the reference libraries ships a v1a vector.
     const PUBLIC_KEY: &str = "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-    const V1A: &str =
-        "v1a,fldxM4gAKugP6nnt1hdz3sgGfZ6d99nzrMFnZOELIxbzEHoVmAb2ADpkJK7zgPePmPsle0zV9jSeGlHFG2NVAw==";
+    const V1A: &str = "v1a,fldxM4gAKugP6nnt1hdz3sgGfZ6d99nzrMFnZOELIxbzEHoVmAb2ADpkJK7zgPePmPsle0zV9jSeGlHFG2NVAw==";
 
     #[test]
     fn v1a_ed25519_signatures_verify() {
@@ -555,8 +557,11 @@ mod vonage {
         );
         // A token without payload_hash (the SDK's) cannot vouch for a body.
         assert!(
-            r.verify(&callback(&format!("Bearer {SDK_TOKEN}"), BODY), at(1_697_634_680))
-                .is_err()
+            r.verify(
+                &callback(&format!("Bearer {SDK_TOKEN}"), BODY),
+                at(1_697_634_680)
+            )
+            .is_err()
         );
     }
 

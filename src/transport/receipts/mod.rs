@@ -23,6 +23,8 @@ use time::OffsetDateTime;
 mod twilio;
 #[cfg(feature = "vonage")]
 mod vonage;
+#[cfg(feature = "vonage")]
+mod vonage_messages;
 #[cfg(feature = "webhook")]
 mod webhook;
 
@@ -30,6 +32,8 @@ mod webhook;
 pub use twilio::TwilioReceipts;
 #[cfg(feature = "vonage")]
 pub use vonage::{VonageReceipts, VonageSignatureMethod};
+#[cfg(feature = "vonage")]
+pub use vonage_messages::VonageMessagesReceipts;
 #[cfg(feature = "webhook")]
 pub use webhook::WebhookReceipts;
 
@@ -88,6 +92,11 @@ pub enum ReceiptError {
     /// The callback could not be read.
     #[error("the callback is malformed: {0}")]
     Malformed(&'static str),
+    /// The callback is one of the application's own outbound requests (signed by the
+    /// [`WebhookTransport`](crate::transport::WebhookTransport), marked as outbound),
+    /// sent back at the receipt endpoint: a replay, never a receipt.
+    #[error("the callback is one of our own outbound requests")]
+    OutboundRequest,
 }
 
 /// An incoming status callback, as the web framework received it. Its `Debug` shows

@@ -5,32 +5,62 @@ use hmac::Mac as _;
 use time::{Duration, OffsetDateTime};
 
 use super::{Callback, DeliveryReceipts, DeliveryReport, DeliveryStatus, ReceiptError, fresh};
-use crate::transport::WebhookSecret;
 use crate::transport::http::{self, TransportConfigError, Vars};
+use crate::transport::{OUTBOUND_ID_PREFIX, WebhookPublicKey, WebhookSecret};
 
 const PROVIDER: &str = "webhook";
+/// Longest `webhook-signature` header read: room for dozens of signatures (key
+/// rotation), while a hostile header cannot make us decode megabytes.
+const MAX_SIGNATURE_HEADER: usize = 8 * 1024;
+
+/// The one key a [`WebhookReceipts`] trusts, and so the one scheme it reads.
+#[derive(Debug, Clone)]
+enum Key {
+    /// `v1`: HMAC-SHA256 with a shared secret.
+    Symmetric(WebhookSecret),
+    /// `v1a`: Ed25519 with the gateway's public key.
+    Asymmetric(WebhookPublicKey),
+}
 
 /// Authenticates and reads delivery reports that the application's gateway posts
-/// back, signed like [`WebhookTransport`](crate::transport::WebhookTransport)'s
-/// requests (Standard Webhooks, same secret).
+/// back, signed per Standard Webhooks, either symmetrically (`v1`, HMAC-SHA256, like
+/// [`WebhookTransport`](crate::transport::WebhookTransport)'s requests) or
+/// asymmetrically (`v1a`, Ed25519).
 ///
-/// Headers `webhook-id`, `webhook-timestamp` (Unix seconds, within five minutes of
-/// `now`) and `webhook-signature` (space-separated `v1,<base64>` entries; one must
-/// match HMAC-SHA256 over `id.timestamp.body`). Body:
+/// Headers `webhook-id` (without `.`, and not starting with
+/// [`OUTBOUND_ID_PREFIX`](crate::transport::OUTBOUND_ID_PREFIX)), `webhook-timestamp`
+/// (Unix seconds, within five minutes of `now`) and `webhook-signature`
+/// (space-separated `version,<base64>` entries; one entry of this parser's version
+/// must verify over `id.timestamp.body`). Body:
 /// `{"message_id": "…", "status": "delivered" | "failed" | "pending",
 /// "permanent": bool (for failed; default true), "error_code": "…" (optional)}`.
+///
+/// A parser trusts one key and so one scheme: a `v1` parser ignores `v1a` entries
+/// and the reverse, as the specification asks consumers to keep a trust list of keys
+/// and schemes rather than follow what a request names.
 #[derive(Debug, Clone)]
 pub struct WebhookReceipts {
-    secret: WebhookSecret,
+    key: Key,
     tolerance: Duration,
 }
 
 impl WebhookReceipts {
-    /// A parser for callbacks signed with `secret`.
+    /// A parser for callbacks signed `v1` with `secret`.
     #[must_use]
     pub fn new(secret: WebhookSecret) -> Self {
         Self {
-            secret,
+            key: Key::Symmetric(secret),
+            tolerance: Duration::minutes(5),
+        }
+    }
+
+    /// A parser for callbacks signed `v1a` (Ed25519) by the holder of the secret key
+    /// that matches `public_key`. Prefer this when the gateway can sign with Ed25519:
+    /// a leaked public key lets nobody forge a report.
+    #[must_use]
+    pub fn ed25519(public_key: WebhookPublicKey) -> Self {
+        Self {
+            key: Key::Asymmetric(public_key),
             tolerance: Duration::minutes(5),
         }
     }
@@ -59,8 +89,9 @@ impl WebhookReceipts {
     /// for other payloads signed the same way.
     ///
     /// # Errors
-    /// [`ReceiptError`] when a header is missing, the signature does not match, or
-    /// the timestamp is stale.
+    /// [`ReceiptError`] when a header is missing or malformed, the id has a `.` or
+    /// is one of our own outbound ids, the signature does not match, or the
+    /// timestamp is stale.
     pub fn verify(&self, callback: &Callback<'_>, now: OffsetDateTime) -> Result<(), ReceiptError> {
         let signatures = callback
             .header("webhook-signature")
@@ -71,16 +102,48 @@ impl WebhookReceipts {
         let timestamp_text = callback
             .header("webhook-timestamp")
             .ok_or(ReceiptError::MissingField("webhook-timestamp header"))?;
+        if id.is_empty() || id.contains('.') {
+            // The signed text is `id.timestamp.body`: an id holding `.` could be
+            // re-split into another id and timestamp (spec: "Signature scheme").
+            return Err(ReceiptError::Malformed(
+                "webhook-id is empty or contains '.'",
+            ));
+        }
+        if id.starts_with(OUTBOUND_ID_PREFIX) {
+            // One of our own outbound requests (it carries a code), replayed here.
+            return Err(ReceiptError::OutboundRequest);
+        }
+        if signatures.len() > MAX_SIGNATURE_HEADER {
+            return Err(ReceiptError::Malformed("webhook-signature is too long"));
+        }
+        let timestamp_text = timestamp_text.trim();
+        if timestamp_text.is_empty() || !timestamp_text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ReceiptError::Malformed(
+                "webhook-timestamp is not Unix seconds",
+            ));
+        }
         let timestamp: i64 = timestamp_text
-            .trim()
             .parse()
             .map_err(|_| ReceiptError::Malformed("webhook-timestamp is not Unix seconds"))?;
-        let mac = self.secret.mac(id, timestamp, callback.body());
+        let (version, check): (&str, Box<dyn Fn(&[u8]) -> bool + '_>) = match &self.key {
+            Key::Symmetric(secret) => {
+                let mac = secret.mac(id, timestamp, callback.body());
+                (
+                    "v1",
+                    Box::new(move |sig| mac.clone().verify_slice(sig).is_ok()),
+                )
+            }
+            Key::Asymmetric(public) => (
+                "v1a",
+                Box::new(move |sig| public.verifies(id, timestamp, callback.body(), sig)),
+            ),
+        };
         let matched = signatures
             .split_ascii_whitespace()
-            .filter_map(|entry| entry.strip_prefix("v1,"))
-            .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-            .any(|sig| mac.clone().verify_slice(&sig).is_ok());
+            .filter_map(|entry| entry.split_once(','))
+            .filter(|(v, _)| *v == version)
+            .filter_map(|(_, b64)| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+            .any(|sig| check(&sig));
         if !matched {
             return Err(ReceiptError::BadSignature);
         }
