@@ -125,25 +125,23 @@ impl WebhookReceipts {
         let timestamp: i64 = timestamp_text
             .parse()
             .map_err(|_| ReceiptError::Malformed("webhook-timestamp is not Unix seconds"))?;
-        let (version, check): (&str, Box<dyn Fn(&[u8]) -> bool + '_>) = match &self.key {
-            Key::Symmetric(secret) => {
-                let mac = secret.mac(id, timestamp, callback.body());
-                (
-                    "v1",
-                    Box::new(move |sig| mac.clone().verify_slice(sig).is_ok()),
-                )
-            }
-            Key::Asymmetric(public) => (
-                "v1a",
-                Box::new(move |sig| public.verifies(id, timestamp, callback.body(), sig)),
-            ),
+        // Computed once, cloned per candidate signature.
+        let (version, mac) = match &self.key {
+            Key::Symmetric(secret) => ("v1", Some(secret.mac(id, timestamp, callback.body()))),
+            Key::Asymmetric(_) => ("v1a", None),
         };
         let matched = signatures
             .split_ascii_whitespace()
             .filter_map(|entry| entry.split_once(','))
             .filter(|(v, _)| *v == version)
             .filter_map(|(_, b64)| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-            .any(|sig| check(&sig));
+            .any(|sig| match (&self.key, &mac) {
+                (Key::Symmetric(_), Some(mac)) => mac.clone().verify_slice(&sig).is_ok(),
+                (Key::Asymmetric(public), _) => {
+                    public.verifies(id, timestamp, callback.body(), &sig)
+                }
+                (Key::Symmetric(_), None) => false,
+            });
         if !matched {
             return Err(ReceiptError::BadSignature);
         }
