@@ -277,6 +277,29 @@ mod standard_webhooks {
         );
     }
 
+    /// Stricter than the references (which try every entry): only the first eight
+    /// entries of the verifier's version are tried, so a header cannot multiply the
+    /// work per request. Rotation needs two or three.
+    #[test]
+    fn only_the_first_eight_signatures_are_tried() {
+        let wrong = "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
+        let r = hmac_receipts(SECRET);
+        // Other versions do not count against the eight.
+        let seventh_wrong = format!("{} v2,x v1a,y {SIG}", [wrong; 7].join(" "));
+        check(&r, ID, &seventh_wrong, BODY, at(TS)).expect("eighth of our version");
+        let eight_wrong = format!("{} {SIG}", [wrong; 8].join(" "));
+        assert_eq!(
+            check(&r, ID, &eight_wrong, BODY, at(TS)),
+            Err(ReceiptError::BadSignature)
+        );
+        // A header over 8 KiB is refused unread.
+        let huge = format!("{}{SIG}", "v2,x ".repeat(2000));
+        assert!(matches!(
+            check(&r, ID, &huge, BODY, at(TS)),
+            Err(ReceiptError::Malformed(_))
+        ));
+    }
+
     /// `test_signature_verification_with_unpadded_secret`: the reference accepts
     /// secrets whose base64 padding was left off (it appends `==` and decodes
     /// leniently). The signatures are what the test's `PayloadForTesting` computes at

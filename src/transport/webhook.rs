@@ -151,20 +151,15 @@ impl WebhookPublicKey {
         Ok(Self { key })
     }
 
-    /// Whether `signature` is this key's Ed25519 signature of `id.timestamp.body`.
-    /// Uses strict verification (no malleable or small-order signatures).
-    pub(crate) fn verifies(&self, id: &str, timestamp: i64, body: &[u8], signature: &[u8]) -> bool {
+    /// Whether `signature` is this key's Ed25519 signature of `message` (the
+    /// Standard Webhooks `id.timestamp.body`). Strict verification: no malleable
+    /// signatures, no small-order components.
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
         let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
             return false;
         };
         let signature = ed25519_dalek::Signature::from_bytes(&bytes);
-        let mut message = Vec::with_capacity(id.len() + 22 + body.len());
-        message.extend_from_slice(id.as_bytes());
-        message.push(b'.');
-        message.extend_from_slice(timestamp.to_string().as_bytes());
-        message.push(b'.');
-        message.extend_from_slice(body);
-        self.key.verify_strict(&message, &signature).is_ok()
+        self.key.verify_strict(message, &signature).is_ok()
     }
 }
 

@@ -240,6 +240,23 @@ pub fn target(name: &str) -> Option<Target> {
     targets().into_iter().find(|t| t.name == name)
 }
 
+/// Runs the target named `name` on `data` (for the `cargo fuzz` binaries, which name
+/// their target once and call this per input).
+///
+/// # Panics
+/// When no target has that name, or on a broken invariant.
+pub fn run(name: &str, data: &[u8]) -> usize {
+    use std::sync::OnceLock;
+    static ALL: OnceLock<Vec<(&'static str, fn(&[u8]) -> usize)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| targets().into_iter().map(|t| (t.name, t.run)).collect());
+    let run = all
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, run)| *run)
+        .unwrap_or_else(|| panic!("no fuzz target named {name}"));
+    run(data)
+}
+
 /// The input as text: lossy, so that every input reaches the parser.
 fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(data)
