@@ -18,6 +18,10 @@
 //! than 250 ms + 50 us per input byte (the best of three tries, so a busy machine does
 //! not fail the run; the slowest ns per byte seen is printed).
 
+// The per-input time bound is wall-clock time by nature; nothing here is
+// application time that a `smsotp::Clock` should control.
+#![allow(clippy::disallowed_methods)]
+
 mod fuzz_harness;
 
 use std::time::{Duration, Instant};
@@ -129,7 +133,7 @@ fn fuzz(target: &Target, cases: u64, seed: u64) -> Stats {
 #[test]
 fn every_parser_survives_generated_input() {
     let cases = env_number("FUZZ_CASES", 1_000);
-    let seed = env_number("FUZZ_SEED", 0x5EED_0F_F022);
+    let seed = env_number("FUZZ_SEED", 0x005E_ED0F_F022);
     let only = std::env::var("FUZZ_TARGET").ok();
     let mut ran = 0;
     let started = Instant::now();

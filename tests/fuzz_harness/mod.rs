@@ -247,7 +247,8 @@ pub fn target(name: &str) -> Option<Target> {
 /// When no target has that name, or on a broken invariant.
 pub fn run(name: &str, data: &[u8]) -> usize {
     use std::sync::OnceLock;
-    static ALL: OnceLock<Vec<(&'static str, fn(&[u8]) -> usize)>> = OnceLock::new();
+    type Run = fn(&[u8]) -> usize;
+    static ALL: OnceLock<Vec<(&'static str, Run)>> = OnceLock::new();
     let all = ALL.get_or_init(|| targets().into_iter().map(|t| (t.name, t.run)).collect());
     let run = all
         .iter()

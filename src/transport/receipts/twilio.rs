@@ -70,13 +70,15 @@ impl TwilioReceipts {
         self.verified_params(callback).map(|_| ())
     }
 
-    fn signature_matches(&self, data: &[u8], expected: &[u8]) -> bool {
+    /// Whether `expected` is the MAC of `url` followed by `params`.
+    fn signature_matches(&self, url: &str, params: &str, expected: &[u8]) -> bool {
         let Ok(mut mac) =
             <Hmac<Sha1> as KeyInit>::new_from_slice(self.auth_token.expose_secret().as_bytes())
         else {
             return false;
         };
-        mac.update(data);
+        mac.update(url.as_bytes());
+        mac.update(params.as_bytes());
         mac.verify_slice(expected).is_ok()
     }
 
@@ -107,11 +109,9 @@ impl TwilioReceipts {
             .flat_map(|(k, v)| [k.as_str(), v.as_str()])
             .collect();
 
-        let signed = url_variants(callback.url()).iter().any(|url| {
-            let mut data = url.clone().into_bytes();
-            data.extend_from_slice(signed_params.as_bytes());
-            self.signature_matches(&data, &expected)
-        });
+        let signed = url_variants(callback.url())
+            .iter()
+            .any(|url| self.signature_matches(url, &signed_params, &expected));
         if !signed {
             return Err(ReceiptError::BadSignature);
         }
