@@ -71,6 +71,8 @@ fn run_bounded(target: &Target, input: &[u8]) -> (Duration, usize) {
 struct Stats {
     cases: u64,
     accepted: u64,
+    long_inputs_bytes: u64,
+    long_inputs_time: Duration,
     bytes: u64,
     longest_input: usize,
     slowest: Duration,
@@ -81,6 +83,8 @@ fn fuzz(target: &Target, cases: u64, seed: u64) -> Stats {
     let mut stats = Stats {
         cases: 0,
         accepted: 0,
+        long_inputs_bytes: 0,
+        long_inputs_time: Duration::ZERO,
         bytes: 0,
         longest_input: 0,
         slowest: Duration::ZERO,
@@ -111,6 +115,8 @@ fn fuzz(target: &Target, cases: u64, seed: u64) -> Stats {
         // Per byte over inputs long enough for the rate to mean something (below
         // that, the fixed cost of a signature check dominates).
         if input.len() >= 4096 {
+            stats.long_inputs_bytes += input.len() as u64;
+            stats.long_inputs_time += took;
             let rate = took.as_nanos() as f64 / input.len() as f64;
             stats.worst_ns_per_byte = stats.worst_ns_per_byte.max(rate);
         }
@@ -135,6 +141,13 @@ fn every_parser_survives_generated_input() {
     let cases = env_number("FUZZ_CASES", 1_000);
     let seed = env_number("FUZZ_SEED", 0x005E_ED0F_F022);
     let only = std::env::var("FUZZ_TARGET").ok();
+    // A panic formats its message and maybe a backtrace before any `catch_unwind`
+    // sees it: lift the memory limit first, so reporting a failure cannot itself fail.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ALLOC.set_limit(usize::MAX);
+        report(info);
+    }));
     let mut ran = 0;
     let started = Instant::now();
     for target in fuzz_harness::targets() {
@@ -144,13 +157,14 @@ fn every_parser_survives_generated_input() {
         let t = Instant::now();
         let stats = fuzz(&target, cases, seed);
         println!(
-            "fuzz {:<20} {:>9} cases ({:>7} accepted) {:>12} bytes, longest {:>6} B, slowest {:>9.2?}, worst {:>7.1} ns/B (inputs >= 4 KiB), {:>8.2?}",
+            "fuzz {:<20} {:>9} cases ({:>7} accepted) {:>12} bytes, longest {:>6} B, slowest {:>9.2?}; inputs >= 4 KiB: mean {:>6.1} ns/B, worst {:>7.1} ns/B; {:>8.2?}",
             target.name,
             stats.cases,
             stats.accepted,
             stats.bytes,
             stats.longest_input,
             stats.slowest,
+            stats.long_inputs_time.as_nanos() as f64 / stats.long_inputs_bytes.max(1) as f64,
             stats.worst_ns_per_byte,
             t.elapsed()
         );
