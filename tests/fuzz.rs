@@ -44,9 +44,17 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The start of an input, for a failure message.
+fn shown(input: &[u8]) -> String {
+    format!(
+        "{:?}",
+        String::from_utf8_lossy(input.get(..300.min(input.len())).unwrap_or_default())
+    )
+}
+
 /// Runs one input under the memory limit and returns how long it took and how many
-/// parses accepted it.
-fn run_bounded(target: &Target, input: &[u8]) -> (Duration, usize) {
+/// parses accepted it, or what the panic said.
+fn run_bounded(target: &Target, input: &[u8]) -> Result<(Duration, usize), String> {
     let limit = ALLOC.allocated() + BASE_BYTES + BYTES_PER_INPUT_BYTE * input.len();
     ALLOC.set_limit(limit).expect("limit above what is live");
     let started = Instant::now();
@@ -54,18 +62,19 @@ fn run_bounded(target: &Target, input: &[u8]) -> (Duration, usize) {
     let took = started.elapsed();
     // Lifted before a panic goes on, so reporting it has all the memory it needs.
     ALLOC.set_limit(usize::MAX).expect("lift the limit");
-    match outcome {
-        Ok(accepted) => (took, accepted),
-        Err(panic) => {
-            eprintln!(
-                "{} panicked on an input of {} bytes: {:?}",
-                target.name,
-                input.len(),
-                String::from_utf8_lossy(input.get(..300.min(input.len())).unwrap_or_default())
-            );
-            std::panic::resume_unwind(panic)
-        }
-    }
+    outcome.map(|accepted| (took, accepted)).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        format!(
+            "{} panicked on an input of {} bytes ({message}): {}",
+            target.name,
+            input.len(),
+            shown(input)
+        )
+    })
 }
 
 struct Stats {
@@ -79,7 +88,8 @@ struct Stats {
     worst_ns_per_byte: f64,
 }
 
-fn fuzz(target: &Target, cases: u64, seed: u64) -> Stats {
+/// Fuzzes one target; stops at its first failure and says what it was.
+fn fuzz(target: &Target, cases: u64, seed: u64) -> (Stats, Option<String>) {
     let mut stats = Stats {
         cases: 0,
         accepted: 0,
@@ -90,24 +100,25 @@ fn fuzz(target: &Target, cases: u64, seed: u64) -> Stats {
         slowest: Duration::ZERO,
         worst_ns_per_byte: 0.0,
     };
-    let check = |input: &[u8], stats: &mut Stats| {
+    let check = |input: &[u8], stats: &mut Stats| -> Result<(), String> {
         let budget =
             BASE_TIME + TIME_PER_INPUT_BYTE * u32::try_from(input.len()).unwrap_or(u32::MAX);
-        let (mut took, accepted) = run_bounded(target, input);
+        let (mut took, accepted) = run_bounded(target, input)?;
         for _ in 0..2 {
             if took <= budget {
                 break;
             }
-            took = took.min(run_bounded(target, input).0);
+            took = took.min(run_bounded(target, input)?.0);
         }
         stats.accepted += accepted as u64;
-        assert!(
-            took <= budget,
-            "{}: an input of {} bytes took {took:?} (budget {budget:?}): {:?}",
-            target.name,
-            input.len(),
-            String::from_utf8_lossy(input.get(..200.min(input.len())).unwrap_or_default())
-        );
+        if took > budget {
+            return Err(format!(
+                "{}: an input of {} bytes took {took:?} (budget {budget:?}): {}",
+                target.name,
+                input.len(),
+                shown(input)
+            ));
+        }
         stats.cases += 1;
         stats.bytes += input.len() as u64;
         stats.longest_input = stats.longest_input.max(input.len());
@@ -120,9 +131,12 @@ fn fuzz(target: &Target, cases: u64, seed: u64) -> Stats {
             let rate = took.as_nanos() as f64 / input.len() as f64;
             stats.worst_ns_per_byte = stats.worst_ns_per_byte.max(rate);
         }
+        Ok(())
     };
     for seed_input in target.seeds {
-        check(seed_input.as_bytes(), &mut stats);
+        if let Err(failure) = check(seed_input.as_bytes(), &mut stats) {
+            return (stats, Some(failure));
+        }
     }
     // Each parser gets its own stream, so adding a parser changes no other's inputs.
     let name_hash = target.name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
@@ -131,9 +145,11 @@ fn fuzz(target: &Target, cases: u64, seed: u64) -> Stats {
     let mut generator = Gen::new(seed ^ name_hash);
     for _ in 0..cases {
         let input = generator.input(target);
-        check(&input, &mut stats);
+        if let Err(failure) = check(&input, &mut stats) {
+            return (stats, Some(failure));
+        }
     }
-    stats
+    (stats, None)
 }
 
 #[test]
@@ -149,13 +165,14 @@ fn every_parser_survives_generated_input() {
         report(info);
     }));
     let mut ran = 0;
+    let mut failures = Vec::new();
     let started = Instant::now();
     for target in fuzz_harness::targets() {
         if only.as_deref().is_some_and(|name| name != target.name) {
             continue;
         }
         let t = Instant::now();
-        let stats = fuzz(&target, cases, seed);
+        let (stats, failure) = fuzz(&target, cases, seed);
         println!(
             "fuzz {:<20} {:>9} cases ({:>7} accepted) {:>12} bytes, longest {:>6} B, slowest {:>9.2?}; inputs >= 4 KiB: mean {:>6.1} ns/B, worst {:>7.1} ns/B; {:>8.2?}",
             target.name,
@@ -168,6 +185,10 @@ fn every_parser_survives_generated_input() {
             stats.worst_ns_per_byte,
             t.elapsed()
         );
+        if let Some(failure) = failure {
+            println!("fuzz {:<20} FAILED: {failure}", target.name);
+            failures.push(failure);
+        }
         ran += 1;
     }
     println!(
@@ -175,6 +196,8 @@ fn every_parser_survives_generated_input() {
         started.elapsed()
     );
     assert!(ran > 0, "FUZZ_TARGET names no parser");
+    // Every target runs even when one fails, so one run finds every failing parser.
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// Every target's seeds get past the first refusal: a harness that never produces an
