@@ -607,3 +607,92 @@ mod vonage {
         assert!(!debug.contains(SDK_SECRET), "{debug}");
     }
 }
+
+/// Configuration: the receipt key may differ from the transport's secret, and may be
+/// an Ed25519 public key.
+#[cfg(feature = "webhook")]
+mod webhook_config {
+    use std::collections::HashMap;
+
+    use smsotp::transport::TransportConfigError;
+    use smsotp::transport::receipts::{Callback, ReceiptError, WebhookReceipts};
+    use time::OffsetDateTime;
+
+    const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const BODY: &str = r#"{"test": 2432232314}"#;
+    const V1: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+    const V1A: &str = "v1a,fldxM4gAKugP6nnt1hdz3sgGfZ6d99nzrMFnZOELIxbzEHoVmAb2ADpkJK7zgPePmPsle0zV9jSeGlHFG2NVAw==";
+
+    fn from(vars: &[(&str, &str)]) -> Result<WebhookReceipts, TransportConfigError> {
+        let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+        WebhookReceipts::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned()))
+    }
+
+    fn verify(r: &WebhookReceipts, sig: &str) -> Result<(), ReceiptError> {
+        r.verify(
+            &Callback::new(
+                "https://x",
+                [
+                    ("webhook-id", ID),
+                    ("webhook-timestamp", "1614265330"),
+                    ("webhook-signature", sig),
+                ],
+                BODY.as_bytes(),
+            ),
+            OffsetDateTime::from_unix_timestamp(1_614_265_330).expect("valid"),
+        )
+    }
+
+    #[test]
+    fn the_receipt_key_can_be_its_own_secret_or_a_public_key() {
+        let spec_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let other_secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        // Without SMSOTP_WEBHOOK_RECEIPT_KEY: the transport's secret, as before.
+        let r = from(&[("SMSOTP_WEBHOOK_SECRET", spec_secret)]).expect("secret");
+        verify(&r, V1).expect("v1 with the shared secret");
+        // A separate secret for receipts wins over the transport's.
+        let r = from(&[
+            ("SMSOTP_WEBHOOK_SECRET", other_secret),
+            ("SMSOTP_WEBHOOK_RECEIPT_KEY", spec_secret),
+        ])
+        .expect("receipt secret");
+        verify(&r, V1).expect("v1 with the receipt secret");
+        // A public key: v1a only, and no transport secret needed.
+        let r = from(&[(
+            "SMSOTP_WEBHOOK_RECEIPT_KEY",
+            "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+        )])
+        .expect("public key");
+        verify(&r, V1A).expect("v1a");
+        assert_eq!(verify(&r, V1), Err(ReceiptError::BadSignature));
+        // Errors name the variable and never echo the value.
+        for (vars, var) in [
+            (
+                vec![(
+                    "SMSOTP_WEBHOOK_RECEIPT_KEY",
+                    "whsk_c2VjcmV0c2VjcmV0c2VjcmV0",
+                )],
+                "SMSOTP_WEBHOOK_RECEIPT_KEY",
+            ),
+            (
+                vec![("SMSOTP_WEBHOOK_RECEIPT_KEY", "whpk_***")],
+                "SMSOTP_WEBHOOK_RECEIPT_KEY",
+            ),
+            (
+                vec![("SMSOTP_WEBHOOK_RECEIPT_KEY", "whsec_c2hvcnQ=")],
+                "SMSOTP_WEBHOOK_RECEIPT_KEY",
+            ),
+        ] {
+            let err = from(&vars).expect_err("refused");
+            assert!(
+                matches!(&err, TransportConfigError::MalformedVar { var: v, .. } if *v == var),
+                "{err:?}"
+            );
+            assert!(!err.to_string().contains("c2VjcmV0"), "{err}");
+        }
+        assert!(matches!(
+            from(&[]),
+            Err(TransportConfigError::MissingVar("SMSOTP_WEBHOOK_SECRET"))
+        ));
+    }
+}

@@ -80,13 +80,38 @@ impl WebhookReceipts {
         }
     }
 
-    /// A parser keyed with `SMSOTP_WEBHOOK_SECRET`, the secret the
-    /// [`WebhookTransport`](crate::transport::WebhookTransport) signs with.
+    /// A parser configured from the environment, as [`from_lookup`](Self::from_lookup)
+    /// describes.
     ///
     /// # Errors
     /// [`TransportConfigError`] naming the missing or malformed variable.
     pub fn from_env() -> Result<Self, TransportConfigError> {
-        let mut vars = Vars::new(http::process_env);
+        Self::from_lookup(http::process_env)
+    }
+
+    /// A parser keyed with `SMSOTP_WEBHOOK_RECEIPT_KEY` when it is set: a `whpk_`
+    /// public key (the gateway signs `v1a`) or a `whsec_` secret of the receipts' own
+    /// (`v1`). Otherwise `SMSOTP_WEBHOOK_SECRET`, the secret the
+    /// [`WebhookTransport`](crate::transport::WebhookTransport) signs with; the
+    /// outbound marker keeps the two directions apart even then, but a key of the
+    /// receipts' own is stronger still.
+    ///
+    /// # Errors
+    /// [`TransportConfigError`] naming the missing or malformed variable.
+    pub fn from_lookup(
+        lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<Self, TransportConfigError> {
+        const RECEIPT_KEY: &str = "SMSOTP_WEBHOOK_RECEIPT_KEY";
+        let mut vars = Vars::new(lookup);
+        if let Some(key) = vars.optional(RECEIPT_KEY)? {
+            let is_secret = key.starts_with("whsec_");
+            return if is_secret {
+                WebhookSecret::parse(&key).map(Self::new)
+            } else {
+                WebhookPublicKey::parse(&key).map(Self::ed25519)
+            }
+            .map_err(|e| e.for_var(RECEIPT_KEY));
+        }
         let secret = WebhookSecret::parse(&vars.required("SMSOTP_WEBHOOK_SECRET")?)
             .map_err(|e| e.for_var("SMSOTP_WEBHOOK_SECRET"))?;
         Ok(Self::new(secret))
