@@ -67,6 +67,22 @@ pub const DEFAULT_ARGON2_ITERATIONS: u32 = 2;
 /// Argon2id lanes unless configured otherwise.
 pub const DEFAULT_ARGON2_PARALLELISM: u32 = 1;
 
+/// The most Argon2id memory a set may ask for per hash: 1 GiB. A redeem hashes once
+/// per remaining code with the parameters stored in the set, so without a ceiling a
+/// stored set could ask for up to 4 TiB per hash.
+pub const MAX_ARGON2_MEMORY_KIB: u32 = 1024 * 1024;
+/// The most Argon2id passes a set may ask for.
+pub const MAX_ARGON2_ITERATIONS: u32 = 16;
+/// The most Argon2id lanes a set may ask for.
+pub const MAX_ARGON2_PARALLELISM: u32 = 16;
+
+/// Whether Argon2 costs are within the ceilings above.
+fn affordable(params: &argon2::Params) -> bool {
+    params.m_cost() <= MAX_ARGON2_MEMORY_KIB
+        && params.t_cost() <= MAX_ARGON2_ITERATIONS
+        && params.p_cost() <= MAX_ARGON2_PARALLELISM
+}
+
 const STORED_HEADER: &str = "smsotp-recovery/v1";
 const ARGON2ID: &str = "argon2id";
 
@@ -157,7 +173,9 @@ impl RecoveryCodes {
         self
     }
 
-    /// Argon2id cost: memory in KiB (at least 8 per lane), passes (at least 1) and lanes.
+    /// Argon2id cost: memory in KiB (at least 8 per lane, at most
+    /// [`MAX_ARGON2_MEMORY_KIB`]), passes (1 to [`MAX_ARGON2_ITERATIONS`]) and lanes (1
+    /// to [`MAX_ARGON2_PARALLELISM`]).
     /// Lower than the defaults only in tests. Each redeem tries up to every remaining code,
     /// so a failed attempt costs `remaining x` one hash.
     #[must_use]
@@ -193,7 +211,9 @@ impl RecoveryCodes {
             return Err(RecoveryError::Config("length must be 8 to 32 symbols"));
         }
         let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, None)
-            .map_err(|_| RecoveryError::Config("Argon2 parameters out of range"))?;
+            .ok()
+            .filter(affordable)
+            .ok_or(RecoveryError::Config("Argon2 parameters out of range"))?;
         let hasher = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
 
         let symbols = alphabet();
@@ -303,7 +323,10 @@ impl RecoverySet {
     }
 
     /// Reads the text of [`to_stored`](Self::to_stored), checking that every line is an
-    /// Argon2id PHC string with a salt of at least [`SALT_LEN`] bytes.
+    /// Argon2id PHC string with a salt of at least [`SALT_LEN`] bytes, and costs within
+    /// [`MAX_ARGON2_MEMORY_KIB`], [`MAX_ARGON2_ITERATIONS`] and
+    /// [`MAX_ARGON2_PARALLELISM`] (so that redeeming cannot be made to allocate
+    /// without bound).
     ///
     /// # Errors
     /// [`RecoveryError::Stored`] naming what is wrong.
@@ -337,7 +360,9 @@ impl RecoverySet {
                 return Err(RecoveryError::Stored("hash missing"));
             }
             argon2::Params::try_from(&hash)
-                .map_err(|_| RecoveryError::Stored("bad Argon2 parameters"))?;
+                .ok()
+                .filter(affordable)
+                .ok_or(RecoveryError::Stored("bad Argon2 parameters"))?;
             hashes.push(line.to_owned());
         }
         Ok(Self { length, hashes })

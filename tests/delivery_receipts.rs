@@ -182,8 +182,10 @@ mod vonage {
     };
     use time::{Duration, OffsetDateTime};
 
-    /// Vonage's own SDK test vector (vonage-ruby-sdk signature tests): one parameter
-    /// set signed with each method under the secret below.
+    /// Vonage's own SDK test vector (vonage-ruby-sdk signature tests; the same values
+    /// are Vonage/vonage-node-sdk `packages/sms/__tests__/__dataSets__/signature.ts`,
+    /// its `verifySignature` tests): one parameter set signed with each method under
+    /// the secret below.
     const SECRET: &str = "my_secret_key_for_testing";
     const PARAMS: [(&str, &str); 7] = [
         ("message-timestamp", "2013-11-21 15:27:30"),

@@ -62,6 +62,13 @@ fn count_and_length_are_configurable_and_bounded() {
         (RecoveryCodes::new().argon2_params(4, 1, 1), "Argon2"),
         (RecoveryCodes::new().argon2_params(64, 0, 1), "Argon2"),
         (RecoveryCodes::new().argon2_params(64, 1, 0), "Argon2"),
+        // Above the ceilings a stored set may ask for.
+        (
+            RecoveryCodes::new().argon2_params((1 << 20) + 1, 1, 1),
+            "Argon2",
+        ),
+        (RecoveryCodes::new().argon2_params(64, 17, 1), "Argon2"),
+        (RecoveryCodes::new().argon2_params(1024, 1, 17), "Argon2"),
     ] {
         match settings.generate() {
             Err(RecoveryError::Config(reason)) => assert!(reason.contains(message), "{reason}"),
@@ -290,4 +297,33 @@ fn nothing_secret_is_printed() {
     }
     assert_eq!(printed[0], "ShownOnce([REDACTED])");
     assert!(printed[1].contains("remaining: 2"), "{}", printed[1]);
+}
+
+/// Found while writing the `from_stored` fuzz target: the Argon2 costs come from the
+/// stored text, and
+/// Argon2 itself allows up to 4 TiB of memory per hash, which every redeem would then
+/// try to allocate. A stored set asking for more than the ceilings is refused.
+#[test]
+fn stored_sets_cannot_ask_for_unbounded_memory() {
+    let salt = "c2FsdHNhbHRzYWx0c2FsdA";
+    let hash = "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    let line = |m: u32, t: u32, p: u32| {
+        format!("smsotp-recovery/v1 length=10\n$argon2id$v=19$m={m},t={t},p={p}${salt}${hash}")
+    };
+    assert!(RecoverySet::from_stored(&line(19 * 1024, 2, 1)).is_ok());
+    assert!(RecoverySet::from_stored(&line(1 << 20, 16, 16)).is_ok());
+    for (m, t, p) in [
+        (u32::MAX, 1, 1),
+        ((1 << 20) + 1, 1, 1),
+        (64, 17, 1),
+        (1024, 1, 17),
+    ] {
+        assert!(
+            matches!(
+                RecoverySet::from_stored(&line(m, t, p)),
+                Err(RecoveryError::Stored(_))
+            ),
+            "m={m} t={t} p={p}"
+        );
+    }
 }

@@ -10,12 +10,13 @@ use common::sms;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use smsotp::transport::receipts::{Callback, WebhookReceipts};
+use smsotp::message::Body;
+use smsotp::transport::receipts::{Callback, DeliveryReceipts, ReceiptError, WebhookReceipts};
 use smsotp::transport::{
-    SmsTransport, TransportConfigError, TransportErrorKind, WebhookBuilder, WebhookSecret,
+    Sms, SmsTransport, TransportConfigError, TransportErrorKind, WebhookBuilder, WebhookSecret,
     WebhookTransport,
 };
-use smsotp::{Clock, ManualClock};
+use smsotp::{Clock, ManualClock, PhoneNumber};
 use time::macros::datetime;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -67,7 +68,8 @@ async fn posts_signed_json_that_an_independent_check_accepts() {
         })
     );
     let h = |name: &str| request.headers[name].to_str().expect("ascii").to_owned();
-    assert_eq!(h("webhook-id"), "msg_idem-0123456789abcdef");
+    // The id carries the outbound marker (see `WebhookTransport`'s docs), then the key.
+    assert_eq!(h("webhook-id"), "smsotp-out_idem-0123456789abcdef");
     assert_eq!(h("webhook-timestamp"), "1772355600");
 
     // Recompute the Standard Webhooks signature here, from the spec, not the crate.
@@ -83,7 +85,8 @@ async fn posts_signed_json_that_an_independent_check_accepts() {
     );
     assert_eq!(h("webhook-signature"), expected);
 
-    // And the crate's own verifier accepts what the transport signed.
+    // The crate's own receipt verifier, keyed with the same secret, refuses it: an
+    // outbound request (which carries the code) can never pass as an inbound receipt.
     let headers: Vec<(String, String)> = ["webhook-id", "webhook-timestamp", "webhook-signature"]
         .iter()
         .map(|n| ((*n).to_owned(), h(n)))
@@ -93,9 +96,55 @@ async fn posts_signed_json_that_an_independent_check_accepts() {
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         &request.body,
     );
-    WebhookReceipts::new(WebhookSecret::parse(SECRET).expect("secret"))
-        .verify(&callback, clock.now())
-        .expect("verifies");
+    assert_eq!(
+        WebhookReceipts::new(WebhookSecret::parse(SECRET).expect("secret"))
+            .verify(&callback, clock.now()),
+        Err(ReceiptError::OutboundRequest)
+    );
+    // Nor as a full report.
+    assert_eq!(
+        WebhookReceipts::new(WebhookSecret::parse(SECRET).expect("secret"))
+            .parse(&callback, clock.now()),
+        Err(ReceiptError::OutboundRequest)
+    );
+}
+
+/// Standard Webhooks (`spec/standard-webhooks.md`, standard-webhooks/standard-webhooks):
+/// a message id must not contain `.`. Idempotency keys often do (`order.42`).
+#[tokio::test]
+async fn message_ids_never_contain_a_dot() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new(datetime!(2026-03-01 09:00:00 UTC));
+    let transport = transport(&server, &clock);
+    for key in ["order.42", "a.b.c", "x", "日本.jp", &"k".repeat(300)] {
+        let sms = Sms::new(
+            PhoneNumber::parse_e164("+14155550100").expect("e164"),
+            Body::new("Code 4F7K2Q"),
+            time::Duration::minutes(5),
+            key.to_owned(),
+        );
+        transport.send(&sms).await.expect("accepted");
+    }
+    let requests = server.received_requests().await.expect("recorded");
+    let ids: Vec<String> = requests
+        .iter()
+        .map(|r| r.headers["webhook-id"].to_str().expect("ascii").to_owned())
+        .collect();
+    for id in &ids {
+        assert!(!id.contains('.'), "{id}");
+        assert!(id.starts_with("smsotp-out_"), "{id}");
+        assert!(id.len() <= 128, "{id}");
+    }
+    // Distinct keys keep distinct ids, and a retry of one key keeps its id.
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+    assert_ne!(ids[0], "smsotp-out_order42");
 }
 
 #[tokio::test]

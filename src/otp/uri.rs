@@ -155,7 +155,8 @@ impl OtpAuthUri {
     /// parameter values (form encoding); parameters in any order; unknown parameters (such
     /// as `image`) ignored; `period` on HOTP and `counter` on TOTP ignored.
     ///
-    /// Refused: a missing or non-base32 `secret`, a secret under 16 bytes (decode 80-bit
+    /// Refused: an issuer or account name containing a colon (also when the issuer is
+    /// given only as a parameter), a missing or non-base32 `secret`, a secret under 16 bytes (decode 80-bit
     /// legacy secrets yourself with [`OtpSecret::from_base32_legacy`]), a repeated
     /// parameter, an `issuer` parameter that contradicts the label, digits outside 6-8, and
     /// unknown algorithms. The generator gets the default skew or look-ahead; change it
@@ -191,6 +192,12 @@ impl OtpAuthUri {
             (Some(a), Some(b)) if a != b => return Err(UriError::IssuerMismatch),
             (a, b) => a.or(b),
         };
+        // A label issuer never holds a colon (the first one ends it), but an issuer
+        // given only as a parameter could, and then the label written for it by
+        // `expose_uri` would read back differently.
+        if issuer.as_deref().is_some_and(|i| i.contains(':')) {
+            return Err(UriError::Colon);
+        }
         let secret_text = params.secret.ok_or(UriError::MissingParameter("secret"))?;
         let secret = OtpSecret::from_base32(&secret_text)?;
         let algorithm = match params.algorithm.as_deref() {

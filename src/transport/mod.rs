@@ -110,7 +110,9 @@ pub use vonage::{VonageBuilder, VonageTransport};
 pub use vonage_voice::{VonageVoiceBuilder, VonageVoiceTransport};
 #[cfg(feature = "webhook")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
-pub use webhook::{WebhookBuilder, WebhookSecret, WebhookTransport};
+pub use webhook::{
+    OUTBOUND_ID_PREFIX, WebhookBuilder, WebhookPublicKey, WebhookSecret, WebhookTransport,
+};
 
 /// Something that can deliver an [`Sms`]: a provider adapter, a test double, or a
 /// wrapper (failover, retry, routing) around other transports.

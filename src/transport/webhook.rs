@@ -18,8 +18,28 @@ const PROVIDER: &str = "webhook";
 /// to accept at all.
 const MIN_SECRET_BYTES: usize = 16;
 
-/// A Standard Webhooks signing secret (`whsec_` followed by base64). `Debug` is
-/// redacted and the bytes are zeroed on drop.
+/// The prefix of every `webhook-id` the [`WebhookTransport`] sends. It marks the
+/// request as outbound (it carries a code to the gateway), and it is covered by the
+/// signature, as the id is signed. [`WebhookReceipts`](super::receipts::WebhookReceipts)
+/// refuses any callback whose id starts with it, so an outbound request replayed at
+/// the receipt endpoint never verifies as a receipt, even when both directions share
+/// one secret.
+pub const OUTBOUND_ID_PREFIX: &str = "smsotp-out_";
+
+/// Base64 as the Standard Webhooks reference libraries read keys: the standard
+/// alphabet, padding optional. The Python reference appends `==` and decodes
+/// leniently, so it also takes unpadded keys whose last character has unused low bits
+/// set (its own test vectors include two). Keys are configuration, not attacker input,
+/// so accepting those bits costs nothing; anything that is not base64 is refused.
+const KEY_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// A Standard Webhooks signing secret (`whsec_` followed by base64, padded or not).
+/// `Debug` is redacted and the bytes are zeroed on drop.
 #[derive(Clone)]
 pub struct WebhookSecret {
     key: SecretSlice<u8>,
@@ -32,14 +52,15 @@ impl fmt::Debug for WebhookSecret {
 }
 
 impl WebhookSecret {
-    /// Reads `whsec_<base64>` (the prefix may be left out).
+    /// Reads `whsec_<base64>` (the prefix may be left out, and so may the base64
+    /// padding, as the reference libraries allow).
     ///
     /// # Errors
     /// [`TransportConfigError::Invalid`] when it is not base64 or decodes to fewer
     /// than 16 bytes.
     pub fn parse(text: &str) -> Result<Self, TransportConfigError> {
         let encoded = text.strip_prefix("whsec_").unwrap_or(text);
-        let key = base64::engine::general_purpose::STANDARD
+        let key = KEY_BASE64
             .decode(encoded)
             .map_err(|_| TransportConfigError::Invalid {
                 setting: "webhook secret",
@@ -79,10 +100,88 @@ impl WebhookSecret {
     }
 }
 
+/// A Standard Webhooks public key for asymmetric (`v1a`, Ed25519) signatures:
+/// `whpk_` followed by the 32-byte key in base64 (the prefix and the padding may be
+/// left out). Not secret, but checked: a key that is not a valid Ed25519 point, or a
+/// weak (small-order) one, is refused.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookPublicKey {
+    key: ed25519_dalek::VerifyingKey,
+}
+
+impl fmt::Debug for WebhookPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookPublicKey(")?;
+        f.write_str(&base64::engine::general_purpose::STANDARD.encode(self.key.as_bytes()))?;
+        f.write_str(")")
+    }
+}
+
+impl WebhookPublicKey {
+    /// Reads `whpk_<base64>`.
+    ///
+    /// # Errors
+    /// [`TransportConfigError::Invalid`] for a secret key (`whsk_`), text that is not
+    /// base64, a length other than 32 bytes, or bytes that are not a usable Ed25519
+    /// public key.
+    pub fn parse(text: &str) -> Result<Self, TransportConfigError> {
+        const SETTING: &str = "webhook public key";
+        if text.starts_with("whsk_") || text.starts_with("whsec_") {
+            return Err(TransportConfigError::Invalid {
+                setting: SETTING,
+                reason: "is a secret key; give the whpk_ public key",
+            });
+        }
+        let encoded = text.strip_prefix("whpk_").unwrap_or(text);
+        let bytes: [u8; 32] = KEY_BASE64
+            .decode(encoded)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(TransportConfigError::Invalid {
+                setting: SETTING,
+                reason: "must be whpk_ followed by 32 bytes of base64",
+            })?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .ok()
+            .filter(|k| !k.is_weak())
+            .ok_or(TransportConfigError::Invalid {
+                setting: SETTING,
+                reason: "is not a usable Ed25519 public key",
+            })?;
+        Ok(Self { key })
+    }
+
+    /// Whether `signature` is this key's Ed25519 signature of `message` (the
+    /// Standard Webhooks `id.timestamp.body`). Strict verification: no malleable
+    /// signatures, no small-order components.
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+            return false;
+        };
+        let signature = ed25519_dalek::Signature::from_bytes(&bytes);
+        self.key.verify_strict(message, &signature).is_ok()
+    }
+}
+
 /// Posts each SMS as JSON to the application's own gateway, signed per Standard
 /// Webhooks: headers `webhook-id` (derived from the SMS's idempotency key, so a retry
 /// carries the same id and the gateway can deduplicate), `webhook-timestamp` (Unix
 /// seconds from the injected [`Clock`]) and `webhook-signature`.
+///
+/// The id is [`OUTBOUND_ID_PREFIX`] followed by the key when the key is made of ASCII
+/// letters, digits, `-` and `_` (40 at most), else by a 43-character digest of it. It never
+/// contains `.`: Standard Webhooks signs `id.timestamp.body`, and an id with a dot
+/// could be re-split into a different id and timestamp.
+///
+/// **Direction.** The same secret often keys both this transport and the
+/// [`WebhookReceipts`](super::receipts::WebhookReceipts) that read the gateway's
+/// delivery reports. The outbound marker at the start of the signed id is what keeps
+/// the two apart: a receipt parser refuses ids that carry it, so a captured outbound
+/// request (which holds the code) can never be replayed as an inbound receipt. We
+/// chose a marker in what is signed over separate derived keys because the gateway
+/// then verifies with any stock Standard Webhooks library and the one secret it was
+/// given. Give the gateway's reports ids that do not start with the marker (any
+/// `msg_…` id does). Using two different secrets as well is stronger still.
 ///
 /// Body: `{"to": "+8190…", "body": "…", "sender": "…"|null, "encoding": "gsm7"|"ucs2",
 /// "segments": 1, "validity_seconds": 300, "idempotency_key": "…"}`.
@@ -196,22 +295,25 @@ impl WebhookBuilder {
     }
 }
 
-/// The `webhook-id`: the idempotency key when it is header-safe, else a digest of it.
+/// The `webhook-id`: the outbound marker, then the idempotency key when it is short
+/// and made only of `[A-Za-z0-9_-]`, else a digest of it (so `order.42` and `order42`
+/// stay distinct, and no id ever holds a `.`).
 fn message_id(key: &str) -> String {
+    // Safe keys are at most 40 characters and digests are always 43, so the two forms
+    // can never produce the same id.
     let safe = !key.is_empty()
-        && key.len() <= 100
+        && key.len() <= 40
         && key
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
     if safe {
-        format!("msg_{key}")
+        format!("{OUTBOUND_ID_PREFIX}{key}")
     } else {
         use sha2::Digest as _;
         let digest = Sha256::digest(key.as_bytes());
-        let short = digest.get(..16).unwrap_or(&digest[..]);
         format!(
-            "msg_{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(short)
+            "{OUTBOUND_ID_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
         )
     }
 }

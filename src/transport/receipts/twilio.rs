@@ -20,9 +20,15 @@ const PROVIDER: &str = "twilio";
 ///
 /// The `X-Twilio-Signature` header must be base64 HMAC-SHA1, keyed with the auth
 /// token, of the URL followed by every form parameter's name and value, sorted by
-/// name. Callbacks with a JSON body instead carry `bodySHA256` in the URL; then the
-/// URL alone is signed and the body's SHA-256 must match. The URL is also tried with
-/// the default port added or removed, as Twilio may sign either form.
+/// name, each distinct value of a repeated name once, in sorted order. Callbacks
+/// with a JSON body instead carry `bodySHA256` in the URL; then the URL alone is
+/// signed and the body's SHA-256 must match. As the official validators do, the URL
+/// is also tried with any port removed and with the default port added, and with a
+/// `'` in its query written either raw or as `%27` (see the module docs for what is
+/// accepted and refused, and why).
+///
+/// A field the report is read from (`MessageSid`, `MessageStatus`, `ErrorCode`, and
+/// their `Sms…` aliases) that carries two different values is refused as malformed.
 ///
 /// `MessageStatus` maps to `delivered`/`read` → Delivered; `failed`, `undelivered`,
 /// `canceled` → Failed (transient for error codes 30001, 30003 and 30008, otherwise
@@ -64,13 +70,15 @@ impl TwilioReceipts {
         self.verified_params(callback).map(|_| ())
     }
 
-    fn signature_matches(&self, data: &[u8], expected: &[u8]) -> bool {
+    /// Whether `expected` is the MAC of `url` followed by `params`.
+    fn signature_matches(&self, url: &str, params: &str, expected: &[u8]) -> bool {
         let Ok(mut mac) =
             <Hmac<Sha1> as KeyInit>::new_from_slice(self.auth_token.expose_secret().as_bytes())
         else {
             return false;
         };
-        mac.update(data);
+        mac.update(url.as_bytes());
+        mac.update(params.as_bytes());
         mac.verify_slice(expected).is_ok()
     }
 
@@ -91,17 +99,19 @@ impl TwilioReceipts {
             Some(_) => Vec::new(),
             None => form_pairs(callback.body()),
         };
+        // Each distinct value once per name, names and values sorted, as both
+        // official validators sign (twilio-python `compute_signature`, twilio-node
+        // `toFormUrlEncodedParam`).
         params.sort();
+        params.dedup();
         let signed_params: String = params
             .iter()
             .flat_map(|(k, v)| [k.as_str(), v.as_str()])
             .collect();
 
-        let signed = url_variants(callback.url()).iter().any(|url| {
-            let mut data = url.clone().into_bytes();
-            data.extend_from_slice(signed_params.as_bytes());
-            self.signature_matches(&data, &expected)
-        });
+        let signed = url_variants(callback.url())
+            .iter()
+            .any(|url| self.signature_matches(url, &signed_params, &expected));
         if !signed {
             return Err(ReceiptError::BadSignature);
         }
@@ -117,45 +127,82 @@ impl TwilioReceipts {
     }
 }
 
-/// The URL as given, and with the scheme's default port toggled (added when absent,
-/// dropped when present).
+/// Every form of the URL that Twilio may have signed, the URL as given among them.
+///
+/// Twilio's signing is inconsistent about ports and quotes, and both official
+/// validators (twilio-python's `RequestValidator.validate`, twilio-node's
+/// `validateRequest`) compensate: they try the URL with any port removed and with the
+/// scheme's default port added when it has none. twilio-node also tries the query
+/// with `'` written as `%27` (how WHATWG URL serialisation writes it) and with `%27`
+/// decoded (its "legacy querystring" form). We try the same ports and only that quote
+/// change: the legacy form re-encodes the whole query (and can reorder repeated
+/// names), which is more than the published vectors need; a `'` and `%27` decode to
+/// the same query, so accepting either cannot change what the application reads.
 fn url_variants(url: &str) -> Vec<String> {
-    let mut variants = vec![url.to_owned()];
+    let mut variants = Vec::with_capacity(6);
+    for base in port_variants(url) {
+        for form in quote_variants(&base) {
+            if !variants.contains(&form) {
+                variants.push(form);
+            }
+        }
+    }
+    variants
+}
+
+/// The URL without a port, and with its port (the default one when it has none).
+fn port_variants(url: &str) -> Vec<String> {
+    let as_given = vec![url.to_owned()];
     let Some((scheme, rest)) = url.split_once("://") else {
-        return variants;
+        return as_given;
     };
     let default_port = match scheme.to_ascii_lowercase().as_str() {
         "https" => "443",
         "http" => "80",
-        _ => return variants,
+        _ => return as_given,
     };
     let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (Some(authority), Some(tail)) = (rest.get(..authority_len), rest.get(authority_len..))
     else {
-        return variants;
+        return as_given;
     };
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let userinfo = authority
-        .get(..authority.len() - host_port.len())
-        .unwrap_or("");
+    // Credentials stay as they are (twilio-node keeps them; the vectors sign them).
+    let (userinfo, host_port) = match authority.rsplit_once('@') {
+        Some((user, host_port)) => (format!("{user}@"), host_port),
+        None => (String::new(), authority),
+    };
     // The port follows the last ':' that is not inside an IPv6 literal.
     let port_at = host_port
         .rfind(':')
         .filter(|at| host_port.get(*at..).is_some_and(|p| !p.contains(']')));
-    let toggled = match port_at {
-        Some(at) => {
-            let (host, port) = (host_port.get(..at), host_port.get(at + 1..));
-            match (host, port) {
-                (Some(host), Some(port)) if port == default_port => Some(host.to_owned()),
-                _ => None,
-            }
-        }
-        None => Some(format!("{host_port}:{default_port}")),
+    let (host, port) = match port_at {
+        Some(at) => (
+            host_port.get(..at).unwrap_or(host_port),
+            host_port.get(at + 1..).unwrap_or(""),
+        ),
+        None => (host_port, ""),
     };
-    if let Some(host_port) = toggled {
-        variants.push(format!("{scheme}://{userinfo}{host_port}{tail}"));
+    let port = if port.is_empty() { default_port } else { port };
+    vec![
+        format!("{scheme}://{userinfo}{host}{tail}"),
+        format!("{scheme}://{userinfo}{host}:{port}{tail}"),
+    ]
+}
+
+/// The URL as it is, with every `'` in its query written `%27`, and with every
+/// `%27` in its query written `'`.
+fn quote_variants(url: &str) -> Vec<String> {
+    let Some((before, query)) = url.split_once('?') else {
+        return vec![url.to_owned()];
+    };
+    let mut forms = vec![url.to_owned()];
+    for query in [query.replace('\'', "%27"), query.replace("%27", "'")] {
+        let form = format!("{before}?{query}");
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
     }
-    variants
+    forms
 }
 
 fn query_param(url: &str, name: &str) -> Option<String> {
@@ -184,13 +231,29 @@ fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, ReceiptError> {
         .collect())
 }
 
-fn get<'p>(params: &'p [(String, String)], names: &[&str]) -> Option<&'p str> {
-    names.iter().find_map(|name| {
-        params
+/// The value of the first of `names` that is present and not empty.
+///
+/// # Errors
+/// [`ReceiptError::Malformed`] when that name carries two different values: the
+/// signature covers each distinct value once, in sorted order, so it cannot say
+/// which one Twilio meant, and we refuse to guess.
+fn get<'p>(
+    params: &'p [(String, String)],
+    names: &[&str],
+) -> Result<Option<&'p str>, ReceiptError> {
+    for name in names {
+        let mut values = params
             .iter()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
-    })
+            .filter(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str());
+        if let Some(first) = values.next() {
+            if values.any(|other| other != first) {
+                return Err(ReceiptError::Malformed("a field has two different values"));
+            }
+            return Ok(Some(first));
+        }
+    }
+    Ok(None)
 }
 
 /// Asynchronous error codes after which sending again could still work.
@@ -205,11 +268,11 @@ impl DeliveryReceipts for TwilioReceipts {
         _now: OffsetDateTime,
     ) -> Result<DeliveryReport, ReceiptError> {
         let params = self.verified_params(callback)?;
-        let message_id = get(&params, &["MessageSid", "SmsSid"])
+        let message_id = get(&params, &["MessageSid", "SmsSid"])?
             .ok_or(ReceiptError::MissingField("MessageSid"))?;
-        let status = get(&params, &["MessageStatus", "SmsStatus"])
+        let status = get(&params, &["MessageStatus", "SmsStatus"])?
             .ok_or(ReceiptError::MissingField("MessageStatus"))?;
-        let error_code = get(&params, &["ErrorCode"])
+        let error_code = get(&params, &["ErrorCode"])?
             .filter(|c| *c != "0")
             .map(str::to_owned);
         let status = match status {
