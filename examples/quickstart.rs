@@ -105,7 +105,7 @@ async fn with_store(
         // Expired rows never change an answer; purging only keeps the tables small.
         store
             .purge_expired(
-                time::OffsetDateTime::now_utc(),
+                smsotp::Clock::now(&smsotp::SystemClock),
                 smsotp::store::PostgresStore::DEFAULT_PURGE_BATCH,
             )
             .await?;
