@@ -43,6 +43,23 @@ pub fn rig() -> Rig {
     rig_with(|b| b)
 }
 
+/// A rig like [`rig_with`]'s on every store [`stores`] gives, named by store; print the
+/// name before using each, so a failure's captured output says which store it was.
+pub async fn rigs_with(
+    configure: impl Fn(VerifierBuilder) -> VerifierBuilder,
+) -> Vec<(&'static str, Rig)> {
+    let mut out = Vec::new();
+    for (name, store) in stores().await {
+        out.push((name, rig_with(|b| configure(b.store(store)))));
+    }
+    out
+}
+
+/// [`rig`] on every store.
+pub async fn rigs() -> Vec<(&'static str, Rig)> {
+    rigs_with(|b| b).await
+}
+
 pub fn phone(n: &str) -> PhoneNumber {
     PhoneNumber::parse(n, Region::JP).expect("valid number")
 }

@@ -165,19 +165,28 @@ RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
     n integer := cardinality(p_names);
+    wanted integer := (SELECT count(DISTINCT k) FROM unnest(p_names) AS k);
+    locked integer;
     used bigint;
     window_end bigint;
 BEGIN
     -- Lock every counter, in name order so two reservations never deadlock; a counter
-    -- not yet seen gets a placeholder row whose window (ending at 0) is long over.
-    INSERT INTO __SCHEMA__.counters (name, used, window_end)
-        SELECT DISTINCT k, 0, 0 FROM unnest(p_names) AS k ORDER BY 1
-        ON CONFLICT (name) DO NOTHING;
-    PERFORM 1 FROM __SCHEMA__.counters WHERE name = ANY (p_names) ORDER BY name FOR UPDATE;
+    -- not yet seen gets a placeholder row whose window (ending at 0) is long over. A
+    -- purge may delete an expired row between the insert and the lock: then lock again
+    -- until every counter is held, so no use is ever left uncounted.
+    LOOP
+        INSERT INTO __SCHEMA__.counters (name, used, window_end)
+            SELECT DISTINCT k, 0, 0 FROM unnest(p_names) AS k ORDER BY 1
+            ON CONFLICT (name) DO NOTHING;
+        SELECT count(*) INTO locked FROM (
+            SELECT 1 FROM __SCHEMA__.counters WHERE name = ANY (p_names)
+            ORDER BY name FOR UPDATE) AS held;
+        EXIT WHEN locked = wanted;
+    END LOOP;
     FOR i IN 1 .. n LOOP
         SELECT c.used, c.window_end INTO used, window_end
             FROM __SCHEMA__.counters c WHERE c.name = p_names[i];
-        IF window_end <= p_now THEN
+        IF NOT FOUND OR window_end <= p_now THEN
             used := 0; window_end := p_ends[i];
         END IF;
         -- numeric: a count near the bigint limit must not overflow into an error.
