@@ -93,8 +93,10 @@ use sql::{MIGRATIONS, Statements};
 ///   statements, no session state. Such poolers drop the `options` parameter, so set
 ///   the statement timeout on the database role there
 ///   (`ALTER ROLE app SET statement_timeout = '500ms'`).
-/// - Asynchronous replicas may lose acknowledged writes on failover, which could roll
-///   back an attempt count; keep `ttl` short, or use synchronous replication.
+/// - Keep `synchronous_commit` on (the default) for this data: with it off, a crash can
+///   lose the last acknowledged writes, which could roll back an attempt count or bring
+///   back a consumed challenge. Asynchronous replicas have the same risk on failover;
+///   keep `ttl` short, or use synchronous replication.
 /// - Calls need a Tokio runtime with timers enabled (`#[tokio::main]` has them).
 #[derive(Clone)]
 pub struct PostgresStore {
