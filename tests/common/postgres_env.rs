@@ -22,9 +22,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use smsotp::ChallengeId;
 use smsotp::store::PostgresStore;
 use smsotp::store::deadpool_postgres::tokio_postgres::{self, NoTls};
+use smsotp::{ChallengeId, Clock, SystemClock};
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
@@ -59,7 +59,11 @@ pub async fn database_url() -> Option<String> {
     }
 }
 
-/// A schema name no other test uses.
+/// The prefix of every schema the tests make.
+const TEST_SCHEMA: &str = "smsotp_test_";
+
+/// A schema name no other test uses: the prefix, the time it was made (unix seconds,
+/// so leftovers can be told by age) and 64 random bits.
 pub fn unique_schema() -> String {
     let hex: String = ChallengeId::random()
         .as_bytes()
@@ -67,12 +71,46 @@ pub fn unique_schema() -> String {
         .take(8)
         .map(|b| format!("{b:02x}"))
         .collect();
-    format!("smsotp_test_{hex}")
+    let made = SystemClock.now().unix_timestamp();
+    format!("{TEST_SCHEMA}{made}_{hex}")
 }
 
 /// A migrated store in a fresh schema.
 pub async fn store(url: &str) -> PostgresStore {
+    drop_old_test_schemas(url).await;
     store_in(url, &unique_schema()).await
+}
+
+/// Drops test schemas made over an hour ago: the ones tests that share a store
+/// (`stores()`) or failed half-way left behind. No test runs that long, so none is in
+/// use. Best effort: two test binaries may race to drop the same one.
+pub async fn drop_old_test_schemas(url: &str) {
+    let Ok(client) = raw_client(url).await else {
+        return;
+    };
+    let Ok(rows) = client
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, $1)",
+            &[&TEST_SCHEMA],
+        )
+        .await
+    else {
+        return;
+    };
+    let hour_ago = SystemClock.now().unix_timestamp() - 3600;
+    for row in rows {
+        let name: String = row.get(0);
+        let made = name
+            .strip_prefix(TEST_SCHEMA)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|secs| secs.parse::<i64>().ok());
+        // Schemas of an older naming (no time in the name) count as old.
+        if made.is_none_or(|made| made < hour_ago) {
+            let _ = client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .await;
+        }
+    }
 }
 
 /// A migrated store in `schema`.
@@ -168,7 +206,8 @@ impl Throwaway {
     /// Makes a cluster in a fresh directory and starts it.
     pub fn start() -> Self {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("smsotp-pg-{}", &unique_schema()[12..]));
+        let suffix = unique_schema().split_off(TEST_SCHEMA.len());
+        let dir = std::env::temp_dir().join(format!("smsotp-pg-{suffix}"));
         let data = dir.to_str().unwrap().to_owned();
         assert!(
             run_pg(
