@@ -1362,3 +1362,79 @@ async fn debug_and_errors_never_show_the_password() {
     );
     assert!(!format!("{bad:?} {bad}").contains("pa55"), "{bad:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serialization_failure_is_an_error_and_changes_nothing() {
+    let Some(url) = postgres_env::database_url().await else {
+        return;
+    };
+    let store = postgres_env::store(&url).await;
+    let schema = store.schema().to_owned();
+    // An app whose pool runs every transaction SERIALIZABLE: concurrent checks of one
+    // challenge then fail with serialization errors instead of queueing.
+    let mut config: deadpool_postgres::tokio_postgres::Config = url.parse().unwrap();
+    config.options("-c default_transaction_isolation=serializable");
+    let manager = deadpool_postgres::Manager::new(config, deadpool_postgres::tokio_postgres::NoTls);
+    let pool = deadpool_postgres::Pool::builder(manager)
+        .max_size(8)
+        .runtime(Runtime::Tokio1)
+        .build()
+        .unwrap();
+    let serializable = Arc::new(
+        PostgresStore::with_pool(pool)
+            .schema(schema.clone())
+            .timeout(StdDuration::from_secs(10))
+            .build()
+            .unwrap(),
+    );
+    let now = SystemClock.now();
+    let id = ChallengeId::random();
+    store
+        .create(&challenge(id, [1; 16], [2; 32], now))
+        .await
+        .unwrap();
+    // Hold the row while eight checks (right code and wrong ones) queue behind the
+    // lock, each with its snapshot already taken; then let go.
+    let mut holder = postgres_env::raw_client(&url).await.unwrap();
+    let tx = holder.transaction().await.unwrap();
+    tx.execute(
+        &format!("SELECT 1 FROM \"{schema}\".challenges WHERE id = $1 FOR UPDATE"),
+        &[&&id.as_bytes()[..]],
+    )
+    .await
+    .unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let store = serializable.clone();
+            let digest = if i == 0 { [2; 32] } else { [0; 32] };
+            tokio::spawn(async move { store.check(&id, &req([1; 16], &[digest], now)).await })
+        })
+        .collect();
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    tx.rollback().await.unwrap();
+    let (mut approved, mut rejected, mut failed) = (0, 0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(CheckOutcome::Approved) => approved += 1,
+            Ok(CheckOutcome::Rejected { .. }) => rejected += 1,
+            Ok(other) => panic!("unexpected outcome {other:?}"),
+            Err(StoreError::Unavailable(_)) => failed += 1,
+            Err(other) => panic!("unexpected error {other:?}"),
+        }
+    }
+    assert_eq!(approved + rejected + failed, 8);
+    assert!(approved <= 1);
+    assert!(
+        failed >= 1,
+        "checks queued on one row fail to serialize (approved {approved}, rejected {rejected})"
+    );
+    // A failed statement rolled back whole: only the checks that answered counted.
+    match store.status(&id, now).await.unwrap() {
+        Some(status) => {
+            assert_eq!(approved, 0);
+            assert_eq!(status.attempts_left, 5 - rejected);
+        }
+        None => assert_eq!(approved, 1, "only an approval removes the challenge"),
+    }
+    postgres_env::drop_schema(&url, &schema).await;
+}
