@@ -1438,3 +1438,67 @@ async fn a_serialization_failure_is_an_error_and_changes_nothing() {
     }
     postgres_env::drop_schema(&url, &schema).await;
 }
+
+#[tokio::test]
+async fn an_app_role_without_create_on_the_database_migrates_a_schema_made_for_it() {
+    let Some(url) = postgres_env::database_url().await else {
+        return;
+    };
+    let admin = postgres_env::raw_client(&url).await.unwrap();
+    let role = "smsotp_test_app_role";
+    // Roles are global to the server, so made once and kept; it may log in (trust
+    // authentication, as everywhere in these tests) but not create schemas.
+    admin
+        .batch_execute(&format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') \
+             THEN CREATE ROLE {role} LOGIN; END IF; END $$"
+        ))
+        .await
+        .unwrap();
+    let config: deadpool_postgres::tokio_postgres::Config = url.parse().unwrap();
+    let database = config.get_dbname().unwrap_or("postgres").to_owned();
+    let as_app = format!(
+        "postgres://{role}@{}/{database}",
+        postgres_env::host_port(&url)
+    );
+
+    // Without a schema made for it, the role cannot migrate: an error.
+    let missing = PostgresStore::builder(&as_app)
+        .schema(postgres_env::unique_schema())
+        .timeout(StdDuration::from_secs(5))
+        .build()
+        .unwrap();
+    let refused = missing.migrate().await;
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(_))),
+        "{refused:?}"
+    );
+
+    // With one, it migrates and works.
+    let schema = postgres_env::unique_schema();
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema} AUTHORIZATION {role}"))
+        .await
+        .unwrap();
+    let store = PostgresStore::builder(&as_app)
+        .schema(schema.clone())
+        .timeout(StdDuration::from_secs(5))
+        .build()
+        .unwrap();
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    let now = SystemClock.now();
+    let id = ChallengeId::random();
+    store
+        .create(&challenge(id, [1; 16], [2; 32], now))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .check(&id, &req([1; 16], &[[2; 32]], now))
+            .await
+            .unwrap(),
+        CheckOutcome::Approved
+    );
+    postgres_env::drop_schema(&url, &schema).await;
+}

@@ -247,6 +247,7 @@ impl PostgresStore {
     /// seconds.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let schema = self.quoted_schema();
+        let name = &*self.schema;
         let work = async {
             let mut client = self.pool.get().await.map_err(pool_error)?;
             let tx = client.transaction().await.map_err(pg_error)?;
@@ -260,8 +261,13 @@ impl PostgresStore {
             )
             .await
             .map_err(pg_error)?;
+            // Only create the schema when it is missing: CREATE SCHEMA checks the
+            // database privilege before IF NOT EXISTS, and a role may have been given
+            // a schema made for it instead. (The name is validated: plain identifier
+            // characters, so it is safe as a literal.)
             tx.batch_execute(&format!(
-                "CREATE SCHEMA IF NOT EXISTS {schema}; \
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace \
+                 WHERE nspname = '{name}') THEN CREATE SCHEMA {schema}; END IF; END $$; \
                  CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ( \
                  version integer PRIMARY KEY, \
                  applied_at timestamptz NOT NULL DEFAULT now())"
@@ -278,6 +284,13 @@ impl PostgresStore {
                 .iter()
                 .map(|row| row.try_get(0).map_err(|_| corrupt("schema_migrations")))
                 .collect::<Result<_, _>>()?;
+            let known = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0);
+            if let Some(newer) = applied.iter().copied().filter(|v| *v > known).max() {
+                // A newer smsotp migrated this schema (a rollback of the app, or mixed
+                // versions mid-deploy). Carry on: if the newer schema no longer fits,
+                // calls fail with errors, never with approvals.
+                tracing::warn!(schema = %self.schema, newer, known, "smsotp: the schema was migrated by a newer version");
+            }
             for migration in &MIGRATIONS {
                 if applied.contains(&migration.version) {
                     continue;
