@@ -47,7 +47,7 @@ use sql::{MIGRATIONS, Statements};
 ///
 /// # How it keeps the contract
 /// - **One round trip, atomic.** Every operation is one SQL statement sent with its
-///   parameter types (`Parse`, `Bind`, `Execute`, `Sync` in one write, no prepare
+///   parameter types (`Parse`, `Bind`, `Describe`, `Execute`, `Sync` in one write, no prepare
 ///   round trip): an `INSERT ... ON CONFLICT`, a `DELETE`, a `SELECT`, or one call of a
 ///   plpgsql function that [`migrate`](Self::migrate) installs. A statement is its own
 ///   transaction at the default isolation level (READ COMMITTED); the functions take row
@@ -61,9 +61,9 @@ use sql::{MIGRATIONS, Statements};
 ///   [`purge_expired`](Self::purge_expired) (or [`spawn_purger`](Self::spawn_purger))
 ///   deletes them in bounded batches through an index on each table's expiry.
 /// - **Nothing readable at rest.** A challenge row holds its binding tag and code
-///   digests (keyed HMACs, `bytea`), times as unix milliseconds and counters; counter,
-///   subject and message names are the keyed indexes the verifier makes. No code, no
-///   phone number.
+///   digests (keyed HMACs, `bytea`), times as unix milliseconds and counters; counter
+///   and subject names are the keyed indexes the verifier makes, message links the
+///   provider's message ids. No code, no phone number.
 /// - **Fails closed.** A lost connection, an exhausted pool, the statement timeout or a
 ///   serialization failure is [`StoreError::Unavailable`] or [`StoreError::Timeout`];
 ///   a reply of the wrong shape is [`StoreError::Corrupt`]; never an approval. Broken
