@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --example quickstart
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example quickstart --features redis
+//! DATABASE_URL=postgres://postgres@127.0.0.1/test cargo run --example quickstart --features postgres
 //! ```
 
 use std::sync::Arc;
@@ -78,7 +79,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The in-memory store, or Redis when REDIS_URL is set (and the `redis` feature is on).
+/// The in-memory store; Redis when REDIS_URL is set (and the `redis` feature is on);
+/// PostgreSQL when DATABASE_URL is set (and the `postgres` feature is on).
 async fn with_store(
     builder: smsotp::VerifierBuilder,
 ) -> Result<smsotp::VerifierBuilder, Box<dyn std::error::Error>> {
@@ -91,7 +93,28 @@ async fn with_store(
         let store = smsotp::store::RedisStore::connect(&url).await?;
         return Ok(builder.store(store));
     }
-    println!("store: in memory (set REDIS_URL and --features redis for Redis)");
+    #[cfg(feature = "postgres")]
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        println!(
+            "store: PostgreSQL at {}",
+            url.split('@').next_back().unwrap_or("?")
+        );
+        let store = smsotp::store::PostgresStore::builder(&url).build()?;
+        // Creates the `smsotp` schema on first run; a no-op after that.
+        store.migrate().await?;
+        // Expired rows never change an answer; purging only keeps the tables small.
+        store
+            .purge_expired(
+                smsotp::Clock::now(&smsotp::SystemClock),
+                smsotp::store::PostgresStore::DEFAULT_PURGE_BATCH,
+            )
+            .await?;
+        return Ok(builder.store(store));
+    }
+    println!(
+        "store: in memory (set REDIS_URL and --features redis for Redis, or DATABASE_URL \
+         and --features postgres for PostgreSQL)"
+    );
     Ok(builder)
 }
 

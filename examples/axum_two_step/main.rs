@@ -19,6 +19,8 @@
 //!   instances, or when sessions should survive restarts.
 //! - `COOKIE_SECURE=1`: `Secure` cookies named `__Host-session`; set it behind HTTPS.
 //! - `REDIS_URL` (with `--features redis`): challenges and limits in Redis.
+//! - `DATABASE_URL` (with `--features postgres`): challenges and limits in PostgreSQL,
+//!   in the schema `smsotp` (created on start).
 //! - With `--features twilio` and `TWILIO_ACCOUNT_SID` set, SMS go through Twilio
 //!   (likewise `vonage` / `VONAGE_API_KEY`, `symworld` / `SYMWORLD_API_KEY`, `webhook`
 //!   / `SMSOTP_WEBHOOK_URL`); see each transport's `from_env` for its variables.
@@ -101,21 +103,32 @@ fn hex_key(var: &str) -> Result<Option<[u8; 32]>, String> {
     Ok(Some(key))
 }
 
-#[cfg(feature = "redis")]
+/// Redis when `REDIS_URL` is set (built with `redis`); PostgreSQL when `DATABASE_URL`
+/// is set (built with `postgres`): migrated on start, purged every minute; else memory.
+#[allow(clippy::unused_async)] // built without either feature, nothing is awaited
 async fn choose_store(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
+    #[cfg(feature = "redis")]
     if let Ok(url) = std::env::var("REDIS_URL") {
         let store = smsotp::store::RedisStore::connect(&url).await?;
         config.store = std::sync::Arc::new(store);
         println!("Store: Redis");
+        return Ok(());
     }
-    Ok(())
-}
-
-#[cfg(not(feature = "redis"))]
-#[allow(clippy::unused_async)] // the same shape as the Redis version
-async fn choose_store(_config: &mut app::Config) -> Result<(), Box<dyn Error>> {
-    if std::env::var_os("REDIS_URL").is_some() {
-        println!("REDIS_URL is set but this build has no `redis` feature: using memory.");
+    #[cfg(feature = "postgres")]
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        let store = smsotp::store::PostgresStore::builder(&url).build()?;
+        store.migrate().await?;
+        // Detached: the purger runs as long as the server does.
+        drop(store.spawn_purger(std::time::Duration::from_secs(60)));
+        config.store = std::sync::Arc::new(store);
+        println!("Store: PostgreSQL (schema smsotp)");
+        return Ok(());
+    }
+    let _ = &config; // used only by the store features above
+    for (var, feature) in [("REDIS_URL", "redis"), ("DATABASE_URL", "postgres")] {
+        if std::env::var_os(var).is_some() {
+            println!("{var} is set but this build has no `{feature}` feature: using memory.");
+        }
     }
     Ok(())
 }

@@ -18,6 +18,7 @@
 //! |---|---|---|
 //! | [`MemoryStore`] | always | one process; the default; bounded in every table |
 //! | `RedisStore` | `redis` | several app instances sharing one Redis; one round trip per operation |
+//! | `PostgresStore` | `postgres` | several app instances sharing the app's PostgreSQL; one statement per operation |
 //!
 //! Every store, ours and yours, should pass the conformance suite in
 //! `smsotp::testing` (feature `testing`); MemoryStore runs it under a plain
@@ -26,6 +27,8 @@
 mod error;
 mod keys;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
 #[cfg(feature = "redis")]
 mod redis;
@@ -34,9 +37,18 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use self::postgres::{PostgresConfigError, PostgresStore, PostgresStoreBuilder, Purged};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisConfigError, RedisStore, RedisStoreBuilder};
+/// The connection pool crate [`PostgresStore::with_pool`] takes (deadpool-postgres,
+/// with tokio-postgres inside as `deadpool_postgres::tokio_postgres`), re-exported so an
+/// app builds its pool with exactly the versions this crate uses.
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use deadpool_postgres;
 pub use error::StoreError;
 pub use keys::{CounterKey, MessageKey, Scope};
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};

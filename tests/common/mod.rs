@@ -43,6 +43,23 @@ pub fn rig() -> Rig {
     rig_with(|b| b)
 }
 
+/// A rig like [`rig_with`]'s on every store [`stores`] gives, named by store; print the
+/// name before using each, so a failure's captured output says which store it was.
+pub async fn rigs_with(
+    configure: impl Fn(VerifierBuilder) -> VerifierBuilder,
+) -> Vec<(&'static str, Rig)> {
+    let mut out = Vec::new();
+    for (name, store) in stores().await {
+        out.push((name, rig_with(|b| configure(b.store(store)))));
+    }
+    out
+}
+
+/// [`rig`] on every store.
+pub async fn rigs() -> Vec<(&'static str, Rig)> {
+    rigs_with(|b| b).await
+}
+
 pub fn phone(n: &str) -> PhoneNumber {
     PhoneNumber::parse(n, Region::JP).expect("valid number")
 }
@@ -64,14 +81,35 @@ use smsotp::MemoryStore;
 use smsotp::Store;
 
 /// Every store the abuse and flow tests run on: memory always; Redis when the
-/// `redis` feature is on and REDIS_URL is set (required under CI=true).
+/// `redis` feature is on and REDIS_URL is set; PostgreSQL when the `postgres` feature
+/// is on and DATABASE_URL is set (each required under CI=true).
 pub async fn stores() -> Vec<(&'static str, Arc<dyn Store>)> {
     let mut out: Vec<(&'static str, Arc<dyn Store>)> =
         vec![("memory", Arc::new(MemoryStore::new()))];
     if let Some(store) = redis_store().await {
         out.push(("redis", store));
     }
+    if let Some(store) = postgres_store().await {
+        out.push(("postgres", store));
+    }
     out
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn postgres_store() -> Option<Arc<dyn Store>> {
+    None
+}
+
+#[cfg(feature = "postgres")]
+pub mod postgres_env;
+
+#[cfg(feature = "postgres")]
+async fn postgres_store() -> Option<Arc<dyn Store>> {
+    let url = postgres_env::database_url().await?;
+    // A fresh schema per call, so tests sharing the database never see each other's
+    // rows. (Left behind: a CI database is thrown away with its machine; on a laptop,
+    // `DROP SCHEMA` the `smsotp_test_*` schemas now and then.)
+    Some(Arc::new(postgres_env::store(&url).await))
 }
 
 #[cfg(not(feature = "redis"))]
