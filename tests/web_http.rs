@@ -465,7 +465,7 @@ async fn japanese_pages_and_sms_for_accept_language_ja() {
     let code = app.last_code();
     let body = app.sms.messages()[0].body().expose().to_owned();
     assert!(
-        body.starts_with(&format!("【Example】ログイン用の認証コード：{code}")),
+        body.starts_with(&format!("【Example】ログイン用認証コード：{code}")),
         "{body}"
     );
     assert!(body.ends_with(&format!("@{DOMAIN} #{code}")));

@@ -69,6 +69,7 @@ pub struct VerifierBuilder {
     pub(super) subject_ceiling: Limit,
     pub(super) test_numbers: TestNumbers,
     pub(super) mode: Mode,
+    pub(super) allow_multi_segment: bool,
 }
 
 impl VerifierBuilder {
@@ -95,6 +96,7 @@ impl VerifierBuilder {
             subject_ceiling: Limit::new(100, Duration::hours(24)),
             test_numbers: TestNumbers::new(),
             mode: Mode::default(),
+            allow_multi_segment: false,
         }
     }
 
@@ -135,7 +137,9 @@ impl VerifierBuilder {
         self
     }
 
-    /// The SMS text.
+    /// The SMS text. [`build`](Self::build) refuses a template whose longest message
+    /// (longest code, most minutes, autofill lines) takes more than one SMS segment,
+    /// unless [`allow_multi_segment`](Self::allow_multi_segment) is called.
     pub fn template(mut self, template: MessageTemplate) -> Self {
         self.template = template;
         self
@@ -220,16 +224,47 @@ impl VerifierBuilder {
         self
     }
 
+    /// Accepts a template whose longest message takes more than one SMS segment.
+    /// Every segment is billed as a whole SMS, and Android's SMS Retriever reads only
+    /// single-segment messages, so by default [`build`](Self::build) refuses it.
+    pub fn allow_multi_segment(mut self) -> Self {
+        self.allow_multi_segment = true;
+        self
+    }
+
     /// Production (the default) or development.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
     }
 
+    /// Refuses a template whose longest message spills into a second segment. The
+    /// SMS says the minutes left, which at the first send is the whole ttl.
+    fn check_one_segment(&self) -> Result<(), ConfigError> {
+        let max_minutes = u32::try_from(self.ttl.whole_minutes().max(1)).unwrap_or(u32::MAX);
+        let longest = self.template.longest(
+            self.spec.alphabet().symbols(),
+            self.spec.length(),
+            max_minutes,
+        );
+        if longest.fits_one_segment() {
+            return Ok(());
+        }
+        Err(ConfigError::MessageTooLong {
+            units: longest.units,
+            capacity: longest.capacity(),
+            over: longest.over(),
+            lines: longest.lines,
+            segments: longest.segments.count,
+        })
+    }
+
     /// Checks the settings and builds the verifier.
     ///
     /// # Errors
-    /// [`ConfigError`] naming the setting out of range.
+    /// [`ConfigError`] naming the setting out of range, or
+    /// [`ConfigError::MessageTooLong`] for a template whose longest SMS takes two
+    /// segments.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         if self.ttl <= Duration::ZERO || (self.ttl > Duration::minutes(10) && !self.allow_long_ttl)
         {
@@ -276,6 +311,9 @@ impl VerifierBuilder {
         }
         if !self.keys.has_index_key() {
             return Err(ConfigError::IndexKey);
+        }
+        if !self.allow_multi_segment {
+            self.check_one_segment()?;
         }
         Ok(Verifier {
             keys: self.keys,
