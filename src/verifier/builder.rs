@@ -8,6 +8,7 @@ use super::Verifier;
 use super::composer::Composer;
 use super::controls::Controls;
 use super::lifetimes::Lifetimes;
+use crate::challenge::Purpose;
 use crate::clock::{Clock, SystemClock};
 use crate::code::CodeSpec;
 use crate::digest::Keyring;
@@ -65,6 +66,7 @@ pub struct VerifierBuilder {
     pub(super) limits: SendLimits,
     pub(super) spend: Option<SpendCap>,
     pub(super) countries: CountryPolicy,
+    pub(super) countries_by_purpose: Vec<(Purpose, CountryPolicy)>,
     pub(super) conversion: Option<ConversionGuard>,
     pub(super) subject_ceiling: Limit,
     pub(super) test_numbers: TestNumbers,
@@ -92,6 +94,7 @@ impl VerifierBuilder {
             limits: SendLimits::default(),
             spend: None,
             countries: CountryPolicy::default(),
+            countries_by_purpose: Vec::new(),
             conversion: None,
             subject_ceiling: Limit::new(100, Duration::hours(24)),
             test_numbers: TestNumbers::new(),
@@ -202,6 +205,33 @@ impl VerifierBuilder {
     /// Which countries may receive SMS.
     pub fn countries(mut self, policy: CountryPolicy) -> Self {
         self.countries = policy;
+        self
+    }
+
+    /// A country policy for one purpose, replacing [`countries`](Self::countries) for
+    /// it. SMS pumping happens where a number is not yet confirmed, so enrolment can
+    /// be stricter than signing in to a confirmed number (Login.gov keeps
+    /// `supports_sms_unconfirmed` apart from `supports_sms` for this reason):
+    ///
+    /// ```
+    /// use smsotp::policy::CountryPolicy;
+    /// use smsotp::{Purpose, Secret, Verifier};
+    /// # let transport = smsotp::transport::RecordingTransport::new();
+    /// let verifier = Verifier::builder(Secret::generate())
+    ///     .transport(transport)
+    ///     .countries(CountryPolicy::allow([81, 1, 44]))
+    ///     // A new number may only be Japanese.
+    ///     .countries_for(Purpose::new("add-phone")?, CountryPolicy::allow([81]))
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// A destination the purpose's policy refuses gets the same answer as any
+    /// other refused destination (a decoy challenge, nothing sent); an app that wants
+    /// to tell the person checks [`CountryPolicy::permits`] itself first.
+    pub fn countries_for(mut self, purpose: Purpose, policy: CountryPolicy) -> Self {
+        self.countries_by_purpose.retain(|(p, _)| *p != purpose);
+        self.countries_by_purpose.push((purpose, policy));
         self
     }
 
@@ -340,6 +370,7 @@ impl VerifierBuilder {
                 limits: self.limits,
                 test_numbers: self.test_numbers,
                 countries: self.countries,
+                countries_by_purpose: self.countries_by_purpose,
                 conversion: self.conversion,
                 risk: self.risk,
                 spend: self.spend,
