@@ -260,6 +260,13 @@ async fn delivery_report_scenario(c: Client, app: Running, said: Said) {
         serde_json::json!("same-page"),
         "changed without a reload"
     );
+    // The panel in view for the screenshot.
+    c.execute(
+        "document.getElementById('delivery').scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .expect("run a script");
     snapshot(&c, &format!("7-delivery-failed-{}", said.lang)).await;
 }
 
