@@ -178,15 +178,15 @@ pub enum Strategy {
     /// Six digits 0-9, one international provider, input checked as `^[0-9]{6}$`
     /// (no folding), no delivery receipts.
     A,
-    /// + confusable-free codes and input folding (the crate's defaults).
+    /// As (a), with confusable-free codes and input folding (the crate's defaults).
     B,
-    /// + a domestic direct route for +81 (`RouteByCountry`).
+    /// As (b), with a domestic direct route for +81 (`RouteByCountry`).
     C,
-    /// + `Failover` to the other route, each behind a `CircuitBreaker`.
+    /// As (c), with `Failover` to the other route, each behind a `CircuitBreaker`.
     D,
-    /// + receipts recorded (`record_report`), the delivery state shown, what to check
-    /// told, a resend on the next route, and the authenticator app or a recovery code
-    /// offered.
+    /// As (d), with receipts recorded (`record_report`), the delivery state shown,
+    /// what to check told, a resend on the next route, and the authenticator app or a
+    /// recovery code offered.
     E,
 }
 
@@ -600,9 +600,7 @@ impl SmsTransport for SimRoute {
             } else {
                 (None, DeliveryStatus::Failed { permanent: true })
             }
-        } else if who.data_only {
-            (None, DeliveryStatus::Failed { permanent: false })
-        } else if intl && who.overseas_blocked {
+        } else if who.data_only || (intl && who.overseas_blocked) {
             (None, DeliveryStatus::Failed { permanent: false })
         } else if intl && who.filtering_carrier && r.chance(p.filter_drop_chance) {
             // Filtered messages are often reported as sent and never as failed.
@@ -994,9 +992,7 @@ impl Sim<'_> {
         };
         let now = self.now_s();
         // Strategy (a): the app checks `^[0-9]{6}$` before the verifier sees it.
-        if !self.strategy.folding()
-            && !(typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit()))
-        {
+        if strict_refuses(self.strategy, &typed) {
             self.states[p].told = true;
             if r.chance(self.params.fixes_refused_input) {
                 let again = r.between(self.params.typing_s);
@@ -1172,6 +1168,13 @@ impl Sim<'_> {
             by_fallback,
         }
     }
+}
+
+/// Whether strategy (a)'s `^[0-9]{6}$` check refuses what was typed; later strategies
+/// hand everything to the verifier, which folds it.
+fn strict_refuses(strategy: Strategy, typed: &str) -> bool {
+    let six_digits = typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit());
+    !(strategy.folding() || six_digits)
 }
 
 /// How the person types `code` the first time, by their habits.
