@@ -47,14 +47,14 @@ async fn each_strategy_is_at_least_as_good_as_the_one_before() {
 
 #[tokio::test]
 async fn a_seed_gives_the_same_result() {
+    // Codes and keys come from the OS CSPRNG; nothing the people do may depend on
+    // them, or a seed would not pin the table down.
     let params = Params::default();
-    for strategy in [Strategy::A, Strategy::E] {
-        let first = sim::run(&params, 7, 200, strategy).await.unwrap();
-        let again = sim::run(&params, 7, 200, strategy).await.unwrap();
-        assert_eq!(first, again);
-        let other = sim::run(&params, 8, 200, strategy).await.unwrap();
-        assert_ne!(first.signed_in_after_s, other.signed_in_after_s);
-    }
+    let first = sim::run_all(&params, 7, 800).await.unwrap();
+    let again = sim::run_all(&params, 7, 800).await.unwrap();
+    assert_eq!(first, again);
+    let other = sim::run(&params, 8, 800, Strategy::A).await.unwrap();
+    assert_ne!(first[0].signed_in_after_s, other.signed_in_after_s);
 }
 
 #[tokio::test]

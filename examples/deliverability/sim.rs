@@ -112,51 +112,76 @@ impl Default for Params {
     /// show the mechanism, not measured: replace it with your own traffic's figure.
     fn default() -> Self {
         Self {
-            // Illustrative. Japanese carriers filter international A2P routes to
-            // varying degrees; providers advise a domestic route for Japan.
+            // Illustrative: Japanese carriers filter international A2P traffic to
+            // varying degrees, which is why providers offer domestic routes for Japan.
             filtering_carrier_share: 0.25,
+            // Illustrative: filtering is by sender and content, so not every message.
             filter_drop_chance: 0.5,
-            // Illustrative: most SMS land within seconds.
+            // Illustrative: most SMS reach the handset within seconds.
             delivery_median_s: 4.0,
+            // Illustrative: spread of the ordinary delivery time.
             delivery_sigma: 0.8,
-            // Illustrative heavy tail: 5% held by the carrier, a minute or (much) more.
+            // Illustrative: a carrier holds some messages and delivers them late.
             hold_chance: 0.05,
+            // Illustrative: a hold lasts a minute at least...
             hold_min_s: 60.0,
+            // ...and has a heavy tail (illustrative shape).
             hold_alpha: 1.2,
             // Illustrative: international routes report delivery less often.
             receipt_chance_intl: 0.8,
+            // Illustrative: a direct carrier route reports nearly always.
             receipt_chance_domestic: 0.95,
+            // Illustrative: reports usually follow within seconds.
             receipt_lag_median_s: 5.0,
-            // Illustrative: one hour of a 24-hour day.
+            // Illustrative: the outage starts two hours into the day...
             outage_start_min: 120,
+            // ...and lasts one hour (illustrative).
             outage_minutes: 60,
+            // Illustrative: some calls to a failing provider hang until the deadline.
             outage_timeout_share: 0.3,
-            // The Timeout wrapper's usual deadline in this crate's examples.
+            // Illustrative: a per-send deadline (the Timeout wrapper's job).
             timeout_s: 10.0,
+            // Illustrative: sign-ins spread over one day.
             arrival_window_min: 24 * 60,
-            // Illustrative. Japanese carriers let subscribers refuse SMS from
-            // overseas senders (a documented carrier setting).
+            // Illustrative: Japanese carriers let subscribers refuse SMS from overseas
+            // senders (a carrier setting; how many use it is not published).
             overseas_blocked: 0.05,
+            // Illustrative: out of signal when the code is sent.
             out_of_signal: 0.04,
+            // Illustrative: out of signal for a minute at least (heavy tail).
             out_of_signal_min_s: 60.0,
+            // Illustrative: data-only SIMs (tablets, travel SIMs).
             data_only_sim: 0.02,
+            // Illustrative: a typo in the registered number.
             wrong_number: 0.01,
             // Illustrative: a Japanese IME left in full-width mode on a PC.
             types_full_width: 0.10,
+            // Illustrative: a hyphen or space typed between groups.
             types_separator: 0.05,
+            // Illustrative: letters typed in lower case.
             types_lower_case: 0.30,
+            // Illustrative: a 0 read as O, a 1 as l or I.
             reads_confusables: 0.10,
+            // Illustrative: a plain typo per attempt.
             typo: 0.03,
+            // Illustrative: told "enter 6 digits", most fix it; some give up.
             fixes_refused_input: 0.8,
+            // Illustrative: accounts with an authenticator app set up.
             has_authenticator: 0.30,
+            // Illustrative: people who can find a recovery code.
             has_recovery_code: 0.10,
+            // Illustrative: reading and typing a six-symbol code.
             typing_s: (8.0, 30.0),
+            // Illustrative: after the resend cooldown (60 s, the crate's default).
             patience_s: (60.0, 120.0),
-            // The longest measure: signed in within 10 minutes.
+            // The longest measure of the table: signed in within 10 minutes.
             give_up_min: 10,
+            // The web example's figure (HELP_AFTER in examples/axum_two_step/app.rs).
             hint_after_s: 90,
+            // Illustrative: how often the code page refreshes its delivery state.
             poll_s: 15,
-            // The figure: 8 yen a segment on a domestic route.
+            // 8 yen a segment domestic: the figure this project plans with (README,
+            // "Abuse and cost controls").
             domestic_yen: 8.0,
             // Illustrative; set with --intl-yen.
             intl_yen: 12.0,
@@ -980,15 +1005,19 @@ impl Sim<'_> {
         };
         let who = self.people[p].clone();
         let mut r = self.rng(p, 3);
-        let typed = if try_no == 0 {
-            habits(code, &who, self.strategy, &mut r)
+        // The typo is made on the code as read (one symbol for another), and the
+        // typing habits apply after it: so a typo never folds back into the right
+        // code, and the outcome never depends on which symbols the code has (the
+        // code comes from the OS CSPRNG, not from the seed).
+        let read = if r.chance(self.params.typo) {
+            typo(code, &mut r)
         } else {
             code.to_owned()
         };
-        let typed = if r.chance(self.params.typo) {
-            typo(&typed, &mut r)
+        let typed = if try_no == 0 {
+            habits(&read, &who, self.strategy, &mut r)
         } else {
-            typed
+            read
         };
         let now = self.now_s();
         // Strategy (a): the app checks `^[0-9]{6}$` before the verifier sees it.
@@ -1207,7 +1236,8 @@ fn habits(code: &str, who: &Person, strategy: Strategy, r: &mut Rng) -> String {
     typed
 }
 
-/// One symbol of `typed` swapped for another symbol of the same kind.
+/// One symbol of the code swapped for a different symbol (digits stay digits, so a
+/// code keeps the digit the default spec requires).
 fn typo(typed: &str, r: &mut Rng) -> String {
     let mut chars: Vec<char> = typed.chars().collect();
     if chars.is_empty() {
