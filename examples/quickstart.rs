@@ -76,6 +76,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if replay != Verdict::NotFound {
         return Err("a replay was not refused".into());
     }
+
+    // The same in Japanese: a UCS-2 SMS, which holds 70 units instead of 160. The
+    // builder refuses a template whose longest message would take two segments.
+    let template = MessageTemplate::new("Example", Locale::Ja)
+        .with_purpose("ログイン")?
+        .with_origin("example.com")?;
+    let ja = with_store(
+        Verifier::builder(Secret::generate())
+            .transport(transport.clone())
+            .template(template),
+    )
+    .await?
+    .build()?;
+    let pending = ja.start(&who).await?;
+    let code = transport.phone.last_code(&phone).ok_or("no SMS arrived")?;
+    let verdict = ja.check(&pending.id, &who, &code).await?;
+    println!("Japanese SMS, typed {code}: {verdict:?}");
+    for sms in transport.phone.messages() {
+        println!(
+            "SMS to {}: {:?}, {} segment(s)",
+            sms.to(),
+            sms.encoding(),
+            sms.segments()
+        );
+        if sms.segments() != 1 {
+            return Err("an SMS took more than one segment".into());
+        }
+    }
     Ok(())
 }
 

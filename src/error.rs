@@ -82,6 +82,28 @@ pub enum ConfigError {
     /// A cooldown is negative, or a limit's window is not positive.
     #[error("cooldowns must not be negative, and limit windows must be positive")]
     NegativeDuration,
+    /// The longest SMS this configuration would send takes more than one segment,
+    /// and [`allow_multi_segment`](crate::VerifierBuilder::allow_multi_segment) was
+    /// not called. Each extra segment is billed as a whole SMS, and Android's SMS
+    /// Retriever reads only single-segment messages.
+    #[error(
+        "the longest SMS this configuration sends is {units} units, {over} over one {capacity}-unit segment \
+         ({lines} of them in the app hash and origin-bound lines): shorten the brand, purpose phrase, \
+         custom text or origin host by {over} characters, drop the app hash, use a shorter code or ttl, \
+         or call allow_multi_segment() to pay for {segments} segments"
+    )]
+    MessageTooLong {
+        /// Units the longest message takes (GSM-7 septets or UCS-2 units).
+        units: usize,
+        /// Units one segment holds in that encoding (160 or 70).
+        capacity: usize,
+        /// Units to cut to fit one segment.
+        over: usize,
+        /// Units taken by the machine-readable lines.
+        lines: usize,
+        /// Segments the longest message takes.
+        segments: u16,
+    },
     /// No transport was set on a production verifier (the default console transport
     /// prints codes and numbers, which production logs must never hold).
     #[error("a production verifier needs a transport; ConsoleTransport is for Mode::Development")]

@@ -1,13 +1,13 @@
 //! SMS text: built-in and custom templates, autofill lines, GSM-7/UCS-2 segments.
 
 use proptest::prelude::*;
-use smsotp::PhoneNumber;
 use smsotp::SmsTransport;
 use smsotp::message::{
     Body, EmbeddedSigil, Encoding, Locale, MessageTemplate, Segments, TemplateError, encoded_units,
     gsm7_septets, segments,
 };
 use smsotp::transport::{RecordingTransport, Sms};
+use smsotp::{ConfigError, PhoneNumber, Secret, Verifier};
 
 const CODE: &str = "4KX7QP";
 
@@ -77,19 +77,19 @@ fn japanese_exact() {
     let t = MessageTemplate::new("Acme", Locale::Ja);
     assert_eq!(
         t.render(CODE, 5).expose(),
-        "【Acme】認証コード：4KX7QP\n有効期限は5分です。他人に教えないでください。"
+        "【Acme】認証コード：4KX7QP\n有効期限5分。他人に教えないでください。"
     );
     let t = t.with_origin("example.com").unwrap();
     assert_eq!(
         t.render(CODE, 5).expose(),
-        "【Acme】認証コード：4KX7QP\n有効期限は5分です。他人に教えないでください。\n\n@example.com #4KX7QP"
+        "【Acme】認証コード：4KX7QP\n有効期限5分。他人に教えないでください。\n\n@example.com #4KX7QP"
     );
     let t = MessageTemplate::new("Acme", Locale::Ja)
         .with_purpose("ログイン")
         .unwrap();
     assert_eq!(
         t.render(CODE, 3).expose(),
-        "【Acme】ログイン用の認証コード：4KX7QP\n有効期限は3分です。他人に教えないでください。"
+        "【Acme】ログイン用認証コード：4KX7QP\n有効期限3分。他人に教えないでください。"
     );
 }
 
@@ -169,7 +169,7 @@ fn empty_brand_reads_naturally() {
         MessageTemplate::new("", Locale::Ja)
             .render(CODE, 5)
             .expose(),
-        "認証コード：4KX7QP\n有効期限は5分です。他人に教えないでください。"
+        "認証コード：4KX7QP\n有効期限5分。他人に教えないでください。"
     );
 }
 
@@ -187,22 +187,54 @@ fn english_message_with_origin_is_one_gsm7_sms() {
 
 #[test]
 fn japanese_message_with_origin_fits_one_ucs2_sms() {
-    // 【Acme】認証コード：4KX7QP / 有効期限は5分です。他人に教えないでください。 is 42
-    // UTF-16 units; the blank line and "@example.com #4KX7QP" add 22: 64 of 70.
+    // 【Acme】認証コード：4KX7QP / 有効期限5分。他人に教えないでください。 is 39
+    // UTF-16 units; the blank line and "@example.com #4KX7QP" add 22: 61 of 70.
     let t = MessageTemplate::new("Acme", Locale::Ja)
         .with_origin("example.com")
         .unwrap();
     let body = t.render(CODE, 5);
-    assert_eq!(encoded_units(body.expose()), 64);
+    assert_eq!(encoded_units(body.expose()), 61);
     assert_eq!(body.segments(), segments(body.expose()));
     assert_eq!(seg(body.expose()), (Encoding::Ucs2, 1));
-    // the room left: brand and host together may grow by 6 characters
-    let longer = MessageTemplate::new("Acme株式会社", Locale::Ja)
+    // the room left: brand and host together may grow by 9 characters
+    let fits = MessageTemplate::new("Acme株式会社", Locale::Ja)
         .with_origin("www.example.com")
         .unwrap()
         .render(CODE, 5);
-    assert_eq!(encoded_units(longer.expose()), 72);
-    assert_eq!(seg(longer.expose()), (Encoding::Ucs2, 2));
+    assert_eq!(encoded_units(fits.expose()), 69);
+    assert_eq!(seg(fits.expose()), (Encoding::Ucs2, 1));
+    let spills = MessageTemplate::new("Acme株式会社", Locale::Ja)
+        .with_origin("login.example.com")
+        .unwrap()
+        .render(CODE, 5);
+    assert_eq!(encoded_units(spills.expose()), 71);
+    assert_eq!(seg(spills.expose()), (Encoding::Ucs2, 2));
+}
+
+/// The web example's Japanese sign-in SMS (brand "Example", purpose ログイン, the
+/// origin line for localhost) was 71 units: one over a single UCS-2 segment, so
+/// every Japanese code cost two segments.
+#[test]
+fn the_web_examples_japanese_sms_is_one_segment() {
+    let t = MessageTemplate::new("Example", Locale::Ja)
+        .with_purpose("ログイン")
+        .unwrap()
+        .with_origin("localhost")
+        .unwrap();
+    let body = t.render(CODE, 5);
+    assert_eq!(
+        body.expose(),
+        "【Example】ログイン用認証コード：4KX7QP\n有効期限5分。他人に教えないでください。\n\n@localhost #4KX7QP"
+    );
+    assert_eq!(encoded_units(body.expose()), 67);
+    assert_eq!(seg(body.expose()), (Encoding::Ucs2, 1));
+    // and with a real domain and the longest ttl
+    let t = MessageTemplate::new("Example", Locale::Ja)
+        .with_purpose("ログイン")
+        .unwrap()
+        .with_origin("example.com")
+        .unwrap();
+    assert_eq!(encoded_units(t.render(CODE, 10).expose()), 70);
 }
 
 #[test]
@@ -214,9 +246,9 @@ fn japanese_message_with_app_hash_and_origin_is_two_parts_unless_short() {
         .with_origin("example.com")
         .unwrap();
     let body = t.render(CODE, 5);
-    assert_eq!(encoded_units(body.expose()), 76);
+    assert_eq!(encoded_units(body.expose()), 73);
     assert_eq!(seg(body.expose()), (Encoding::Ucs2, 2));
-    let short = MessageTemplate::new("A", Locale::Ja)
+    let short = MessageTemplate::new("Acme", Locale::Ja)
         .with_app_hash("FA+9qCX9VSu")
         .unwrap()
         .with_origin("a.jp")
@@ -224,6 +256,139 @@ fn japanese_message_with_app_hash_and_origin_is_two_parts_unless_short() {
         .render(CODE, 5);
     assert_eq!(encoded_units(short.expose()), 66);
     assert_eq!(seg(short.expose()), (Encoding::Ucs2, 1));
+}
+
+// ---- the worst case the builder checks ---------------------------------------------
+
+const ALPHANUMERIC: &str = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+fn build(template: MessageTemplate) -> Result<Verifier, ConfigError> {
+    Verifier::builder(Secret::generate())
+        .transport(RecordingTransport::new())
+        .template(template)
+        .build()
+}
+
+#[test]
+fn the_longest_message_is_measured_exactly() {
+    // English, 10 minutes (two digits) is the longest; "1 minute" is shorter.
+    let en = MessageTemplate::new("Acme", Locale::En)
+        .with_origin("example.com")
+        .unwrap();
+    let longest = en.longest(ALPHANUMERIC, 6, 10);
+    assert_eq!(longest.units, encoded_units(en.render(CODE, 10).expose()));
+    assert_eq!(longest.units, 114);
+    assert_eq!(longest.lines, 22);
+    assert_eq!(longest.capacity(), 160);
+    assert!(longest.fits_one_segment());
+    assert_eq!(longest.over(), 0);
+    // A GSM-7 extension symbol costs two septets: the costliest code is that symbol
+    // six times.
+    let custom = MessageTemplate::custom(&format!("{{code}}{}", "a".repeat(154))).unwrap();
+    assert!(custom.longest("23456789", 6, 5).fits_one_segment());
+    let dear = custom.longest("23456789[", 6, 5);
+    assert_eq!((dear.units, dear.segments.count, dear.over()), (166, 2, 6));
+    // One symbol outside GSM-7 makes the whole message UCS-2.
+    let ucs2 = custom.longest("23456789`", 6, 5);
+    assert_eq!(ucs2.segments.encoding, Encoding::Ucs2);
+    assert_eq!((ucs2.units, ucs2.capacity()), (160, 70));
+}
+
+#[test]
+fn builtin_templates_fit_one_segment_with_the_default_brand_at_worst() {
+    for locale in [Locale::En, Locale::Ja] {
+        for origin in [None, Some("example.com")] {
+            for hash in [None, Some("FA+9qCX9VSu")] {
+                let mut t = MessageTemplate::new("smsotp", locale);
+                if let Some(h) = hash {
+                    t = t.with_app_hash(h).unwrap();
+                }
+                if let Some(o) = origin {
+                    t = t.with_origin(o).unwrap();
+                }
+                let longest = t.longest(ALPHANUMERIC, 6, 10);
+                let both = origin.is_some() && hash.is_some();
+                // Japanese with both lines is the one combination that cannot fit:
+                // 41 units of text, 34 of lines.
+                let fits = !(locale == Locale::Ja && both);
+                assert_eq!(
+                    longest.fits_one_segment(),
+                    fits,
+                    "{locale:?} origin {origin:?} hash {hash:?}: {longest:?}"
+                );
+                assert_eq!(build(t).is_ok(), fits, "{locale:?} {origin:?} {hash:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_builder_refuses_a_second_segment_and_says_what_to_shorten() {
+    let t = MessageTemplate::new("smsotp", Locale::Ja)
+        .with_app_hash("FA+9qCX9VSu")
+        .unwrap()
+        .with_origin("example.com")
+        .unwrap();
+    let err = build(t.clone()).unwrap_err();
+    // 【smsotp】認証コード：XXXXXX / 有効期限5分。... is 41; the lines 34.
+    assert_eq!(
+        err,
+        ConfigError::MessageTooLong {
+            units: 75,
+            capacity: 70,
+            over: 5,
+            lines: 34,
+            segments: 2
+        }
+    );
+    let said = err.to_string();
+    assert!(said.contains("5 over one 70-unit segment"), "{said}");
+    assert!(said.contains("shorten the brand"), "{said}");
+    assert!(said.contains("allow_multi_segment()"), "{said}");
+    // The app may opt in.
+    let opted = Verifier::builder(Secret::generate())
+        .transport(RecordingTransport::new())
+        .template(t)
+        .allow_multi_segment()
+        .build();
+    assert!(opted.is_ok());
+    // English: a long brand and purpose with both lines.
+    let en = MessageTemplate::new("A".repeat(60), Locale::En)
+        .with_purpose("confirm the change of your phone number")
+        .unwrap()
+        .with_app_hash("FA+9qCX9VSu")
+        .unwrap()
+        .with_origin("example.com")
+        .unwrap();
+    match build(en) {
+        Err(ConfigError::MessageTooLong {
+            capacity: 160,
+            lines: 34,
+            ..
+        }) => {}
+        other => panic!("expected MessageTooLong, got {other:?}"),
+    }
+    // The ttl's minutes count: at 10 minutes the Japanese text is one unit longer.
+    let edge = MessageTemplate::new("AcmeJapan株式会社", Locale::Ja)
+        .with_origin("example.com")
+        .unwrap();
+    assert_eq!(edge.longest(ALPHANUMERIC, 6, 5).units, 70);
+    assert_eq!(edge.longest(ALPHANUMERIC, 6, 10).units, 71);
+    let five = Verifier::builder(Secret::generate())
+        .transport(RecordingTransport::new())
+        .template(edge.clone())
+        .ttl(time::Duration::minutes(5))
+        .build();
+    assert!(five.is_ok());
+    let ten = Verifier::builder(Secret::generate())
+        .transport(RecordingTransport::new())
+        .template(edge)
+        .ttl(time::Duration::minutes(10))
+        .build();
+    assert!(matches!(
+        ten,
+        Err(ConfigError::MessageTooLong { over: 1, .. })
+    ));
 }
 
 // ---- segment boundaries ------------------------------------------------------------

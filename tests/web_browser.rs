@@ -22,8 +22,12 @@ async fn snapshot(c: &Client, name: &str) {
     }
 }
 
+/// The element `#id`, waiting for it (up to 20 s) while a page loads: on a loaded
+/// machine, a click's navigation can still be under way when the next step looks.
 async fn field(c: &Client, id: &str) -> fantoccini::elements::Element {
-    c.find(Locator::Id(id))
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Id(id))
         .await
         .unwrap_or_else(|e| panic!("#{id}: {e}"))
 }
@@ -166,6 +170,184 @@ async fn two_step_sign_in_in_headless_chromium() {
     let browser = Browser::launch().await;
     // Run the steps apart, so the browser is closed even when one fails.
     let outcome = tokio::spawn(scenario(browser.client.clone(), app)).await;
+    browser.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[cfg(feature = "webhook")]
+/// Password step in any language: waits for the code field rather than a heading.
+async fn password_then_code_page(c: &Client, app: &Running) {
+    c.goto(&format!("{}/", app.base))
+        .await
+        .expect("open the sign-in page");
+    field(c, "username")
+        .await
+        .send_keys("alice")
+        .await
+        .expect("type");
+    field(c, "password")
+        .await
+        .send_keys(&app.alice().password)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form[action='/sign-in'] button[type=submit]"))
+        .await
+        .expect("the Continue button")
+        .click()
+        .await
+        .expect("click");
+    field(c, "code").await;
+}
+
+#[cfg(feature = "webhook")]
+/// Texts of the delivery line and panel, per language.
+struct Said {
+    lang: &'static str,
+    sending: &'static str,
+    failed: &'static str,
+    failed_title: &'static str,
+    overseas: &'static str,
+}
+
+#[cfg(feature = "webhook")]
+const EN: Said = Said {
+    lang: "en",
+    sending: "Text message: sending",
+    failed: "Text message: not delivered.",
+    failed_title: "The text message could not be delivered",
+    overseas: "unknown or overseas senders",
+};
+
+#[cfg(feature = "webhook")]
+const JA: Said = Said {
+    lang: "ja",
+    sending: "SMSの状態：送信中",
+    failed: "SMSの状態：届きませんでした。",
+    failed_title: "SMSを配信できませんでした",
+    overseas: "海外や不明な送信元からのSMSを拒否する設定",
+};
+
+/// A delivery report posted to the receipt endpoint changes what the open code page
+/// shows, without a reload; the page then says what to check.
+#[cfg(feature = "webhook")]
+async fn delivery_report_scenario(c: Client, app: Running, said: Said) {
+    password_then_code_page(&c, &app).await;
+    until_text(&c, "#delivery-state", said.sending).await;
+    let help = field(&c, "delivery-help").await;
+    assert!(
+        !help.is_displayed().await.expect("displayed?"),
+        "the panel waits"
+    );
+    // Marks this page load: a reload would lose the mark.
+    c.execute(
+        "document.body.setAttribute('data-mark', 'same-page');",
+        vec![],
+    )
+    .await
+    .expect("run a script");
+    assert_eq!(web_app::post_report(&app, "failed", None).await, 204);
+    until_text(&c, "#delivery-state", said.failed).await;
+    until_text(&c, "#help-title", said.failed_title).await;
+    let help = field(&c, "delivery-help").await;
+    assert!(help.is_displayed().await.expect("displayed?"));
+    let text = help.text().await.expect("text");
+    assert!(text.contains(said.overseas), "{text}");
+    assert!(text.contains("+81 90-****-5678"), "{text}");
+    let mark = c
+        .execute("return document.body.getAttribute('data-mark');", vec![])
+        .await
+        .expect("run a script");
+    assert_eq!(
+        mark,
+        serde_json::json!("same-page"),
+        "changed without a reload"
+    );
+    // The panel in view for the screenshot.
+    c.execute(
+        "document.getElementById('delivery').scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .expect("run a script");
+    snapshot(&c, &format!("7-delivery-failed-{}", said.lang)).await;
+}
+
+#[cfg(feature = "webhook")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_report_changes_the_code_page_in_english_and_japanese() {
+    if !browser::available("a_delivery_report_changes_the_code_page_in_english_and_japanese") {
+        return;
+    }
+    for said in [EN, JA] {
+        let app = start().await;
+        let browser = Browser::launch_in(said.lang).await;
+        let outcome =
+            tokio::spawn(delivery_report_scenario(browser.client.clone(), app, said)).await;
+        browser.close().await;
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+async fn change_number_scenario(c: Client, app: Running) {
+    sign_in_with_password(&c, &app).await;
+    type_code(&c, &app.last_code()).await;
+    until_text(&c, "#welcome", "Welcome, alice.").await;
+    field(&c, "change-phone")
+        .await
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "h1", "Your phone number").await;
+    // A refused number, with its reason.
+    field(&c, "phone")
+        .await
+        .send_keys("050-1234-5678")
+        .await
+        .expect("type");
+    field(&c, "phone-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "#notice", "050 numbers are IP phone numbers").await;
+    snapshot(&c, "8-phone-refused").await;
+    let input = field(&c, "phone").await;
+    input.clear().await.expect("clear");
+    input.send_keys("080-2345-6789").await.expect("type");
+    field(&c, "phone-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "#confirm-question", "Is this +81 80-****-6789?").await;
+    snapshot(&c, "9-phone-confirm").await;
+    field(&c, "phone-confirm")
+        .await
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "h1", "Confirm your new number").await;
+    let new = smsotp::PhoneNumber::parse_e164("+818023456789").expect("E.164");
+    let code = app.sms.last_code(&new).expect("a code to the new number");
+    type_code(&c, &code).await;
+    until_text(&c, "#notice", "Your phone number is now +81 80-****-6789.").await;
+    snapshot(&c, "10-phone-changed").await;
+    let told = app.sms.messages().last().expect("an SMS").clone();
+    assert_eq!(told.to(), &app.alice().phone, "the old number is told");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_the_phone_number_in_headless_chromium() {
+    if !browser::available("change_the_phone_number_in_headless_chromium") {
+        return;
+    }
+    let app = start().await;
+    let browser = Browser::launch().await;
+    let outcome = tokio::spawn(change_number_scenario(browser.client.clone(), app)).await;
     browser.close().await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());

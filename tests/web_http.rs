@@ -465,7 +465,7 @@ async fn japanese_pages_and_sms_for_accept_language_ja() {
     let code = app.last_code();
     let body = app.sms.messages()[0].body().expose().to_owned();
     assert!(
-        body.starts_with(&format!("【Example】ログイン用の認証コード：{code}")),
+        body.starts_with(&format!("【Example】ログイン用認証コード：{code}")),
         "{body}"
     );
     assert!(body.ends_with(&format!("@{DOMAIN} #{code}")));
@@ -640,7 +640,14 @@ async fn a_digits_only_code_gets_the_numeric_keyboard() {
         .length(8)
         .build()
         .expect("eight digits (no 0 or 1) are strong enough");
-    let app = start_with(|c| c.code_spec = spec).await;
+    // Eight symbols appear twice in the SMS (text and origin line): the Japanese
+    // message fits one segment only with a short domain, and the app would refuse to
+    // build otherwise (see the next test).
+    let app = start_with(|c| {
+        c.code_spec = spec;
+        c.domain = "ex.test".into();
+    })
+    .await;
     let c = client("en");
     let (_, _, page) = password_step(&app, &c).await;
     assert!(page.contains("inputmode=\"numeric\""), "{page}");
@@ -650,6 +657,25 @@ async fn a_digits_only_code_gets_the_numeric_keyboard() {
     assert!(code.bytes().all(|b| b.is_ascii_digit()));
     let (_, path, _) = submit_code(&app, &c, &page, &code).await;
     assert_eq!(path, "/account");
+}
+
+#[test]
+fn an_sms_that_would_take_two_segments_is_refused_at_start_up() {
+    let mut config = web_app::app::Config::new("signin.example.test");
+    config.code_spec = CodeSpec::builder()
+        .alphabet(Alphabet::digits())
+        .length(8)
+        .build()
+        .expect("eight digits");
+    match web_app::app::app(config) {
+        Err(web_app::app::AppError::Config(smsotp::ConfigError::MessageTooLong {
+            capacity: 70,
+            over,
+            ..
+        })) => assert_eq!(over, 11),
+        Err(other) => panic!("expected MessageTooLong, got {other}"),
+        Ok(_) => panic!("a two-segment Japanese SMS was accepted"),
+    }
 }
 
 #[tokio::test]
@@ -812,4 +838,285 @@ async fn the_flow_works_with_challenges_in_redis() {
     let (_, path, page) = submit_code(&app, &c, &page, &code).await;
     assert_eq!(path, "/account");
     assert!(page.contains("Welcome, alice."));
+}
+
+// ---- delivery of the latest SMS, and what to check ---------------------------------
+
+#[tokio::test]
+async fn the_code_page_says_what_to_check_when_no_delivery_is_confirmed() {
+    let app = start().await;
+    let c = client("en");
+    let (_, _, page) = password_step(&app, &c).await;
+    assert!(page.contains("data-state=\"sending\""), "{page}");
+    assert!(page.contains("Text message: sending…"));
+    // The panel is on the page for the script to reveal, hidden for now.
+    assert!(page.contains("id=\"delivery-help\" hidden"), "{page}");
+    // Without JavaScript, a link reloads the state.
+    assert!(page.contains("<a href=\"/verify\" id=\"check-again\">Check again</a>"));
+    let (status, _, json) = get(&c, &format!("{}/verify/delivery", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(json["state"], "sending");
+    assert_eq!(json["help"], false);
+
+    // A minute and a half with no confirmed delivery: what to check.
+    app.clock.advance(Duration::seconds(91));
+    let (_, _, page) = get(&c, &format!("{}/verify", app.base)).await;
+    assert!(page.contains("id=\"delivery-help\">"), "{page}");
+    assert!(
+        page.contains("The text message hasn&#39;t arrived yet"),
+        "{page}"
+    );
+    for needle in [
+        "blocking text messages from unknown or overseas senders",
+        "Your phone needs signal",
+        "A data-only SIM cannot receive text messages.",
+        "We sent it to +81 90-****-5678. If that isn&#39;t your number, sign in another way and change it.",
+        "Send again by another route",
+        "Use your authenticator app or a recovery code",
+    ] {
+        assert!(page.contains(needle), "{needle}: {page}");
+    }
+    let (_, _, json) = get(&c, &format!("{}/verify/delivery", app.base)).await;
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(json["help"], true);
+    assert_eq!(json["help_title"], "The text message hasn't arrived yet");
+
+    // In Japanese.
+    let app = start().await;
+    let c = client("ja");
+    password_step(&app, &c).await;
+    app.clock.advance(Duration::seconds(91));
+    let (_, _, page) = get(&c, &format!("{}/verify", app.base)).await;
+    for needle in [
+        "SMSの状態：送信中…",
+        "SMSがまだ届いていません",
+        "海外や不明な送信元からのSMSを拒否する設定",
+        "電波の届く場所で",
+        "データ通信専用SIMではSMSを受信できません。",
+        "送信先は +81 90-****-5678 です。",
+        "別の経路で再送信する",
+        "認証アプリまたはリカバリーコードを使う",
+    ] {
+        assert!(page.contains(needle), "{needle}: {page}");
+    }
+}
+
+#[cfg(feature = "webhook")]
+#[tokio::test]
+async fn a_signed_delivery_report_changes_the_code_page() {
+    use web_app::post_report;
+    let app = start().await;
+    let c = client("en");
+    password_step(&app, &c).await;
+
+    // A forged report is refused and changes nothing.
+    assert_eq!(post_report(&app, "failed", Some([7; 32])).await, 403);
+    let (_, _, page) = get(&c, &format!("{}/verify", app.base)).await;
+    assert!(page.contains("data-state=\"sending\""), "{page}");
+
+    // The provider reports the SMS undelivered: the page says so at once.
+    assert_eq!(post_report(&app, "failed", None).await, 204);
+    let (_, _, page) = get(&c, &format!("{}/verify", app.base)).await;
+    assert!(page.contains("data-state=\"failed\""), "{page}");
+    assert!(page.contains("Text message: not delivered."));
+    assert!(page.contains("The text message could not be delivered"));
+    assert!(page.contains("id=\"resend-other-route\""));
+    let (_, _, json) = get(&c, &format!("{}/verify/delivery", app.base)).await;
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(json["state"], "failed");
+    assert_eq!(json["text"], "Text message: not delivered.");
+
+    // "Send again by another route": the new SMS is sending; the failure was about
+    // the earlier one.
+    app.clock.advance(Duration::seconds(60));
+    let csrf = csrf_of(&page);
+    let (_, path, page) = post(&c, &format!("{}/resend", app.base), &[("csrf", &csrf)]).await;
+    assert_eq!(path, "/verify");
+    assert_eq!(app.sms.count(), 2);
+    assert!(page.contains("data-state=\"sending\""), "{page}");
+    assert_eq!(post_report(&app, "delivered", None).await, 204);
+    let (_, _, page) = get(&c, &format!("{}/verify", app.base)).await;
+    assert!(
+        page.contains("Text message: delivered to the phone."),
+        "{page}"
+    );
+    assert!(page.contains("id=\"delivery-help\" hidden"));
+
+    // Japanese.
+    let app = start().await;
+    let c = client("ja");
+    password_step(&app, &c).await;
+    assert_eq!(post_report(&app, "failed", None).await, 204);
+    let (_, _, page) = get(&c, &format!("{}/verify", app.base)).await;
+    assert!(page.contains("SMSの状態：届きませんでした。"), "{page}");
+    assert!(page.contains("SMSを配信できませんでした"));
+}
+
+// ---- adding or changing the phone number -------------------------------------------
+
+async fn signed_in(app: &Running, c: &Client) {
+    let (_, _, page) = password_step(app, c).await;
+    let (_, path, _) = submit_code(app, c, &page, &app.last_code()).await;
+    assert_eq!(path, "/account");
+}
+
+#[tokio::test]
+async fn change_the_phone_number_end_to_end() {
+    let app = start().await;
+    let c = client("en");
+    signed_in(&app, &c).await;
+    let (_, _, account) = get(&c, &format!("{}/account", app.base)).await;
+    assert!(account.contains("href=\"/phone\" id=\"change-phone\""));
+    let (status, _, page) = get(&c, &format!("{}/phone", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Codes are sent by text message to +81 90-****-5678."));
+
+    // Numbers that cannot receive SMS, each with its reason.
+    for (typed, reason) in [
+        ("050-1234-5678", "050 numbers are IP phone numbers"),
+        ("03-1234-5678", "That is a landline number"),
+        ("020-1234-5678", "020 numbers are for machines (M2M)"),
+        ("0120-123-456", "Toll-free, premium and shared-cost numbers"),
+        ("090-12", "That doesn&#39;t look like a phone number."),
+        (
+            "+44 7700 900123",
+            "we can only add Japanese mobile numbers (+81)",
+        ),
+        (
+            "090 1234 5678",
+            "That is already the number on your account.",
+        ),
+    ] {
+        let csrf = csrf_of(&page);
+        let (status, _, refused) = post(
+            &c,
+            &format!("{}/phone", app.base),
+            &[("csrf", &csrf), ("phone", typed)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        assert!(refused.contains(reason), "{typed}: {refused}");
+    }
+    assert_eq!(app.sms.count(), 1, "no SMS to a refused number");
+
+    // A good number is shown back normalised and masked.
+    let csrf = csrf_of(&page);
+    let (_, _, confirm) = post(
+        &c,
+        &format!("{}/phone", app.base),
+        &[("csrf", &csrf), ("phone", "０８０ー２３４５ー６７８９")],
+    )
+    .await;
+    assert!(
+        confirm.contains(
+            "Is this <strong class=\"nowrap\" id=\"new-number\">+81 80-****-6789</strong>?"
+        ),
+        "{confirm}"
+    );
+    let csrf = csrf_of(&confirm);
+    let (_, path, code_page) = post(
+        &c,
+        &format!("{}/phone/confirm", app.base),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(path, "/phone/verify");
+    assert!(code_page.contains("+81 80-****-6789"));
+    let new = smsotp::PhoneNumber::parse_e164("+818023456789").expect("E.164");
+    let sent = app.sms.messages().last().expect("an SMS").clone();
+    assert_eq!(sent.to(), &new);
+    assert!(
+        sent.body().expose().contains("code to confirm your number"),
+        "{}",
+        sent.body().expose()
+    );
+    assert_eq!(sent.segments(), 1);
+
+    // The sign-in code does not confirm the number (another purpose); a wrong code is
+    // told; the right one replaces the number.
+    let sign_in_code = app.last_code();
+    let csrf = csrf_of(&code_page);
+    let (_, _, page) = post(
+        &c,
+        &format!("{}/phone/verify", app.base),
+        &[("csrf", &csrf), ("code", &sign_in_code)],
+    )
+    .await;
+    assert!(page.contains("That code isn&#39;t right."), "{page}");
+    let code = app.sms.last_code(&new).expect("a code to the new number");
+    let csrf = csrf_of(&page);
+    let (_, path, account) = post(
+        &c,
+        &format!("{}/phone/verify", app.base),
+        &[("csrf", &csrf), ("code", &code)],
+    )
+    .await;
+    assert_eq!(path, "/account");
+    assert!(
+        account.contains(
+            "Your phone number is now +81 80-****-6789. We told your old number about the change."
+        ),
+        "{account}"
+    );
+    // The old number is told.
+    let notice = app.sms.messages().last().expect("an SMS").clone();
+    assert_eq!(notice.to(), &app.alice().phone);
+    assert!(
+        notice
+            .body()
+            .expose()
+            .contains("the phone number on your account was changed to +81 80-****-6789"),
+        "{}",
+        notice.body().expose()
+    );
+
+    // The next sign-in sends its code to the new number.
+    let csrf = csrf_of(&account);
+    post(&c, &format!("{}/sign-out", app.base), &[("csrf", &csrf)]).await;
+    let (_, _, page) = password_step(&app, &c).await;
+    assert!(page.contains("+81 80-****-6789"), "{page}");
+    assert_eq!(app.sms.messages().last().expect("an SMS").to(), &new);
+}
+
+#[tokio::test]
+async fn change_the_phone_number_in_japanese() {
+    let app = start().await;
+    let c = client("ja");
+    signed_in(&app, &c).await;
+    let (_, _, page) = get(&c, &format!("{}/phone", app.base)).await;
+    let csrf = csrf_of(&page);
+    let (_, _, refused) = post(
+        &c,
+        &format!("{}/phone", app.base),
+        &[("csrf", &csrf), ("phone", "050-1234-5678")],
+    )
+    .await;
+    assert!(refused.contains("050で始まる番号はIP電話の番号のため、SMSを受信できません。"));
+    let (_, _, confirm) = post(
+        &c,
+        &format!("{}/phone", app.base),
+        &[("csrf", &csrf), ("phone", "080-2345-6789")],
+    )
+    .await;
+    assert!(
+        confirm.contains("+81 80-****-6789</strong> でよろしいですか？"),
+        "{confirm}"
+    );
+    let csrf = csrf_of(&confirm);
+    post(
+        &c,
+        &format!("{}/phone/confirm", app.base),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    let sent = app.sms.messages().last().expect("an SMS").clone();
+    assert!(
+        sent.body()
+            .expose()
+            .starts_with("【Example】番号確認用認証コード："),
+        "{}",
+        sent.body().expose()
+    );
+    assert_eq!(sent.segments(), 1);
 }

@@ -25,28 +25,35 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use argon2::password_hash::PasswordVerifier;
 use argon2::{Argon2, PasswordHash, PasswordHasher};
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
 use serde::Deserialize;
-use smsotp::message::{Locale, MessageTemplate};
+use smsotp::message::{Body, Locale, Longest, MessageTemplate};
 use smsotp::otp::{Algorithm, OtpError, OtpSecret, Totp};
+use smsotp::phone::NumberKind;
+use smsotp::policy::CountryPolicy;
 use smsotp::recovery::{RecoveryCodes, RecoveryError, RecoverySet};
-use smsotp::transport::ConsoleTransport;
+use smsotp::transport::receipts::{Callback, DeliveryReceipts, ReceiptError};
+use smsotp::transport::{ConsoleTransport, Sms};
 use smsotp::{
-    Binding, ChallengeId, Clock, CodeSpec, Error, MemoryStore, Phase, PhoneNumber, Purpose, Region,
-    Secret, SmsTransport, StartOptions, Store, SystemClock, Verdict, Verifier, VerifierBuilder,
+    Binding, ChallengeId, Clock, CodeSpec, DeliveryStatus, Error, MemoryStore, Phase, PhoneError,
+    PhoneNumber, Purpose, Region, Secret, SmsTransport, StartOptions, Status, Store, SystemClock,
+    Verdict, Verifier, VerifierBuilder,
 };
 use time::{Duration, OffsetDateTime};
 
 use self::csrf::Csrf;
 use self::i18n::{Lang, Method, Msg};
-use self::pages::{Chrome, CodeInput, Fallback, Live, Notice, Page};
+use self::pages::{
+    Chrome, CodeInput, DeliveryState, DeliveryView, Fallback, Help, Live, Notice, Page,
+};
 use self::session::{CookieCodec, Session, Stage};
 
 /// How long a signed-in session lasts.
@@ -57,6 +64,22 @@ const SECOND_STEP_TTL: Duration = Duration::minutes(15);
 const MAX_FAILURES: u32 = 10;
 /// How long such a pause lasts.
 const LOCKOUT: Duration = Duration::minutes(15);
+/// The wait between two SMS of one challenge (the verifier's default, set explicitly
+/// because the code page works out when the latest SMS went from it).
+const RESEND_COOLDOWN: Duration = Duration::seconds(60);
+/// With no delivery confirmed this long after the latest SMS, the code page says what
+/// to check. Most SMS land within seconds; a minute and a half is past the usual.
+const HELP_AFTER: Duration = Duration::seconds(90);
+/// "Delivered" this long ago and still no code typed: perhaps it is not this person's
+/// phone, so the page says what to check, the number on the account included.
+const HELP_AFTER_DELIVERED: Duration = Duration::minutes(3);
+/// The purpose of codes that confirm a new number. Its own purpose, so a sign-in code
+/// can never approve a change of number, and its own (stricter) country policy.
+const CHANGE_PHONE: &str = "change-phone";
+/// Countries whose numbers may be added. Signing in to a number already confirmed
+/// follows the general policy; adding one is where SMS pumping happens (Login.gov
+/// keeps `supports_sms_unconfirmed` apart from `supports_sms` for this reason).
+const ADD_NUMBER_COUNTRIES: [u16; 1] = [81];
 
 /// What the app is built from. [`Config::new`] gives working development defaults.
 pub struct Config {
@@ -82,6 +105,12 @@ pub struct Config {
     pub code_spec: CodeSpec,
     /// Settings for the demo accounts' recovery codes.
     pub recovery: RecoveryCodes,
+    /// Parsers for signed delivery reports, by the last path segment of their
+    /// endpoint: `("webhook", parser)` serves `POST /receipts/webhook`.
+    pub receipts: Vec<(&'static str, Arc<dyn DeliveryReceipts>)>,
+    /// The URL the providers call back, scheme and host (`https://example.com`),
+    /// without a trailing slash: Twilio signs the full URL it called.
+    pub public_url: String,
     /// Adjusts the verifiers before they are built: send limits, a spend cap, country
     /// policy, attempts, the subject ceiling. The identity by default.
     pub tune: fn(VerifierBuilder) -> VerifierBuilder,
@@ -104,6 +133,8 @@ impl Config {
             transport: Arc::new(ConsoleTransport::new()),
             code_spec: CodeSpec::default(),
             recovery: RecoveryCodes::new(),
+            receipts: Vec::new(),
+            public_url: "http://localhost:3000".to_owned(),
             tune: |builder| builder,
         }
     }
@@ -127,6 +158,9 @@ pub struct DemoAccount {
 /// What the app hands back besides its router.
 pub struct Handles {
     pub accounts: Vec<DemoAccount>,
+    /// The longest SMS of each verifier (sign-in and new-number codes, English and
+    /// Japanese): each fits one segment, or the builder would have refused it.
+    pub longest_sms: Vec<(&'static str, Longest)>,
 }
 
 /// Why the app could not be built.
@@ -145,20 +179,44 @@ pub enum AppError {
 /// # Errors
 /// [`AppError`] when the configuration is refused.
 pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
-    let verifier = |locale| {
-        let template = sms_template(&config.brand, locale, &config.domain)?;
-        // Two verifiers on the same keys and store: they differ only in the SMS
-        // language, so a code sent by either is checked by either.
+    let change_phone = Purpose::new(CHANGE_PHONE).map_err(|e| AppError::Demo(e.to_string()))?;
+    let verifier = |locale, purpose: &Purpose| {
+        let template = sms_template(&config.brand, locale, purpose, &config.domain)?;
+        // Verifiers on the same keys and store: they differ only in the SMS's
+        // language and wording, so a code sent by one is checked by any.
         let builder = Verifier::builder(config.secret.clone())
             .store(config.store.clone())
             .transport(config.transport.clone())
             .clock(config.clock.clone())
             .code_spec(config.code_spec.clone())
+            .resend_cooldown(RESEND_COOLDOWN)
+            .countries_for(
+                change_phone.clone(),
+                CountryPolicy::allow(ADD_NUMBER_COUNTRIES),
+            )
             .template(template);
         (config.tune)(builder).build().map_err(AppError::from)
     };
-    let en = verifier(Locale::En)?;
-    let ja = verifier(Locale::Ja)?;
+    let mut longest_sms = Vec::new();
+    for (name, locale, purpose) in [
+        ("sign-in, English", Locale::En, Purpose::login()),
+        ("sign-in, Japanese", Locale::Ja, Purpose::login()),
+        ("new number, English", Locale::En, change_phone.clone()),
+        ("new number, Japanese", Locale::Ja, change_phone.clone()),
+    ] {
+        let template = sms_template(&config.brand, locale, &purpose, &config.domain)?;
+        // The same measure the builder applies: the longest code, at the full ttl
+        // (the verifier's default 5 minutes unless `tune` changes it).
+        let spec = &config.code_spec;
+        longest_sms.push((
+            name,
+            template.longest(spec.alphabet().symbols(), spec.length(), 5),
+        ));
+    }
+    let en = verifier(Locale::En, &Purpose::login())?;
+    let ja = verifier(Locale::Ja, &Purpose::login())?;
+    let enrol_en = verifier(Locale::En, &change_phone)?;
+    let enrol_ja = verifier(Locale::Ja, &change_phone)?;
     let input = CodeInput {
         length: config.code_spec.length(),
         digits_only: config
@@ -174,6 +232,13 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
     let state = Arc::new(AppState {
         en,
         ja,
+        enrol_en,
+        enrol_ja,
+        change_phone,
+        transport: config.transport.clone(),
+        receipts: config.receipts,
+        public_url: config.public_url,
+        reports: Mutex::new(HashMap::new()),
         accounts: Mutex::new(accounts),
         dummy_hash: hash_password("not a password of anyone")?,
         cookies: CookieCodec::new(
@@ -190,7 +255,12 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         .route("/", get(home))
         .route("/sign-in", post(sign_in))
         .route("/verify", get(verify_page).post(verify_code))
+        .route("/verify/delivery", get(delivery_json))
         .route("/resend", post(resend))
+        .route("/receipts/{provider}", post(receipt))
+        .route("/phone", get(phone_page).post(phone_submit))
+        .route("/phone/confirm", post(phone_confirm))
+        .route("/phone/verify", get(phone_code_page).post(phone_verify))
         .route("/other-way", get(other_way_page))
         .route("/other-way/totp", post(other_way_totp))
         .route("/other-way/recovery", post(other_way_recovery))
@@ -202,6 +272,7 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         router,
         Handles {
             accounts: vec![demo],
+            longest_sms,
         },
     ))
 }
@@ -220,14 +291,23 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io
 }
 
 /// The SMS: names the brand and the action, and ends with the origin-bound line for
-/// the configured domain (`@example.com #7KQ4MP`).
-fn sms_template(brand: &str, locale: Locale, domain: &str) -> Result<MessageTemplate, AppError> {
-    let purpose = match locale {
-        Locale::Ja => "ログイン",
-        _ => "sign in",
+/// the configured domain (`@example.com #7KQ4MP`). The builder refuses it if its
+/// longest form would take two SMS segments.
+fn sms_template(
+    brand: &str,
+    locale: Locale,
+    purpose: &Purpose,
+    domain: &str,
+) -> Result<MessageTemplate, AppError> {
+    let sign_in = *purpose == Purpose::login();
+    let phrase = match (locale, sign_in) {
+        (Locale::Ja, true) => "ログイン",
+        (Locale::Ja, false) => "番号確認",
+        (_, true) => "sign in",
+        (_, false) => "confirm your number",
     };
     MessageTemplate::new(brand, locale)
-        .with_purpose(purpose)
+        .with_purpose(phrase)
         .and_then(|t| t.with_origin(domain))
         .map_err(|e| AppError::Demo(format!("SMS template for {domain:?}: {e}")))
 }
@@ -276,6 +356,7 @@ fn demo_account(config: &Config) -> Result<(DemoAccount, Account), AppError> {
         totp: totp.clone(),
         last_totp_step: None,
         recovery: set.to_stored(),
+        pending_phone: None,
         epoch: 0,
         password_failures: Throttle::default(),
         fallback_failures: Throttle::default(),
@@ -294,6 +375,18 @@ fn demo_account(config: &Config) -> Result<(DemoAccount, Account), AppError> {
 struct AppState {
     en: Verifier,
     ja: Verifier,
+    /// The same, with the SMS wording for confirming a new number.
+    enrol_en: Verifier,
+    enrol_ja: Verifier,
+    change_phone: Purpose,
+    /// For the notice to the old number after a change (not a code).
+    transport: Arc<dyn SmsTransport>,
+    receipts: Vec<(&'static str, Arc<dyn DeliveryReceipts>)>,
+    public_url: String,
+    /// When the latest delivery report of each challenge arrived, so the code page
+    /// does not show a report about an earlier SMS as the latest one's. In memory:
+    /// one instance; bounded by pruning entries older than the second step.
+    reports: Mutex<HashMap<ChallengeId, OffsetDateTime>>,
     accounts: Mutex<HashMap<String, Account>>,
     /// Checked for unknown usernames, so they take as long as known ones.
     dummy_hash: String,
@@ -314,6 +407,8 @@ struct Account {
     last_totp_step: Option<u64>,
     /// The recovery set's stored form (Argon2id hashes).
     recovery: String,
+    /// A new number being confirmed, and its challenge once a code was sent.
+    pending_phone: Option<(PhoneNumber, Option<ChallengeId>)>,
     /// Bumped at sign-out: signed-in cookies of older epochs stop working.
     epoch: u64,
     password_failures: Throttle,
@@ -354,6 +449,21 @@ impl AppState {
             Lang::En => &self.en,
             Lang::Ja => &self.ja,
         }
+    }
+
+    fn enrol_verifier(&self, lang: Lang) -> &Verifier {
+        match lang {
+            Lang::En => &self.enrol_en,
+            Lang::Ja => &self.enrol_ja,
+        }
+    }
+
+    fn reported_at(&self, id: &ChallengeId) -> Option<OffsetDateTime> {
+        self.reports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .copied()
     }
 
     fn accounts(&self) -> MutexGuard<'_, HashMap<String, Account>> {
@@ -477,7 +587,7 @@ fn respond(state: &AppState, session: &Session, page: Page) -> Response {
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
     let csp = format!(
         "default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         n = page.nonce
     );
     let mut response = (status, page.html).into_response();
@@ -746,20 +856,24 @@ async fn render_verify(
     let chrome = ctx.chrome(state);
     let csrf = ctx.csrf(state);
     let to = state.masked_phone(user);
+    let mut delivery = None;
     let (live, own_notice, status) = match challenge {
         None => (None, Some(Notice::Info(Msg::NotSent)), status),
         Some(id) => match state.en.status(id).await {
             Ok(Some(st)) => match st.phase {
-                Phase::Pending => (
-                    Some(Live {
-                        attempts_left: st.attempts_left,
-                        expires_in_minutes: minutes_ceil(st.expires_at - ctx.now),
-                        resend_in: seconds_ceil(st.resend_at - ctx.now),
-                        sends_left: st.sends_left,
-                    }),
-                    None,
-                    status,
-                ),
+                Phase::Pending => {
+                    delivery = Some(delivery_view(&st, state.reported_at(id), ctx.now));
+                    (
+                        Some(Live {
+                            attempts_left: st.attempts_left,
+                            expires_in_minutes: minutes_ceil(st.expires_at - ctx.now),
+                            resend_in: seconds_ceil(st.resend_at - ctx.now),
+                            sends_left: st.sends_left,
+                        }),
+                        None,
+                        status,
+                    )
+                }
                 Phase::Locked => {
                     let page =
                         pages::locked(&chrome, &csrf, Msg::LockedTitle, Msg::LockedChallenge);
@@ -779,6 +893,7 @@ async fn render_verify(
         to: &to,
         input: state.input,
         live,
+        delivery,
     };
     let page = pages::verify(&chrome, &csrf, view, notice.as_ref(), status);
     respond(state, &ctx.session, page)
@@ -1066,7 +1181,11 @@ async fn passed_another_way(state: &AppState, ctx: &Ctx, user: &str, method: Met
     finish(state, ctx, user, method)
 }
 
-async fn account_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+async fn account_page(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
     let Stage::SignedIn { user, method, .. } = &ctx.session.stage else {
         return redirect(&state, &ctx.session, "/");
     };
@@ -1079,12 +1198,18 @@ async fn account_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response 
                 .map(|s| s.remaining())
         })
         .flatten();
+    let notice = (q.notice == "phone-changed").then(|| {
+        Notice::Info(Msg::PhoneChanged {
+            to: state.masked_phone(user),
+        })
+    });
     let page = pages::account(
         &ctx.chrome(&state),
         &ctx.csrf(&state),
         user,
         *method,
         recovery_left,
+        notice.as_ref(),
     );
     respond(&state, &ctx.session, page)
 }
@@ -1124,4 +1249,402 @@ async fn not_found(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
         Msg::NotFoundBody,
     );
     respond(&state, &ctx.session, page)
+}
+
+// ---- delivery of the latest SMS -------------------------------------------------------
+
+/// Where the latest SMS of a pending challenge got to, and whether the page should
+/// say what to check. A report that arrived before the latest SMS was sent is about an
+/// earlier one, so the latest counts as still sending.
+fn delivery_view(
+    st: &Status,
+    reported_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> DeliveryView {
+    let sent_at = st.resend_at - RESEND_COOLDOWN;
+    let current = reported_at.is_none_or(|at| at >= sent_at);
+    let state = match st.delivery.filter(|_| current) {
+        Some(DeliveryStatus::Delivered) => DeliveryState::Delivered,
+        Some(DeliveryStatus::Failed { .. }) => DeliveryState::Failed,
+        _ => DeliveryState::Sending,
+    };
+    let waited = now - sent_at;
+    let help = match state {
+        DeliveryState::Failed => Help::Failed,
+        DeliveryState::Sending if waited >= HELP_AFTER => Help::NotConfirmed,
+        DeliveryState::Delivered if waited >= HELP_AFTER_DELIVERED => Help::DeliveredNotTyped,
+        _ => Help::Hidden,
+    };
+    DeliveryView {
+        state,
+        help,
+        can_resend: st.sends_left > 0,
+    }
+}
+
+/// The code page's delivery line as JSON, for its script to refresh without a reload:
+/// `{"state": "failed", "text": "...", "help": true, "help_title": "..."}`.
+async fn delivery_json(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let Stage::SecondStep {
+        challenge: Some(id),
+        ..
+    } = &ctx.session.stage
+    else {
+        return json_response(StatusCode::NOT_FOUND, &serde_json::json!({"state": "gone"}));
+    };
+    let view = match state.en.status(id).await {
+        Ok(Some(st)) if st.phase == Phase::Pending => {
+            delivery_view(&st, state.reported_at(id), ctx.now)
+        }
+        Ok(_) => {
+            return json_response(StatusCode::NOT_FOUND, &serde_json::json!({"state": "gone"}));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "challenge status unavailable");
+            return json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &serde_json::json!({"state": "unknown"}),
+            );
+        }
+    };
+    let l = ctx.lang;
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "state": view.state.as_str(),
+            "text": view.state.msg().text(l),
+            "help": view.help != Help::Hidden,
+            "help_title": view.help.title().text(l),
+        }),
+    )
+}
+
+fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
+    let mut response = (status, value.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A provider's status callback: authenticated by the provider's parser (signature,
+/// and freshness where the provider signs a time) before anything in it is believed,
+/// then recorded against the challenge whose SMS it is about. The body carries full
+/// phone numbers, so it is never logged.
+async fn receipt(
+    State(state): State<Arc<AppState>>,
+    Path(provider): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some((_, parser)) = state.receipts.iter().find(|(name, _)| *name == provider) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // The URL exactly as the provider was told to call it: Twilio signs it.
+    let url = format!(
+        "{}{}",
+        state.public_url,
+        uri.path_and_query().map_or("", |p| p.as_str())
+    );
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect();
+    let callback = Callback::new(&url, pairs, &body);
+    let now = state.clock.now();
+    let report = match parser.parse(&callback, now) {
+        Ok(report) => report,
+        Err(e) => {
+            tracing::warn!(provider = %provider, error = %e, "delivery report refused");
+            let status = match e {
+                ReceiptError::MissingSignature
+                | ReceiptError::BadSignature
+                | ReceiptError::StaleTimestamp => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            return status.into_response();
+        }
+    };
+    match state.en.record_report(&report).await {
+        Ok(Some(id)) => {
+            let mut reports = state.reports.lock().unwrap_or_else(PoisonError::into_inner);
+            reports.retain(|_, at| now - *at <= SECOND_STEP_TTL);
+            reports.insert(id, now);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        // A report about a finished or unknown message: accepted, nothing to show.
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        // Not recorded: the provider should try again later.
+        Err(e) => {
+            tracing::warn!(error = %e, "delivery report not recorded");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+// ---- adding or changing the phone number ----------------------------------------------
+
+#[derive(Deserialize)]
+struct PhoneForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Why a typed number cannot be added, as the person should hear it.
+fn phone_refusal(error: &PhoneError) -> Msg {
+    match error {
+        PhoneError::NotSmsCapable { kind } => match kind {
+            NumberKind::IpPhone => Msg::PhoneIpPhone,
+            NumberKind::FixedLine => Msg::PhoneLandline,
+            NumberKind::M2m => Msg::PhoneM2m,
+            NumberKind::TollFree | NumberKind::PremiumRate | NumberKind::SharedCost => {
+                Msg::PhoneService
+            }
+            _ => Msg::PhoneCannotSms,
+        },
+        _ => Msg::PhoneNotANumber,
+    }
+}
+
+fn signed_in_user(ctx: &Ctx) -> Option<&str> {
+    match &ctx.session.stage {
+        Stage::SignedIn { user, .. } => Some(user),
+        _ => None,
+    }
+}
+
+fn phone_form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &str,
+    typed: &str,
+    refusal: Option<Msg>,
+) -> Response {
+    let status = if refusal.is_some() { 422 } else { 200 };
+    let notice = refusal.map(Notice::Error);
+    let page = pages::phone_form(
+        &ctx.chrome(state),
+        &ctx.csrf(state),
+        &state.masked_phone(user),
+        typed,
+        notice.as_ref(),
+        status,
+    );
+    respond(state, &ctx.session, page)
+}
+
+async fn phone_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let Some(user) = signed_in_user(&ctx) else {
+        return redirect(&state, &ctx.session, "/");
+    };
+    phone_form_page(&state, &ctx, user, "", None)
+}
+
+/// The typed number, parsed with Japan as the default region: refused with the
+/// reason, or shown back normalised and masked for the person to confirm.
+async fn phone_submit(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<PhoneForm>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Some(user) = signed_in_user(&ctx) else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let typed = form.phone.trim();
+    let number = match PhoneNumber::parse(typed, Region::JP) {
+        Ok(number) => number,
+        Err(e) => {
+            return Ok(phone_form_page(
+                &state,
+                &ctx,
+                user,
+                typed,
+                Some(phone_refusal(&e)),
+            ));
+        }
+    };
+    // Checked here to tell the person; the verifier enforces the same policy for the
+    // change-phone purpose (a refused number would get a code that never comes).
+    if !CountryPolicy::allow(ADD_NUMBER_COUNTRIES).permits(number.calling_code()) {
+        return Ok(phone_form_page(
+            &state,
+            &ctx,
+            user,
+            typed,
+            Some(Msg::PhoneCountry),
+        ));
+    }
+    let masked = number.masked();
+    {
+        let mut accounts = state.accounts();
+        let Some(account) = accounts.get_mut(user) else {
+            return Ok(redirect(&state, &Session::anonymous(ctx.now), "/"));
+        };
+        if account.phone == number {
+            drop(accounts);
+            return Ok(phone_form_page(
+                &state,
+                &ctx,
+                user,
+                typed,
+                Some(Msg::PhoneSame),
+            ));
+        }
+        account.pending_phone = Some((number, None));
+    }
+    let page = pages::phone_confirm(&ctx.chrome(&state), &ctx.csrf(&state), &masked);
+    Ok(respond(&state, &ctx.session, page))
+}
+
+/// "Yes, send a code": a challenge for the new number under its own purpose.
+async fn phone_confirm(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Some(user) = signed_in_user(&ctx) else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let pending = state
+        .accounts()
+        .get(user)
+        .and_then(|a| a.pending_phone.clone());
+    let Some((number, _)) = pending else {
+        return Ok(phone_form_page(
+            &state,
+            &ctx,
+            user,
+            "",
+            Some(Msg::PhoneChangeGone),
+        ));
+    };
+    let binding = Binding::new(number.clone(), state.change_phone.clone()).with_subject(user);
+    let options = StartOptions::client(ctx.client.clone());
+    match state
+        .enrol_verifier(ctx.lang)
+        .start_with(&binding, &options)
+        .await
+    {
+        Ok(started) => {
+            if let Some(account) = state.accounts().get_mut(user) {
+                account.pending_phone = Some((number, Some(started.id)));
+            }
+            Ok(redirect(&state, &ctx.session, "/phone/verify"))
+        }
+        Err(e) => {
+            let failure = send_failure(&e, ctx.now);
+            Ok(phone_form_page(&state, &ctx, user, "", Some(failure.msg)))
+        }
+    }
+}
+
+fn phone_code_view(state: &AppState, ctx: &Ctx, masked: &str, notice: Option<Msg>) -> Response {
+    let status = if notice.is_some() { 422 } else { 200 };
+    let notice = notice.map(Notice::Error);
+    let page = pages::phone_code(
+        &ctx.chrome(state),
+        &ctx.csrf(state),
+        masked,
+        state.input,
+        notice.as_ref(),
+        status,
+    );
+    respond(state, &ctx.session, page)
+}
+
+async fn phone_code_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let Some(user) = signed_in_user(&ctx) else {
+        return redirect(&state, &ctx.session, "/");
+    };
+    let pending = state
+        .accounts()
+        .get(user)
+        .and_then(|a| a.pending_phone.clone());
+    match pending {
+        Some((number, Some(_))) => phone_code_view(&state, &ctx, &number.masked(), None),
+        _ => redirect(&state, &ctx.session, "/phone"),
+    }
+}
+
+/// The code for the new number: only an approval replaces the old number, and the old
+/// number is then told of the change.
+async fn phone_verify(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Some(user) = signed_in_user(&ctx) else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let pending = state
+        .accounts()
+        .get(user)
+        .and_then(|a| a.pending_phone.clone());
+    let Some((number, Some(id))) = pending else {
+        return Ok(redirect(&state, &ctx.session, "/phone"));
+    };
+    let binding = Binding::new(number.clone(), state.change_phone.clone()).with_subject(user);
+    let masked = number.masked();
+    let refusal = match state.enrol_en.check(&id, &binding, &form.code).await {
+        Ok(Verdict::Approved) => None,
+        Ok(Verdict::Rejected { attempts_left }) => Some(Msg::WrongCode { attempts_left }),
+        Ok(Verdict::Malformed) => Some(Msg::MalformedCode {
+            length: state.input.length,
+            digits_only: state.input.digits_only,
+        }),
+        Ok(Verdict::Expired) => Some(Msg::CodeExpired),
+        Ok(Verdict::Locked | Verdict::TooManyFailures) => Some(Msg::LockedChallenge),
+        Ok(_) => Some(Msg::PhoneChangeGone),
+        Err(e) => {
+            tracing::warn!(error = %e, "code check failed");
+            Some(Msg::StoreDown)
+        }
+    };
+    if let Some(msg) = refusal {
+        return Ok(phone_code_view(&state, &ctx, &masked, Some(msg)));
+    }
+    let old = {
+        let mut accounts = state.accounts();
+        let Some(account) = accounts.get_mut(user) else {
+            return Ok(redirect(&state, &Session::anonymous(ctx.now), "/"));
+        };
+        account.pending_phone = None;
+        std::mem::replace(&mut account.phone, number)
+    };
+    tell_old_number(&state, &ctx, user, &old, &masked).await;
+    Ok(redirect(
+        &state,
+        &ctx.session,
+        "/account?notice=phone-changed",
+    ))
+}
+
+/// A plain SMS (no code) to the number that was replaced, so a change the owner did
+/// not make does not go unnoticed. A failure is logged: the change itself stands.
+async fn tell_old_number(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &str,
+    old: &PhoneNumber,
+    new_masked: &str,
+) {
+    let text = Msg::OldNumberNotice {
+        brand: state.brand.clone(),
+        to: new_masked.to_owned(),
+    }
+    .text(ctx.lang);
+    let key = format!("phone-changed-{user}-{}", ctx.now.unix_timestamp());
+    let sms = Sms::new(old.clone(), Body::new(text), Duration::hours(1), key);
+    if let Err(e) = state.transport.send(&sms).await {
+        tracing::warn!(to = %old, error = %e, "could not tell the old number of the change");
+    }
 }

@@ -24,6 +24,11 @@
 //! - With `--features twilio` and `TWILIO_ACCOUNT_SID` set, SMS go through Twilio
 //!   (likewise `vonage` / `VONAGE_API_KEY`, `symworld` / `SYMWORLD_API_KEY`, `webhook`
 //!   / `SMSOTP_WEBHOOK_URL`); see each transport's `from_env` for its variables.
+//!   The provider's signed delivery reports are then read at `POST /receipts/twilio`
+//!   (`/receipts/vonage`, `/receipts/webhook`; Symworld has no signed receipts):
+//!   configure `PUBLIC_URL/receipts/<provider>` as the status callback URL.
+//! - `PUBLIC_URL` (default `http://localhost:PORT`): the scheme and host providers call
+//!   back, exactly as configured with them (Twilio signs the full URL).
 
 mod app;
 
@@ -56,6 +61,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         std::env::var("COOKIE_SECURE").as_deref(),
         Ok("1" | "true" | "yes")
     );
+    config.public_url = std::env::var("PUBLIC_URL")
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|_| format!("http://localhost:{port}"));
     choose_store(&mut config).await?;
     choose_transport(&mut config)?;
 
@@ -69,6 +77,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
         );
         println!("  Authenticator app: {}", account.otpauth_uri);
         println!("  Recovery codes:    {}", account.recovery_codes.join("  "));
+    }
+    for (name, longest) in &handles.longest_sms {
+        println!(
+            "SMS {name}: at most {} of {} units, {} segment",
+            longest.units,
+            longest.capacity(),
+            longest.segments.count
+        );
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let port = listener.local_addr()?.port();
@@ -140,13 +156,21 @@ fn choose_transport(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
     #[cfg(feature = "twilio")]
     if set("TWILIO_ACCOUNT_SID") {
         config.transport = std::sync::Arc::new(smsotp::transport::TwilioTransport::from_env()?);
-        println!("SMS: Twilio");
+        config.receipts.push((
+            "twilio",
+            std::sync::Arc::new(smsotp::transport::receipts::TwilioReceipts::from_env()?),
+        ));
+        println!("SMS: Twilio (delivery reports at /receipts/twilio)");
         return Ok(());
     }
     #[cfg(feature = "vonage")]
     if set("VONAGE_API_KEY") {
         config.transport = std::sync::Arc::new(smsotp::transport::VonageTransport::from_env()?);
-        println!("SMS: Vonage");
+        config.receipts.push((
+            "vonage",
+            std::sync::Arc::new(smsotp::transport::receipts::VonageReceipts::from_env()?),
+        ));
+        println!("SMS: Vonage (delivery reports at /receipts/vonage)");
         return Ok(());
     }
     #[cfg(feature = "symworld")]
@@ -158,7 +182,11 @@ fn choose_transport(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
     #[cfg(feature = "webhook")]
     if set("SMSOTP_WEBHOOK_URL") {
         config.transport = std::sync::Arc::new(smsotp::transport::WebhookTransport::from_env()?);
-        println!("SMS: webhook");
+        config.receipts.push((
+            "webhook",
+            std::sync::Arc::new(smsotp::transport::receipts::WebhookReceipts::from_env()?),
+        ));
+        println!("SMS: webhook (delivery reports at /receipts/webhook)");
         return Ok(());
     }
     let _ = (set, &config.transport);

@@ -85,6 +85,16 @@ button{font:inherit;cursor:pointer;border-radius:9px}
 a{color:var(--accent)}
 .or{display:flex;align-items:center;gap:.75rem;margin:1.5rem 0 0;color:var(--muted);font-size:.85rem}
 .or::before,.or::after{content:"";flex:1;border-top:1px solid var(--line)}
+.delivery{margin-top:1rem}
+.delivery .state{font-weight:600;margin:0}
+.delivery[data-state=delivered] .state{color:var(--ok)}
+.delivery[data-state=failed] .state{color:var(--err)}
+.help{margin-top:.75rem;padding:.8rem .9rem;border:1px solid var(--line);border-radius:9px}
+.help h2{margin:0 0 .4rem;font-size:1rem}
+.help ul{margin:.25rem 0 .5rem;padding-left:1.2rem}
+.help li{margin:.25rem 0}
+.help form{margin:.5rem 0 0}
+[hidden]{display:none!important}
 .demo{margin-top:1.25rem;padding:.6rem .8rem;border:1px dashed var(--line);border-radius:9px;font-size:.85rem;color:var(--muted)}
 @media (prefers-reduced-motion:no-preference){.primary,.link-button{transition:filter .15s}}
 "#;
@@ -109,6 +119,23 @@ if(!('OTPCredential' in window))return;var f=document.getElementById('code-form'
 var ac=new AbortController();f.addEventListener('submit',function(){ac.abort();});
 navigator.credentials.get({otp:{transport:['sms']},signal:ac.signal}).then(function(o){
 if(o&&o.code){document.getElementById('code').value=o.code;f.submit();}}).catch(function(){});})();
+"#;
+
+/// Refreshes the delivery state of the latest SMS without reloading the page, and
+/// shows what to check when the server says so. Without JavaScript the page shows the
+/// state as it was when it was rendered, with a "Check again" link.
+const DELIVERY_JS: &str = r#"
+(function(){
+var d=document.getElementById('delivery');if(!d||!window.fetch)return;
+var s=document.getElementById('delivery-state'),h=document.getElementById('delivery-help'),
+t=document.getElementById('help-title'),c=document.getElementById('check-again');
+if(c)c.hidden=true;
+function tick(){fetch('/verify/delivery',{credentials:'same-origin',headers:{'Accept':'application/json'}})
+.then(function(r){return r.ok?r.json():null;}).then(function(j){
+if(!j){return;}d.setAttribute('data-state',j.state);s.textContent=j.text;
+if(j.help){t.textContent=j.help_title;h.hidden=false;}
+setTimeout(tick,2000);}).catch(function(){setTimeout(tick,5000);});}
+setTimeout(tick,1000);})();
 "#;
 
 fn layout(chrome: &Chrome<'_>, status: u16, title: &str, body: &str, scripts: &[&str]) -> Page {
@@ -222,6 +249,112 @@ pub struct CodeView<'a> {
     pub to: &'a str,
     pub input: CodeInput,
     pub live: Option<Live>,
+    /// Where the latest SMS got to, when a challenge is live.
+    pub delivery: Option<DeliveryView>,
+}
+
+/// Where the latest SMS got to, as the provider last reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Handed to the provider; no report (or only "sent") yet.
+    Sending,
+    /// The handset has it.
+    Delivered,
+    /// It will not arrive by that route.
+    Failed,
+}
+
+impl DeliveryState {
+    /// The name the page's `data-state` and the JSON use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The status line.
+    pub fn msg(self) -> Msg {
+        match self {
+            Self::Sending => Msg::DeliverySending,
+            Self::Delivered => Msg::DeliveryDelivered,
+            Self::Failed => Msg::DeliveryFailed,
+        }
+    }
+}
+
+/// Why the page shows what to check, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Help {
+    /// Nothing to check yet.
+    Hidden,
+    /// The provider reported the SMS undelivered.
+    Failed,
+    /// No delivery confirmed after a while.
+    NotConfirmed,
+    /// Delivered a while ago, and still no code typed: perhaps not this person's phone.
+    DeliveredNotTyped,
+}
+
+impl Help {
+    /// The heading of the panel.
+    pub fn title(self) -> Msg {
+        match self {
+            Self::Failed => Msg::HelpTitleFailed,
+            Self::DeliveredNotTyped => Msg::HelpTitleDeliveredNotTyped,
+            Self::Hidden | Self::NotConfirmed => Msg::HelpTitleNotConfirmed,
+        }
+    }
+}
+
+/// The delivery line and the "what to check" panel.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryView {
+    pub state: DeliveryState,
+    pub help: Help,
+    /// Whether this challenge may still send another SMS.
+    pub can_resend: bool,
+}
+
+fn delivery_html(l: Lang, csrf: &str, to: &str, view: DeliveryView) -> String {
+    let items = [
+        Msg::HelpOverseas,
+        Msg::HelpSignal,
+        Msg::HelpDataOnly,
+        Msg::HelpNumber { to: to.to_owned() },
+    ]
+    .iter()
+    .map(|m| format!("<li>{}</li>", esc(&m.text(l))))
+    .collect::<String>();
+    let resend = if view.can_resend {
+        format!(
+            "<form method=\"post\" action=\"/resend\">\n{}\
+             <button class=\"link-button\" type=\"submit\" id=\"resend-other-route\">{}</button>\n</form>\n",
+            csrf_field(csrf),
+            esc(&Msg::SendOtherRoute.text(l))
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "<section class=\"delivery\" id=\"delivery\" data-state=\"{state}\" aria-live=\"polite\">\n\
+         <p class=\"state\" id=\"delivery-state\">{text}</p>\n\
+         <p class=\"hint\"><a href=\"/verify\" id=\"check-again\">{again}</a></p>\n\
+         <div class=\"help\" id=\"delivery-help\"{hidden}>\n<h2 id=\"help-title\">{title}</h2>\n\
+         <ul>{items}</ul>\n{resend}\
+         <p class=\"hint\"><a href=\"/other-way\" id=\"help-other-way\">{other}</a></p>\n</div>\n</section>\n",
+        state = view.state.as_str(),
+        text = esc(&view.state.msg().text(l)),
+        again = esc(&Msg::CheckAgain.text(l)),
+        hidden = if view.help == Help::Hidden {
+            " hidden"
+        } else {
+            ""
+        },
+        title = esc(&view.help.title().text(l)),
+        other = esc(&Msg::UseAppOrRecovery.text(l)),
+    )
 }
 
 /// The code page. Without a live challenge it offers to send one.
@@ -232,7 +365,12 @@ pub fn verify(
     notice: Option<&Notice>,
     status: u16,
 ) -> Page {
-    let CodeView { to, input, live } = view;
+    let CodeView {
+        to,
+        input,
+        live,
+        delivery,
+    } = view;
     let l = chrome.lang;
     let mut body = String::new();
     // The number is kept on one line: a phone number broken mid-way misleads.
@@ -282,6 +420,10 @@ pub fn verify(
                 verify = esc(&Msg::Verify.text(l)),
             );
             body.push_str(&resend_form(l, csrf, live));
+            if let Some(delivery) = delivery {
+                body.push_str(&delivery_html(l, csrf, to, delivery));
+                scripts.push(DELIVERY_JS);
+            }
             scripts.push(COUNTDOWN_JS);
             scripts.push(WEBOTP_JS);
         }
@@ -421,6 +563,7 @@ pub fn account(
     user: &str,
     method: Method,
     recovery_left: Option<usize>,
+    notice: Option<&Notice>,
 ) -> Page {
     let l = chrome.lang;
     let recovery = recovery_left
@@ -432,7 +575,8 @@ pub fn account(
         })
         .unwrap_or_default();
     let body = format!(
-        "<p id=\"welcome\">{welcome}</p>\n<p class=\"lead\" id=\"method\">{method}</p>\n{recovery}\
+        "{notice}<p id=\"welcome\">{welcome}</p>\n<p class=\"lead\" id=\"method\">{method}</p>\n{recovery}\
+         <p class=\"alt\"><a href=\"/phone\" id=\"change-phone\">{change_phone}</a></p>\n\
          <form method=\"post\" action=\"/sign-out\">\n{csrf}\
          <button class=\"primary\" type=\"submit\" id=\"sign-out\">{sign_out}</button>\n</form>\n",
         welcome = esc(&Msg::Welcome {
@@ -442,8 +586,110 @@ pub fn account(
         method = esc(&Msg::SignedInWith { method }.text(l)),
         csrf = csrf_field(csrf),
         sign_out = esc(&Msg::SignOut.text(l)),
+        notice = notice_html(l, notice),
+        change_phone = esc(&Msg::ChangePhoneLink.text(l)),
     );
     layout(chrome, 200, &Msg::AccountTitle.text(l), &body, &[])
+}
+
+/// "Add or change your phone number": the number, typed as people type it.
+pub fn phone_form(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    current: &str,
+    typed: &str,
+    notice: Option<&Notice>,
+    status: u16,
+) -> Page {
+    let l = chrome.lang;
+    let body = format!(
+        "<p class=\"lead\">{lead}</p>\n{notice}\
+         <form method=\"post\" action=\"/phone\" id=\"phone-form\">\n{csrf}\
+         <label for=\"phone\">{label}</label>\n\
+         <input id=\"phone\" name=\"phone\" type=\"tel\" autocomplete=\"tel\" inputmode=\"tel\" value=\"{typed}\" maxlength=\"40\" required autofocus aria-describedby=\"phone-hint\">\n\
+         <p class=\"hint\" id=\"phone-hint\">{hint}</p>\n\
+         <button class=\"primary\" type=\"submit\" id=\"phone-submit\">{go}</button>\n</form>\n\
+         <p class=\"alt\"><a href=\"/account\" id=\"back\">{back}</a></p>\n",
+        lead = esc(&Msg::PhoneLead {
+            current: current.to_owned()
+        }
+        .text(l)),
+        notice = notice_html(l, notice),
+        csrf = csrf_field(csrf),
+        label = esc(&Msg::PhoneLabel.text(l)),
+        typed = esc(typed),
+        hint = esc(&Msg::PhoneHint.text(l)),
+        go = esc(&Msg::PhoneSubmit.text(l)),
+        back = esc(&Msg::BackHome.text(l)),
+    );
+    layout(chrome, status, &Msg::PhoneTitle.text(l), &body, &[])
+}
+
+/// "Is this +81 90-****-5678?": the number as parsed, normalised and masked.
+pub fn phone_confirm(chrome: &Chrome<'_>, csrf: &str, masked: &str) -> Page {
+    let l = chrome.lang;
+    let question = esc(&Msg::PhoneConfirm { to: "\u{0}".into() }.text(l)).replace(
+        '\u{0}',
+        &format!(
+            "<strong class=\"nowrap\" id=\"new-number\">{}</strong>",
+            esc(masked)
+        ),
+    );
+    let body = format!(
+        "<p class=\"lead\" id=\"confirm-question\">{question}</p>\n<p>{lead}</p>\n\
+         <form method=\"post\" action=\"/phone/confirm\">\n{csrf}\
+         <button class=\"primary\" type=\"submit\" id=\"phone-confirm\">{yes}</button>\n</form>\n\
+         <p class=\"alt\"><a href=\"/phone\" id=\"phone-retype\">{no}</a></p>\n",
+        lead = esc(&Msg::PhoneConfirmLead.text(l)),
+        csrf = csrf_field(csrf),
+        yes = esc(&Msg::PhoneConfirmYes.text(l)),
+        no = esc(&Msg::PhoneConfirmNo.text(l)),
+    );
+    layout(chrome, 200, &Msg::PhoneConfirmTitle.text(l), &body, &[])
+}
+
+/// The code sent to the new number.
+pub fn phone_code(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    masked: &str,
+    input: CodeInput,
+    notice: Option<&Notice>,
+    status: u16,
+) -> Page {
+    let l = chrome.lang;
+    let lead = esc(&Msg::PhoneCodeLead { to: "\u{0}".into() }.text(l)).replace(
+        '\u{0}',
+        &format!("<strong class=\"nowrap\">{}</strong>", esc(masked)),
+    );
+    let body = format!(
+        "<p class=\"lead\">{lead}</p>\n{notice}\
+         <form method=\"post\" action=\"/phone/verify\" id=\"code-form\">\n{csrf}\
+         <label for=\"code\">{label}</label>\n\
+         <input id=\"code\" name=\"code\" class=\"code\" autocomplete=\"one-time-code\" inputmode=\"text\" autocapitalize=\"characters\" \
+         spellcheck=\"false\" autocorrect=\"off\" maxlength=\"{max}\" required autofocus aria-describedby=\"code-hint\">\n\
+         <p class=\"hint\" id=\"code-hint\">{hint}</p>\n\
+         <button class=\"primary\" type=\"submit\">{verify}</button>\n</form>\n\
+         <p class=\"alt\"><a href=\"/phone\" id=\"phone-retype\">{no}</a></p>\n",
+        notice = notice_html(l, notice),
+        csrf = csrf_field(csrf),
+        label = esc(&Msg::CodeLabel.text(l)),
+        max = input.length * 3,
+        hint = esc(&Msg::CodeHint {
+            length: input.length,
+            digits_only: input.digits_only
+        }
+        .text(l)),
+        verify = esc(&Msg::Verify.text(l)),
+        no = esc(&Msg::PhoneConfirmNo.text(l)),
+    );
+    layout(
+        chrome,
+        status,
+        &Msg::PhoneCodeTitle.text(l),
+        &body,
+        &[WEBOTP_JS],
+    )
 }
 
 /// A short error page with a way back.

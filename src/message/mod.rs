@@ -30,7 +30,7 @@ mod template;
 pub use body::Body;
 pub use segments::{Encoding, Segments, encoded_units, gsm7_septets, segments};
 pub use speech::{Speech, Spoken, Unspeakable, spoken_symbol};
-pub use template::{EmbeddedSigil, MessageTemplate, TemplateError};
+pub use template::{EmbeddedSigil, Longest, MessageTemplate, TemplateError};
 
 /// A message language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

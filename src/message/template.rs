@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Body, Locale};
+use super::{Body, Locale, Segments, encoded_units, segments};
 
 /// Longest custom template accepted, in characters. Providers cap a body at about
 /// 1600 characters (Twilio), and an OTP message needs far less.
@@ -73,6 +73,39 @@ pub enum TemplateError {
     PurposeOnCustom,
 }
 
+/// The longest message a template renders, from [`MessageTemplate::longest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Longest {
+    /// Its encoding and SMS part count.
+    pub segments: Segments,
+    /// Units it takes in that encoding (septets or UTF-16 units).
+    pub units: usize,
+    /// Of those, what the machine-readable lines take (the app hash and origin-bound
+    /// lines and the blank line before them); 0 without them.
+    pub lines: usize,
+}
+
+impl Longest {
+    /// Units that fit one unsplit SMS in its encoding (160 or 70).
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.segments.encoding.single_capacity()
+    }
+
+    /// Whether it fits one SMS segment.
+    #[must_use]
+    pub fn fits_one_segment(&self) -> bool {
+        self.segments.count <= 1
+    }
+
+    /// Units over one segment: what must be shortened to fit one (0 if it fits).
+    #[must_use]
+    pub fn over(&self) -> usize {
+        self.units.saturating_sub(self.capacity())
+    }
+}
+
 /// How the embedded (iframe) origin is marked on the origin-bound line.
 ///
 /// The WICG format uses `@`; Apple's documentation shows `%`, and the two have not
@@ -98,8 +131,8 @@ pub enum EmbeddedSigil {
 ///     .with_origin("example.com")?;
 /// assert_eq!(
 ///     t.render("4KX7QP", 5).expose(),
-///     "【Acme】ログイン用の認証コード：4KX7QP\n\
-///      有効期限は5分です。他人に教えないでください。\n\n@example.com #4KX7QP"
+///     "【Acme】ログイン用認証コード：4KX7QP\n\
+///      有効期限5分。他人に教えないでください。\n\n@example.com #4KX7QP"
 /// );
 ///
 /// let custom = MessageTemplate::custom("Code {code}, valid {minutes} min.")?;
@@ -133,9 +166,10 @@ impl MessageTemplate {
     ///
     /// - English: `4KX7QP is your Acme verification code. It expires in 5 minutes.
     ///   Don't share it with anyone.` (GSM-7 only, so one SMS holds it.)
-    /// - Japanese: `【Acme】認証コード：4KX7QP` / `有効期限は5分です。他人に教えないでください。`
-    ///   (45 UTF-16 units with a 4-character brand, so a single 70-unit UCS-2 SMS
-    ///   still has room for the origin-bound line.)
+    /// - Japanese: `【Acme】認証コード：4KX7QP` / `有効期限5分。他人に教えないでください。`
+    ///   (39 UTF-16 units with a 4-character brand, so a single 70-unit UCS-2 SMS
+    ///   still has room for a purpose and the origin-bound line: the notice style
+    ///   `有効期限5分。` says in 7 units what `有効期限は5分です。` says in 10.)
     ///
     /// Control characters in `brand` (line breaks included) become spaces, so a brand
     /// can never add lines, least of all a fake origin-bound line.
@@ -234,7 +268,7 @@ impl MessageTemplate {
 
     /// Says what the code is for, in the template's language: an English verb phrase
     /// (`"sign in"` gives "your Acme code to sign in") or a Japanese noun
-    /// (`"ログイン"` gives 「ログイン用の認証コード」). Naming the action helps people
+    /// (`"ログイン"` gives 「ログイン用認証コード」). Naming the action helps people
     /// notice a code they did not ask for.
     ///
     /// # Errors
@@ -273,6 +307,68 @@ impl MessageTemplate {
         match self.text {
             Text::BuiltIn { locale, .. } => Some(locale),
             Text::Custom(_) => None,
+        }
+    }
+
+    /// The longest message this template renders for codes of `length` symbols drawn
+    /// from `symbols`, valid for up to `max_minutes`, and how much of it the autofill
+    /// lines take. The verifier's builder refuses a configuration whose longest
+    /// message spills into a second segment (see
+    /// [`allow_multi_segment`](crate::VerifierBuilder::allow_multi_segment)).
+    ///
+    /// Each symbol is tried as a whole code of that symbol (the costliest symbol
+    /// repeated is the costliest code: a GSM-7 extension character costs two septets,
+    /// one symbol outside GSM-7 makes the whole message UCS-2), with the time at 1
+    /// minute and at `max_minutes` (the most digits; English says "minute" at 1).
+    ///
+    /// ```
+    /// use smsotp::message::{Locale, MessageTemplate};
+    ///
+    /// let t = MessageTemplate::new("Acme", Locale::Ja).with_origin("example.com")?;
+    /// let longest = t.longest("23456789ABCDEFGHJKMNPQRSTUVWXYZ", 6, 10);
+    /// assert_eq!((longest.units, longest.capacity(), longest.segments.count), (62, 70, 1));
+    /// # Ok::<(), smsotp::message::TemplateError>(())
+    /// ```
+    #[must_use]
+    pub fn longest(&self, symbols: &str, length: usize, max_minutes: u32) -> Longest {
+        let bare = Self {
+            app_hash: None,
+            origin: None,
+            embedded: None,
+            ..self.clone()
+        };
+        let measure = |t: &Self| {
+            let mut worst: Option<(Segments, usize)> = None;
+            let mut tried: Vec<char> = Vec::new();
+            // An empty alphabet still renders once, so the text itself is measured.
+            let mut candidates: Vec<char> = symbols.chars().collect();
+            if candidates.is_empty() {
+                candidates.push('0');
+            }
+            for symbol in candidates {
+                if tried.contains(&symbol) {
+                    continue;
+                }
+                tried.push(symbol);
+                let code: String = std::iter::repeat_n(symbol, length).collect();
+                for minutes in [1, max_minutes.max(1)] {
+                    let body = t.render(&code, minutes);
+                    let text = body.expose();
+                    let found = (segments(text), encoded_units(text));
+                    let longer = worst.is_none_or(|(s, u)| (found.0.count, found.1) > (s.count, u));
+                    if longer {
+                        worst = Some(found);
+                    }
+                }
+            }
+            worst.unwrap_or_else(|| (segments(""), 0))
+        };
+        let (segments, units) = measure(self);
+        let (_, text_units) = measure(&bare);
+        Longest {
+            segments,
+            units,
+            lines: units.saturating_sub(text_units),
         }
     }
 
@@ -355,14 +451,12 @@ fn render_builtin(
                 let _ = write!(out, "【{brand}】");
             }
             if let Some(p) = purpose {
-                let _ = write!(out, "{p}用の");
+                // 用 without の: one UTF-16 unit of a 70-unit SMS, same meaning.
+                let _ = write!(out, "{p}用");
             }
             out.push_str("認証コード：");
             push_code(out);
-            let _ = write!(
-                out,
-                "\n有効期限は{minutes}分です。他人に教えないでください。"
-            );
+            let _ = write!(out, "\n有効期限{minutes}分。他人に教えないでください。");
         }
         Locale::En => {
             push_code(out);

@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Call, Receipt, Sms, SmsTransport, TransportError, VoiceTransport};
+use crate::message::{Encoding, encoded_units};
 
 /// Prints each SMS, and the words of each call, to stderr instead of sending them: for
 /// running an app on a laptop.
@@ -31,11 +32,18 @@ impl SmsTransport for ConsoleTransport {
         let n = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
         #[allow(clippy::print_stderr)] // printing is this transport's whole job
         {
+            // The units and the one-segment capacity, so a developer sees at once
+            // when a template spills into a second (billed) segment.
+            let (name, capacity) = match sms.encoding() {
+                Encoding::Gsm7 => ("GSM-7", Encoding::Gsm7.single_capacity()),
+                _ => ("UCS-2", Encoding::Ucs2.single_capacity()),
+            };
+            let parts = sms.segments();
             eprintln!(
-                "--- SMS #{n} to {} ({:?}, {} part(s)) ---\n{}\n---",
+                "--- SMS #{n} to {} ({name}, {} of {capacity} units: {parts} segment{}) ---\n{}\n---",
                 sms.to().as_e164(),
-                sms.encoding(),
-                sms.segments(),
+                encoded_units(sms.body().expose()),
+                if parts == 1 { "" } else { "s" },
                 sms.body().expose()
             );
         }

@@ -8,6 +8,7 @@ use super::Verifier;
 use super::composer::Composer;
 use super::controls::Controls;
 use super::lifetimes::Lifetimes;
+use crate::challenge::Purpose;
 use crate::clock::{Clock, SystemClock};
 use crate::code::CodeSpec;
 use crate::digest::Keyring;
@@ -66,10 +67,12 @@ pub struct VerifierBuilder {
     pub(super) limits: SendLimits,
     pub(super) spend: Option<SpendCap>,
     pub(super) countries: CountryPolicy,
+    pub(super) countries_by_purpose: Vec<(Purpose, CountryPolicy)>,
     pub(super) conversion: Option<ConversionGuard>,
     pub(super) subject_ceiling: Limit,
     pub(super) test_numbers: TestNumbers,
     pub(super) mode: Mode,
+    pub(super) allow_multi_segment: bool,
 }
 
 impl VerifierBuilder {
@@ -93,10 +96,12 @@ impl VerifierBuilder {
             limits: SendLimits::default(),
             spend: None,
             countries: CountryPolicy::default(),
+            countries_by_purpose: Vec::new(),
             conversion: None,
             subject_ceiling: Limit::new(100, Duration::hours(24)),
             test_numbers: TestNumbers::new(),
             mode: Mode::default(),
+            allow_multi_segment: false,
         }
     }
 
@@ -144,7 +149,9 @@ impl VerifierBuilder {
         self
     }
 
-    /// The SMS text.
+    /// The SMS text. [`build`](Self::build) refuses a template whose longest message
+    /// (longest code, most minutes, autofill lines) takes more than one SMS segment,
+    /// unless [`allow_multi_segment`](Self::allow_multi_segment) is called.
     pub fn template(mut self, template: MessageTemplate) -> Self {
         self.template = template;
         self
@@ -210,6 +217,33 @@ impl VerifierBuilder {
         self
     }
 
+    /// A country policy for one purpose, replacing [`countries`](Self::countries) for
+    /// it. SMS pumping happens where a number is not yet confirmed, so enrolment can
+    /// be stricter than signing in to a confirmed number (Login.gov keeps
+    /// `supports_sms_unconfirmed` apart from `supports_sms` for this reason):
+    ///
+    /// ```
+    /// use smsotp::policy::CountryPolicy;
+    /// use smsotp::{Purpose, Secret, Verifier};
+    /// # let transport = smsotp::transport::RecordingTransport::new();
+    /// let verifier = Verifier::builder(Secret::generate())
+    ///     .transport(transport)
+    ///     .countries(CountryPolicy::allow([81, 1, 44]))
+    ///     // A new number may only be Japanese.
+    ///     .countries_for(Purpose::new("add-phone")?, CountryPolicy::allow([81]))
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// A destination the purpose's policy refuses gets the same answer as any
+    /// other refused destination (a decoy challenge, nothing sent); an app that wants
+    /// to tell the person checks [`CountryPolicy::permits`] itself first.
+    pub fn countries_for(mut self, purpose: Purpose, policy: CountryPolicy) -> Self {
+        self.countries_by_purpose.retain(|(p, _)| *p != purpose);
+        self.countries_by_purpose.push((purpose, policy));
+        self
+    }
+
     /// Pauses prefixes whose codes are rarely typed (SMS pumping).
     pub fn conversion_guard(mut self, guard: ConversionGuard) -> Self {
         self.conversion = Some(guard);
@@ -229,16 +263,47 @@ impl VerifierBuilder {
         self
     }
 
+    /// Accepts a template whose longest message takes more than one SMS segment.
+    /// Every segment is billed as a whole SMS, and Android's SMS Retriever reads only
+    /// single-segment messages, so by default [`build`](Self::build) refuses it.
+    pub fn allow_multi_segment(mut self) -> Self {
+        self.allow_multi_segment = true;
+        self
+    }
+
     /// Production (the default) or development.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
     }
 
+    /// Refuses a template whose longest message spills into a second segment. The
+    /// SMS says the minutes left, which at the first send is the whole ttl.
+    fn check_one_segment(&self) -> Result<(), ConfigError> {
+        let max_minutes = u32::try_from(self.ttl.whole_minutes().max(1)).unwrap_or(u32::MAX);
+        let longest = self.template.longest(
+            self.spec.alphabet().symbols(),
+            self.spec.length(),
+            max_minutes,
+        );
+        if longest.fits_one_segment() {
+            return Ok(());
+        }
+        Err(ConfigError::MessageTooLong {
+            units: longest.units,
+            capacity: longest.capacity(),
+            over: longest.over(),
+            lines: longest.lines,
+            segments: longest.segments.count,
+        })
+    }
+
     /// Checks the settings and builds the verifier.
     ///
     /// # Errors
-    /// [`ConfigError`] naming the setting out of range.
+    /// [`ConfigError`] naming the setting out of range, or
+    /// [`ConfigError::MessageTooLong`] for a template whose longest SMS takes two
+    /// segments.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         if self.ttl <= Duration::ZERO || (self.ttl > Duration::minutes(10) && !self.allow_long_ttl)
         {
@@ -286,6 +351,9 @@ impl VerifierBuilder {
         if !self.keys.has_index_key() {
             return Err(ConfigError::IndexKey);
         }
+        if !self.allow_multi_segment {
+            self.check_one_segment()?;
+        }
         Ok(Verifier {
             keys: self.keys,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -314,6 +382,7 @@ impl VerifierBuilder {
                 limits: self.limits,
                 test_numbers: self.test_numbers,
                 countries: self.countries,
+                countries_by_purpose: self.countries_by_purpose,
                 conversion: self.conversion,
                 risk: self.risk,
                 spend: self.spend,

@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 
 use super::composer::Outgoing;
 use super::policy_keys::{LazyKeys, ScopedLimit, subject_key};
-use crate::challenge::Binding;
+use crate::challenge::{Binding, Purpose};
 use crate::code::Code;
 use crate::digest::Keyring;
 use crate::error::Error;
@@ -78,6 +78,8 @@ pub(super) struct Controls {
     pub(super) limits: SendLimits,
     pub(super) test_numbers: TestNumbers,
     pub(super) countries: CountryPolicy,
+    /// Policies that replace `countries` for one purpose (stricter at enrolment).
+    pub(super) countries_by_purpose: Vec<(Purpose, CountryPolicy)>,
     pub(super) conversion: Option<ConversionGuard>,
     pub(super) risk: Option<Arc<dyn RiskCheck>>,
     pub(super) spend: Option<SpendCap>,
@@ -101,6 +103,14 @@ impl Deps<'_> {
 }
 
 impl Controls {
+    /// The country policy for `purpose`: its own if one was set, else the default.
+    fn countries_for(&self, purpose: &Purpose) -> &CountryPolicy {
+        self.countries_by_purpose
+            .iter()
+            .find(|(p, _)| p == purpose)
+            .map_or(&self.countries, |(_, policy)| policy)
+    }
+
     /// The fixed code of a test number, if `binding` is one at `now`.
     pub(super) fn test_code(&self, binding: &Binding, now: OffsetDateTime) -> Option<&str> {
         self.test_numbers.code_for(binding.destination(), now)
@@ -251,7 +261,10 @@ impl Controls {
             return Ok((Route::Test, None));
         }
         let destination = send.binding.destination();
-        if !self.countries.permits(destination.calling_code()) {
+        if !self
+            .countries_for(send.binding.purpose())
+            .permits(destination.calling_code())
+        {
             return Ok((Route::Decoy(DenyReason::Country), None));
         }
         let mut watch = None;

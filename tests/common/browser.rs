@@ -54,6 +54,12 @@ fn free_port() -> u16 {
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium with an empty profile.
     pub async fn launch() -> Self {
+        Self::launch_in("en-US").await
+    }
+
+    /// [`launch`](Self::launch), with the browser asking for pages in `lang` (its
+    /// `Accept-Language`), such as `"ja"`.
+    pub async fn launch_in(lang: &str) -> Self {
         let port = free_port();
         let driver = tokio::process::Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -94,7 +100,9 @@ impl Browser {
                     "--no-first-run",
                     "--window-size=900,1000",
                     format!("--user-data-dir={}", profile.display()),
+                    format!("--lang={lang}"),
                 ],
+                "prefs": { "intl.accept_languages": lang },
             },
         });
         let serde_json::Value::Object(caps) = caps else {
