@@ -39,7 +39,7 @@ pub enum Event {
         /// The challenge.
         challenge: ChallengeId,
         /// Which transport took it.
-        provider: String,
+        provider: crate::transport::Provider,
         /// The provider's message id.
         message_id: String,
         /// SMS parts billed.
@@ -50,7 +50,7 @@ pub enum Event {
         /// The challenge.
         challenge: ChallengeId,
         /// Which transport took it.
-        provider: String,
+        provider: crate::transport::Provider,
         /// The provider's call id.
         call_id: String,
     },

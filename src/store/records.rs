@@ -185,13 +185,16 @@ pub struct DeliveryRecord {
     /// What the provider said.
     pub status: crate::challenge::DeliveryStatus,
     /// Which provider (route) sent the SMS.
-    pub provider: String,
+    pub provider: crate::transport::Provider,
 }
 
 impl DeliveryRecord {
     /// A report of `status` from `provider`.
     #[must_use]
-    pub fn new(status: crate::challenge::DeliveryStatus, provider: impl Into<String>) -> Self {
+    pub fn new(
+        status: crate::challenge::DeliveryStatus,
+        provider: impl Into<crate::transport::Provider>,
+    ) -> Self {
         Self {
             status,
             provider: provider.into(),

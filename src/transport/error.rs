@@ -3,6 +3,8 @@
 use std::fmt;
 use time::Duration;
 
+use super::Provider;
+
 /// What went wrong, in terms a retry or failover policy can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -63,7 +65,7 @@ impl TransportErrorKind {
 /// Its message never holds the SMS body, credentials or the full number.
 pub struct TransportError {
     kind: TransportErrorKind,
-    provider: &'static str,
+    provider: Provider,
     provider_status: Option<String>,
     retry_after: Option<Duration>,
     detail: String,
@@ -76,12 +78,12 @@ impl TransportError {
     #[must_use]
     pub fn new(
         kind: TransportErrorKind,
-        provider: &'static str,
+        provider: impl Into<Provider>,
         detail: impl Into<String>,
     ) -> Self {
         Self {
             kind,
-            provider,
+            provider: provider.into(),
             provider_status: None,
             retry_after: None,
             detail: detail.into(),
@@ -137,8 +139,8 @@ impl TransportError {
     }
     /// Which transport failed.
     #[must_use]
-    pub fn provider(&self) -> &'static str {
-        self.provider
+    pub fn provider(&self) -> &Provider {
+        &self.provider
     }
 }
 

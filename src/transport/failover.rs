@@ -114,7 +114,7 @@ impl SmsTransport for Failover {
                 Err(err) if should_fail_over(err.kind()) => {
                     tracing::warn!(
                         route = index,
-                        provider = err.provider(),
+                        provider = %err.provider(),
                         kind = ?err.kind(),
                         to = %sms.to(),
                         "SMS route failed; trying the next one"

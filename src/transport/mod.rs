@@ -50,6 +50,7 @@ mod error;
 mod failover;
 #[cfg(feature = "http")]
 mod http;
+mod provider;
 pub mod receipts;
 mod recording;
 #[cfg(feature = "retry")]
@@ -79,6 +80,7 @@ pub use failover::{Failover, should_fail_over};
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http::{HttpClient, HttpOptions, TransportConfigError};
+pub use provider::Provider;
 pub use receipts::{DeliveryReport, DeliveryStatus};
 pub use recording::RecordingTransport;
 #[cfg(feature = "retry")]

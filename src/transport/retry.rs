@@ -137,7 +137,7 @@ impl<T: SmsTransport> SmsTransport for Retry<T> {
             };
             tracing::debug!(
                 attempt,
-                provider = err.provider(),
+                provider = %err.provider(),
                 kind = ?err.kind(),
                 wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                 "retrying SMS send"

@@ -1,8 +1,8 @@
 //! The message handed to a transport, and the provider's acknowledgement.
 
-use std::borrow::Cow;
-
 use time::Duration;
+
+use super::Provider;
 
 use crate::message::{Body, Encoding, segments};
 use crate::phone::PhoneNumber;
@@ -17,7 +17,7 @@ pub struct Sms {
     segments: u16,
     validity: Duration,
     idempotency_key: String,
-    avoid_provider: Option<String>,
+    avoid_provider: Option<Provider>,
 }
 
 impl Sms {
@@ -42,15 +42,15 @@ impl Sms {
     /// Asks routing wrappers to avoid `provider`, whose delivery of an earlier code of
     /// the same challenge failed.
     #[must_use]
-    pub fn avoiding(mut self, provider: impl Into<String>) -> Self {
+    pub fn avoiding(mut self, provider: impl Into<Provider>) -> Self {
         self.avoid_provider = Some(provider.into());
         self
     }
 
     /// The provider to avoid, if an earlier delivery failed there.
     #[must_use]
-    pub fn avoid_provider(&self) -> Option<&str> {
-        self.avoid_provider.as_deref()
+    pub fn avoid_provider(&self) -> Option<&Provider> {
+        self.avoid_provider.as_ref()
     }
 
     /// Sets the sender id (an alphanumeric id or a number), where the route allows one.
@@ -100,14 +100,14 @@ impl Sms {
 /// A provider's acknowledgement of an accepted message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
-    provider: Cow<'static, str>,
+    provider: Provider,
     message_id: String,
 }
 
 impl Receipt {
     /// A receipt from `provider` for its `message_id`.
     #[must_use]
-    pub fn new(provider: impl Into<Cow<'static, str>>, message_id: impl Into<String>) -> Self {
+    pub fn new(provider: impl Into<Provider>, message_id: impl Into<String>) -> Self {
         Self {
             provider: provider.into(),
             message_id: message_id.into(),
@@ -115,7 +115,7 @@ impl Receipt {
     }
     /// The provider's name (`"twilio"`, `"console"`, ...).
     #[must_use]
-    pub fn provider(&self) -> &str {
+    pub fn provider(&self) -> &Provider {
         &self.provider
     }
     /// The provider's id for the message, which delivery reports refer to.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use time::Duration;
 
-use super::{Receipt, TransportError};
+use super::{Provider, Receipt, TransportError};
 use crate::message::{Locale, Speech};
 use crate::phone::PhoneNumber;
 
@@ -19,7 +19,7 @@ pub struct Call {
     repeat: u8,
     validity: Duration,
     idempotency_key: String,
-    avoid_provider: Option<String>,
+    avoid_provider: Option<Provider>,
 }
 
 impl std::fmt::Debug for Call {
@@ -66,7 +66,7 @@ impl Call {
 
     /// Asks routing wrappers to avoid `provider`.
     #[must_use]
-    pub fn avoiding(mut self, provider: impl Into<String>) -> Self {
+    pub fn avoiding(mut self, provider: impl Into<Provider>) -> Self {
         self.avoid_provider = Some(provider.into());
         self
     }
@@ -118,8 +118,8 @@ impl Call {
 
     /// The provider to avoid, if an earlier delivery failed there.
     #[must_use]
-    pub fn avoid_provider(&self) -> Option<&str> {
-        self.avoid_provider.as_deref()
+    pub fn avoid_provider(&self) -> Option<&Provider> {
+        self.avoid_provider.as_ref()
     }
 
     /// The code the call reads, for test doubles. Holds the secret.

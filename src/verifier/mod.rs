@@ -24,7 +24,7 @@ use crate::store::{
     CheckOutcome, CheckRequest, DeliveryRecord, MessageKey, NewChallenge, ResendOutcome,
     ResendRequest, Store,
 };
-use crate::transport::{Receipt, SmsTransport, TransportError, VoiceTransport};
+use crate::transport::{Provider, Receipt, SmsTransport, TransportError, VoiceTransport};
 
 /// Per-request facts the app knows and the verifier cannot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -399,18 +399,19 @@ impl Verifier {
     /// [`Error::Store`].
     pub async fn record_delivery(
         &self,
-        provider: &str,
+        provider: impl Into<Provider>,
         message_id: &str,
         status: DeliveryStatus,
     ) -> Result<Option<ChallengeId>, Error> {
+        let provider = provider.into();
+        let message = MessageKey::new(&provider, message_id);
         let record = DeliveryRecord::new(status, provider);
-        let message = MessageKey::new(provider, message_id);
         let found = self
             .store
             .record_delivery(&message, &record, self.clock.now())
             .await?;
         if let Some(challenge) = found {
-            tracing::info!(%challenge, provider, ?status, "delivery report recorded");
+            tracing::info!(%challenge, provider = %record.provider, ?status, "delivery report recorded");
             self.emit(|| Event::Delivery { challenge, status });
         }
         Ok(found)
@@ -425,7 +426,7 @@ impl Verifier {
         &self,
         report: &crate::transport::receipts::DeliveryReport,
     ) -> Result<Option<ChallengeId>, Error> {
-        self.record_delivery(report.provider, &report.message_id, report.status)
+        self.record_delivery(&report.provider, &report.message_id, report.status)
             .await
     }
 
@@ -484,7 +485,7 @@ impl Verifier {
     async fn hand_over(
         &self,
         message: &Outgoing,
-        avoid: Option<String>,
+        avoid: Option<Provider>,
     ) -> Result<Receipt, TransportError> {
         match (message, &self.channels.voice) {
             (Outgoing::Sms(sms), _) => match avoid {
@@ -515,7 +516,7 @@ impl Verifier {
         id: &ChallengeId,
         send: Send<'_>,
         admission: &Admission,
-        avoid: Option<String>,
+        avoid: Option<Provider>,
     ) -> Result<(), Error> {
         let to = send.binding.destination();
         match &admission.route {
@@ -550,7 +551,7 @@ impl Verifier {
                 return Err(e.into());
             }
         };
-        tracing::info!(challenge = %id, %to, provider = receipt.provider(), message_id = receipt.message_id(), "code sent");
+        tracing::info!(challenge = %id, %to, provider = %receipt.provider(), message_id = receipt.message_id(), "code sent");
         self.emit(|| match &send.message {
             Outgoing::Sms(sms) => Event::Sent {
                 challenge: *id,

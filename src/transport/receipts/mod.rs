@@ -106,7 +106,7 @@ pub use crate::challenge::DeliveryStatus;
 #[non_exhaustive]
 pub struct DeliveryReport {
     /// Which provider sent it (`"twilio"`, `"vonage"`, `"webhook"`).
-    pub provider: &'static str,
+    pub provider: crate::transport::Provider,
     /// The provider's message id, as in the send's receipt.
     pub message_id: String,
     /// Where the message got to.
@@ -119,13 +119,13 @@ impl DeliveryReport {
     /// A report.
     #[must_use]
     pub fn new(
-        provider: &'static str,
+        provider: impl Into<crate::transport::Provider>,
         message_id: impl Into<String>,
         status: DeliveryStatus,
         error_code: Option<String>,
     ) -> Self {
         Self {
-            provider,
+            provider: provider.into(),
             message_id: message_id.into(),
             status,
             error_code,
