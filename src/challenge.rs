@@ -271,6 +271,20 @@ pub enum DeliveryStatus {
     },
 }
 
+impl DeliveryStatus {
+    /// How far a message got: pending, then failed, then delivered. A store keeps a
+    /// report only if it gets at least as far as the one it holds, so a stale or
+    /// replayed `Failed` never overrides `Delivered`.
+    #[must_use]
+    pub fn progress(self) -> u8 {
+        match self {
+            Self::Pending => 0,
+            Self::Failed { .. } => 1,
+            Self::Delivered => 2,
+        }
+    }
+}
+
 /// The life stage of a challenge the store still holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -674,6 +674,58 @@ pub async fn concurrent_right_checks(store: Arc<dyn Store>) {
     assert_eq!(approved, 1, "a challenge is approved at most once");
 }
 
+/// A delivery report never moves a challenge's status backwards (pending, failed,
+/// delivered: a stale or replayed `Failed` never overrides `Delivered`), and a resend
+/// hands back the last report and starts the new message with none.
+pub async fn delivery_never_goes_backwards(store: &dyn Store) {
+    let f = create(store).await;
+    let message = MessageKey::new("test", &ChallengeId::random().to_string());
+    store
+        .link_message(&message, &f.id, f.now)
+        .await
+        .expect("link");
+    let report = |status| DeliveryRecord::new(status, "route-a");
+    async fn held(store: &dyn Store, f: &Fixture) -> Option<DeliveryStatus> {
+        store
+            .status(&f.id, f.now)
+            .await
+            .expect("status")
+            .expect("held")
+            .delivery
+    }
+    let failed = DeliveryStatus::Failed { permanent: false };
+    for (status, expect) in [
+        (DeliveryStatus::Pending, DeliveryStatus::Pending),
+        (failed, failed),
+        (DeliveryStatus::Pending, failed),
+        (DeliveryStatus::Delivered, DeliveryStatus::Delivered),
+        (failed, DeliveryStatus::Delivered),
+        (DeliveryStatus::Pending, DeliveryStatus::Delivered),
+    ] {
+        store
+            .record_delivery(&message, &report(status), f.now)
+            .await
+            .expect("record");
+        assert_eq!(
+            held(store, &f).await,
+            Some(expect),
+            "after {status:?} the status is {expect:?}"
+        );
+    }
+    let req = ResendRequest::new(f.binding, random_digest(), f.resend_at, Duration::ZERO);
+    match store.resend(&f.id, &req).await.expect("resend") {
+        ResendOutcome::Resent { last_delivery, .. } => {
+            assert_eq!(last_delivery, Some(report(DeliveryStatus::Delivered)));
+        }
+        other => panic!("expected a resend, got {other:?}"),
+    }
+    assert_eq!(
+        held(store, &f).await,
+        None,
+        "the new message has no report yet"
+    );
+}
+
 /// A check or resend that claims another binding is `NotFound` and changes nothing:
 /// the owner keeps every attempt and send.
 pub async fn foreign_binding_changes_nothing(store: &dyn Store) {
@@ -824,6 +876,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     subject_ceiling(&*store).await;
     counts_read_without_counting(&*store).await;
     delivery_reports(&*store).await;
+    delivery_never_goes_backwards(&*store).await;
     foreign_binding_changes_nothing(&*store).await;
     release_gives_back(&*store).await;
     decoys_behave_as_challenges(&*store).await;

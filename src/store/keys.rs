@@ -32,6 +32,8 @@ pub enum Scope {
     PrefixApprovals,
     /// A prefix the conversion guard paused.
     PrefixPaused,
+    /// Delivery reports already taken, so a replay is refused.
+    Receipt,
     /// A counter named by the app or a test.
     Custom,
 }
@@ -51,6 +53,7 @@ impl Scope {
             Self::PrefixSends => "cs",
             Self::PrefixApprovals => "ca",
             Self::PrefixPaused => "cp",
+            Self::Receipt => "r",
             Self::Custom => "x",
         }
     }

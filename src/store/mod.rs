@@ -91,7 +91,8 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// Adds the digest of a newly sent code, as one atomic step. `NotFound` (nothing
     /// changes) for another binding; refused while the cooldown runs, when the send cap
     /// is reached, and when the challenge is expired or locked. The attempt count and
-    /// `expires_at` are left as they are.
+    /// `expires_at` are left as they are; the last delivery report is handed back in
+    /// the outcome and cleared, since it was about the previous message.
     ///
     /// # Errors
     /// When the store cannot be reached or answers nonsense.
@@ -192,7 +193,10 @@ pub trait DeliveryStore: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<(), StoreError>;
 
     /// Records a delivery report for the challenge linked to `message` and returns that
-    /// challenge, or `None` when no held challenge is linked.
+    /// challenge, or `None` when no held challenge is linked. A report that gets less
+    /// far than the one held ([`DeliveryStatus::progress`](crate::DeliveryStatus::progress):
+    /// a stale or replayed `Failed` after `Delivered`) leaves the held one, as one
+    /// atomic step.
     ///
     /// # Errors
     /// When the store cannot be reached.

@@ -21,8 +21,8 @@ use crate::digest::Keyring;
 use crate::error::Error;
 use crate::events::{Event, EventSink};
 use crate::store::{
-    CheckOutcome, CheckRequest, DeliveryRecord, MessageKey, NewChallenge, ResendOutcome,
-    ResendRequest, Store,
+    CheckOutcome, CheckRequest, CounterKey, DeliveryRecord, MessageKey, NewChallenge, RateDecision,
+    RateLimit, ResendOutcome, ResendRequest, Scope, Store,
 };
 use crate::transport::{Provider, Receipt, SmsTransport, TransportError, VoiceTransport};
 
@@ -392,6 +392,9 @@ impl Verifier {
 
     /// Records a provider's delivery report (after its signature was checked) against
     /// the challenge whose SMS it is about; returns that challenge, if still held.
+    /// `None` also for a report already taken within the hour (a replay, or the
+    /// provider retrying), which changes nothing; and a report never moves the status
+    /// backwards (a stale `failed` after `delivered` is kept out by the store).
     /// [`status`](Self::status) then shows it, and a resend after a failure avoids the
     /// route that failed.
     ///
@@ -404,12 +407,44 @@ impl Verifier {
         status: DeliveryStatus,
     ) -> Result<Option<ChallengeId>, Error> {
         let provider = provider.into();
+        let now = self.clock.now();
+        // A report is taken once: the same status for the same message again (a replay
+        // of a signed request, or the provider retrying) within the hour is refused
+        // before it reaches the challenge. The mark is one atomic counter step.
+        let status_mark = [
+            status.progress(),
+            u8::from(status == (DeliveryStatus::Failed { permanent: true })),
+        ];
+        let mark = RateLimit::new(
+            CounterKey::new(
+                Scope::Receipt,
+                self.keys.index_parts(&[
+                    provider.as_bytes(),
+                    b"\0",
+                    message_id.as_bytes(),
+                    b"\0",
+                    &status_mark,
+                ]),
+            ),
+            1,
+            time::Duration::hours(1),
+        );
+        if let RateDecision::Denied { .. } =
+            self.store.reserve(std::slice::from_ref(&mark), now).await?
+        {
+            tracing::info!(provider = %provider, ?status, "delivery report already taken: ignored");
+            return Ok(None);
+        }
         let message = MessageKey::new(&provider, message_id);
         let record = DeliveryRecord::new(status, provider);
-        let found = self
-            .store
-            .record_delivery(&message, &record, self.clock.now())
-            .await?;
+        let found = match self.store.record_delivery(&message, &record, now).await {
+            Ok(found) => found,
+            Err(e) => {
+                // Not taken after all: a retry of the same report must get through.
+                let _ = self.store.release(std::slice::from_ref(&mark), now).await;
+                return Err(e.into());
+            }
+        };
         if let Some(challenge) = found {
             tracing::info!(%challenge, provider = %record.provider, ?status, "delivery report recorded");
             self.emit(|| Event::Delivery { challenge, status });

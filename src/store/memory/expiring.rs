@@ -76,6 +76,18 @@ impl<K: Hash + Eq, V> ExpiringMap<K, V> {
         self.entries.insert(key, (value, expires));
     }
 
+    /// Removes `key`, giving back its live value.
+    pub(super) fn take<Q>(&mut self, key: &Q, now: i64) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.entries
+            .remove(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(v, _)| v)
+    }
+
     /// Removes `key`.
     pub(super) fn remove<Q>(&mut self, key: &Q)
     where

@@ -497,7 +497,9 @@ impl ChallengeStore for MemoryStore {
                 resend_at,
                 attempts_left,
                 sends_left,
-                last_delivery: self.delivery_of(id, now),
+                // The new message starts with no report; the old one's goes back to the
+                // verifier, which routes around a failed provider.
+                last_delivery: lock(&self.deliveries).take(id.as_bytes(), now),
             },
             other => other,
         })
@@ -637,7 +639,13 @@ impl DeliveryStore for MemoryStore {
             Some(record) => record.purge_at,
             None => return Ok(None),
         };
-        lock(&self.deliveries).insert(*id.as_bytes(), report.clone(), purge_at, now);
+        let mut deliveries = lock(&self.deliveries);
+        let behind = deliveries
+            .get(id.as_bytes(), now)
+            .is_some_and(|held| held.status.progress() > report.status.progress());
+        if !behind {
+            deliveries.insert(*id.as_bytes(), report.clone(), purge_at, now);
+        }
         Ok(Some(id))
     }
 }

@@ -84,9 +84,16 @@ impl Statements {
                  purge_at = EXCLUDED.purge_at"
             ),
             delivery: format!(
-                "UPDATE {s}.challenges c SET delivery = $2, delivery_provider = $3 \
+                // A report that gets less far than the one held (a stale or replayed
+                // "failed" after "delivered") leaves it: progress is pending 0,
+                // failed 1, delivered 2 (codes 0; 2 and 3; 1).
+                "UPDATE {s}.challenges c SET \
+                 delivery = CASE WHEN {held} > {new} THEN c.delivery ELSE $2 END, \
+                 delivery_provider = CASE WHEN {held} > {new} THEN c.delivery_provider ELSE $3 END \
                  FROM {s}.links l WHERE l.message = $1 AND l.purge_at > $4 \
-                 AND c.id = l.challenge AND c.purge_at > $4 RETURNING c.id"
+                 AND c.id = l.challenge AND c.purge_at > $4 RETURNING c.id",
+                held = "(CASE c.delivery WHEN 1 THEN 2 WHEN 2 THEN 1 WHEN 3 THEN 1 WHEN 0 THEN 0 ELSE -1 END)",
+                new = "(CASE $2::smallint WHEN 1 THEN 2 WHEN 2 THEN 1 WHEN 3 THEN 1 ELSE 0 END)"
             ),
             purge: purge(s),
         }

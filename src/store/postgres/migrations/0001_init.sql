@@ -143,7 +143,9 @@ BEGIN
         outcome := 4; resend_at := c.resend_at; RETURN;
     END IF;
     UPDATE __SCHEMA__.challenges
-        SET digests = c.digests || p_digest, sends = c.sends + 1, resend_at = p_next
+        SET digests = c.digests || p_digest, sends = c.sends + 1, resend_at = p_next,
+            -- The new message starts with no report; the old one's is returned below.
+            delivery = NULL, delivery_provider = NULL
         WHERE id = p_id;
     outcome := 5;
     expires_at := c.expires_at;
