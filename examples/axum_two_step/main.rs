@@ -18,7 +18,9 @@
 //!   code-digest key. Random per start when unset; set both when running several
 //!   instances, or when sessions should survive restarts.
 //! - `COOKIE_SECURE=1`: `Secure` cookies named `__Host-session`; set it behind HTTPS.
-//! - `REDIS_URL` (with `--features redis`): challenges and limits in Redis.
+//! - `REDIS_URL` (with `--features redis`): challenges and limits in Redis;
+//!   `REDIS_CLUSTER_URLS` (comma-separated `redis://host:port` seeds) for a Redis
+//!   Cluster instead.
 //! - With `--features twilio` and `TWILIO_ACCOUNT_SID` set, SMS go through Twilio
 //!   (likewise `vonage` / `VONAGE_API_KEY`, `symworld` / `SYMWORLD_API_KEY`, `webhook`
 //!   / `SMSOTP_WEBHOOK_URL`); see each transport's `from_env` for its variables.
@@ -103,6 +105,13 @@ fn hex_key(var: &str) -> Result<Option<[u8; 32]>, String> {
 
 #[cfg(feature = "redis")]
 async fn choose_store(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
+    if let Ok(list) = std::env::var("REDIS_CLUSTER_URLS") {
+        let seeds: Vec<&str> = list.split(',').map(str::trim).collect();
+        let store = smsotp::store::RedisStore::cluster(&seeds).build().await?;
+        config.store = std::sync::Arc::new(store);
+        println!("Store: Redis Cluster");
+        return Ok(());
+    }
     if let Ok(url) = std::env::var("REDIS_URL") {
         let store = smsotp::store::RedisStore::connect(&url).await?;
         config.store = std::sync::Arc::new(store);
@@ -114,8 +123,10 @@ async fn choose_store(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
 #[cfg(not(feature = "redis"))]
 #[allow(clippy::unused_async)] // the same shape as the Redis version
 async fn choose_store(_config: &mut app::Config) -> Result<(), Box<dyn Error>> {
-    if std::env::var_os("REDIS_URL").is_some() {
-        println!("REDIS_URL is set but this build has no `redis` feature: using memory.");
+    if std::env::var_os("REDIS_URL").is_some() || std::env::var_os("REDIS_CLUSTER_URLS").is_some() {
+        println!(
+            "REDIS_URL or REDIS_CLUSTER_URLS is set but this build has no `redis` feature: using memory."
+        );
     }
     Ok(())
 }
