@@ -328,6 +328,38 @@ fn main() {
         }
         cluster_prefix = Some(prefix);
     }
+    // How throughput at 64 tasks grows with primaries: throwaway clusters of 1, 2 and
+    // 3 primaries (no replicas) on free ports, when SMSOTP_BENCH_PRIMARIES lists them.
+    let counts: Vec<u16> = std::env::var("SMSOTP_BENCH_PRIMARIES")
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    for primaries in counts {
+        let cluster = redis_env::ThrowawayCluster::with_primaries(primaries);
+        let (conn, store) = rt.block_on(async {
+            let conn = redis::cluster::ClusterClient::new(cluster.urls())
+                .unwrap()
+                .get_async_connection()
+                .await
+                .unwrap();
+            let store = RedisStore::with_cluster_connection(conn.clone())
+                .build()
+                .await
+                .unwrap();
+            (conn, Arc::new(store))
+        });
+        let name = format!("primaries_{primaries}");
+        let before = rt.block_on(evalsha_per_primary(&cluster.urls()[0]));
+        bench_topology(&mut criterion, &rt, &name, &conn, &store, &[64]);
+        let after = rt.block_on(evalsha_per_primary(&cluster.urls()[0]));
+        println!("\nEVALSHA calls per primary, {primaries} primaries:");
+        for ((node, a), (_, b)) in after.iter().zip(&before) {
+            println!("  {node:<28} {}", a - b);
+        }
+    }
     criterion.final_summary();
 
     rt.block_on(async {

@@ -581,33 +581,48 @@ impl redis::aio::ConnectionLike for Raw {
 /// tests that kill nodes. Shut down on drop.
 pub struct ThrowawayCluster {
     base: u16,
+    nodes: u16,
     dir: std::path::PathBuf,
 }
 
 impl ThrowawayCluster {
-    /// Starts one with `.ci/redis-cluster` on six consecutive free ports.
+    /// Starts one with `.ci/redis-cluster` on six consecutive free ports: three
+    /// primaries, three replicas.
     pub fn start() -> Self {
-        let base = free_run_of_ports(6);
+        Self::start_with(None)
+    }
+
+    /// Starts `primaries` primaries (1 to 3) and no replicas.
+    pub fn with_primaries(primaries: u16) -> Self {
+        Self::start_with(Some(primaries))
+    }
+
+    fn start_with(primaries: Option<u16>) -> Self {
+        let nodes = primaries.unwrap_or(6);
+        let base = free_run_of_ports(nodes);
         let dir = std::env::temp_dir().join(format!("smsotp-throwaway-cluster-{base}"));
         let _ = std::fs::remove_dir_all(&dir);
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/redis-cluster");
-        let out = Command::new("bash")
+        let mut command = Command::new("bash");
+        command
             .arg(script)
             .arg(base.to_string())
-            .env("SMSOTP_CLUSTER_DIR", &dir)
-            .output()
-            .expect("bash runs .ci/redis-cluster");
+            .env("SMSOTP_CLUSTER_DIR", &dir);
+        if let Some(n) = primaries {
+            command.env("SMSOTP_CLUSTER_PRIMARIES", n.to_string());
+        }
+        let out = command.output().expect("bash runs .ci/redis-cluster");
         assert!(
             out.status.success(),
             "throwaway cluster did not start: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        Self { base, dir }
+        Self { base, nodes, dir }
     }
 
     /// The seed URLs of every node.
     pub fn urls(&self) -> Vec<String> {
-        (self.base..self.base + 6)
+        (self.base..self.base + self.nodes)
             .map(|p| format!("redis://127.0.0.1:{p}"))
             .collect()
     }
@@ -628,6 +643,7 @@ impl Drop for ThrowawayCluster {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/redis-cluster");
         let _ = Command::new("bash")
             .args([script, "stop", &self.base.to_string()])
+            .env("SMSOTP_CLUSTER_PRIMARIES", self.nodes.to_string())
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
