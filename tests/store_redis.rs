@@ -1573,3 +1573,43 @@ async fn cluster_primary_killed_fails_closed_and_service_resumes() {
         Verdict::Approved
     );
 }
+
+/// A store built lazily while its cluster is down fails closed, then works once the
+/// cluster is up, without a rebuild.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lazy_cluster_store_works_once_the_cluster_is_up() {
+    if Target::cluster().await.is_none() {
+        return;
+    }
+    let base = redis_env::free_cluster_base();
+    let urls: Vec<String> = (base..base + 6)
+        .map(|p| format!("redis://127.0.0.1:{p}"))
+        .collect();
+    let quick = StdDuration::from_millis(300);
+    let down = RedisStore::cluster(&urls).timeout(quick).build().await;
+    assert!(matches!(&down, Err(e) if is_outage(e)), "{down:?}");
+    let store = RedisStore::cluster(&urls)
+        .timeout(quick)
+        .lazy()
+        .build()
+        .await
+        .unwrap();
+    let (id, now) = (ChallengeId::random(), SystemClock.now());
+    let before = store.check(&id, &req([0; 16], &[[0; 32]], now)).await;
+    assert!(matches!(&before, Err(e) if is_outage(e)), "{before:?}");
+    let _cluster = ThrowawayCluster::start_at(base);
+    let mut answered = None;
+    for _ in 0..100 {
+        match store.check(&id, &req([0; 16], &[[0; 32]], now)).await {
+            Ok(outcome) => {
+                answered = Some(outcome);
+                break;
+            }
+            Err(e) => {
+                assert!(is_outage(&e), "{e:?}");
+                tokio::time::sleep(StdDuration::from_millis(100)).await;
+            }
+        }
+    }
+    assert_eq!(answered, Some(CheckOutcome::NotFound));
+}

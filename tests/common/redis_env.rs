@@ -509,15 +509,19 @@ impl Target {
     pub async fn cleanup(&self, prefix: &str) {
         match self {
             Self::Single(url) => cleanup(url, prefix).await,
-            Self::Cluster(_) => {
-                let keys = self.keys_under(prefix).await;
-                let mut conn = self.raw().await;
-                for key in keys {
-                    let _: i64 = redis::cmd("UNLINK")
-                        .arg(key.as_slice())
-                        .query_async(&mut conn)
-                        .await
-                        .unwrap();
+            Self::Cluster(urls) => {
+                // Each primary deletes the keys it holds, a pipeline of single-key
+                // UNLINKs at a time (one UNLINK of keys in several slots is refused).
+                for node in primaries(&urls[0]).await {
+                    let keys = keys_under(&node, prefix).await;
+                    let mut conn = raw_connection(&node).await.unwrap();
+                    for batch in keys.chunks(1000) {
+                        let mut pipe = redis::pipe();
+                        for key in batch {
+                            pipe.cmd("UNLINK").arg(key.as_slice()).ignore();
+                        }
+                        let _: () = pipe.query_async(&mut conn).await.unwrap();
+                    }
                 }
             }
         }
@@ -597,9 +601,18 @@ impl ThrowawayCluster {
         Self::start_with(Some(primaries))
     }
 
+    /// Starts three primaries and three replicas on `base`..`base + 5` (see
+    /// [`free_cluster_base`]).
+    pub fn start_at(base: u16) -> Self {
+        Self::start_with_base(base, None)
+    }
+
     fn start_with(primaries: Option<u16>) -> Self {
+        Self::start_with_base(free_run_of_ports(primaries.unwrap_or(6)), primaries)
+    }
+
+    fn start_with_base(base: u16, primaries: Option<u16>) -> Self {
         let nodes = primaries.unwrap_or(6);
-        let base = free_run_of_ports(nodes);
         let dir = std::env::temp_dir().join(format!("smsotp-throwaway-cluster-{base}"));
         let _ = std::fs::remove_dir_all(&dir);
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/redis-cluster");
@@ -647,6 +660,12 @@ impl Drop for ThrowawayCluster {
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The first of six consecutive free ports (and their bus ports), for
+/// [`ThrowawayCluster::start_at`].
+pub fn free_cluster_base() -> u16 {
+    free_run_of_ports(6)
 }
 
 /// The first of `n` consecutive ports that are free, as are their cluster bus ports
