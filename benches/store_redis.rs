@@ -108,7 +108,7 @@ async fn prepare_checks(store: &RedisStore, now: OffsetDateTime) -> Checks {
 }
 
 /// The raw create: create.lua with its arguments prebuilt, only the key new per call.
-fn raw_create(prefix: &str, sha: &str, now: OffsetDateTime, n: u64) -> redis::Cmd {
+fn raw_create_cmd(prefix: &str, sha: &str, now: OffsetDateTime, n: u64) -> redis::Cmd {
     let id = ChallengeId::random();
     let t = millis(now);
     let mut cmd = redis::cmd("EVALSHA");
@@ -127,6 +127,47 @@ fn raw_create(prefix: &str, sha: &str, now: OffsetDateTime, n: u64) -> redis::Cm
     cmd
 }
 
+/// Throughput of `op` fanned out `n` wide, over about `window`.
+async fn rate<F, Fut>(n: usize, window: std::time::Duration, op: &F) -> f64
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let start = tokio::time::Instant::now();
+    let mut done = 0u64;
+    while start.elapsed() < window {
+        fan_out(n, op).await;
+        done += n as u64;
+    }
+    done as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Store over raw, paired: short windows of each in turn (the order alternating), so
+/// the other jobs on the machine weigh on both alike; the median of the pairs' ratios.
+async fn paired<R, RF, S, SF>(n: usize, raw: &R, store: &S) -> (f64, f64, f64)
+where
+    R: Fn(usize) -> RF,
+    RF: Future<Output = ()> + Send + 'static,
+    S: Fn(usize) -> SF,
+    SF: Future<Output = ()> + Send + 'static,
+{
+    const PAIRS: usize = 9;
+    let window = std::time::Duration::from_millis(300);
+    let mut ratios = Vec::with_capacity(PAIRS);
+    for pair in 0..PAIRS {
+        let (r, s) = if pair % 2 == 0 {
+            let r = rate(n, window, raw).await;
+            (r, rate(n, window, store).await)
+        } else {
+            let s = rate(n, window, store).await;
+            (rate(n, window, raw).await, s)
+        };
+        ratios.push(s / r);
+    }
+    ratios.sort_by(f64::total_cmp);
+    (ratios[PAIRS / 2], ratios[0], ratios[PAIRS - 1])
+}
+
 /// The benches of one topology, over one shared client `conn` (which the store uses
 /// too).
 fn bench_topology<C>(
@@ -141,9 +182,10 @@ fn bench_topology<C>(
 {
     let now = SystemClock.now();
     let checks = Arc::new(rt.block_on(prepare_checks(store, now)));
-    let create_sha = Arc::new(redis::Script::new(CREATE_LUA).get_hash().to_owned());
+    let create_sha: Arc<str> = redis::Script::new(CREATE_LUA).get_hash().into();
     let trivial = Arc::new(redis::Script::new("return 1"));
     let get_key = Arc::new(format!("{}:{{bench}}:get", store.prefix()));
+    let prefix: Arc<str> = store.prefix().into();
     let serial = Arc::new(AtomicU64::new(0));
     rt.block_on(async {
         let _: () = redis::cmd("SET")
@@ -161,87 +203,99 @@ fn bench_topology<C>(
             .unwrap();
         let _: i64 = trivial.invoke_async(&mut conn.clone()).await.unwrap();
     });
+    let raw_get = {
+        let (conn, key) = (conn.clone(), get_key.clone());
+        move |_: usize| {
+            let (mut conn, key) = (conn.clone(), key.clone());
+            async move {
+                let _: Option<String> = redis::cmd("GET")
+                    .arg(key.as_str())
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    let raw_trivial = {
+        let (conn, script) = (conn.clone(), trivial.clone());
+        move |_: usize| {
+            let (mut conn, script) = (conn.clone(), script.clone());
+            async move {
+                let _: i64 = script.invoke_async(&mut conn).await.unwrap();
+            }
+        }
+    };
+    let raw_check = {
+        let (conn, checks) = (conn.clone(), checks.clone());
+        move |i: usize| {
+            let (mut conn, checks) = (conn.clone(), checks.clone());
+            async move {
+                let _: redis::Value = checks.raw[i].query_async(&mut conn).await.unwrap();
+            }
+        }
+    };
+    let store_check = {
+        let (store, checks) = (store.clone(), checks.clone());
+        move |i: usize| {
+            let (store, checks) = (store.clone(), checks.clone());
+            async move {
+                store
+                    .check(&checks.ids[i], &checks.requests[i])
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    let raw_create = {
+        let (conn, sha, prefix) = (conn.clone(), create_sha.clone(), prefix.clone());
+        move |_: usize| {
+            let (mut conn, sha, prefix) = (conn.clone(), sha.clone(), prefix.clone());
+            let k = serial.fetch_add(1, Ordering::Relaxed);
+            async move {
+                let cmd = raw_create_cmd(&prefix, &sha, now, k);
+                let _: redis::Value = cmd.query_async(&mut conn).await.unwrap();
+            }
+        }
+    };
+    let store_create = {
+        let store = store.clone();
+        move |_: usize| {
+            let store = store.clone();
+            async move {
+                let c = challenge(ChallengeId::random(), now, 5);
+                store.create(&c).await.unwrap();
+            }
+        }
+    };
     for &n in concurrency {
         let mut g = criterion.benchmark_group(format!("{name}_concurrency_{n}"));
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(BenchmarkId::new("raw_get", n), |b| {
-            b.to_async(rt).iter(|| {
-                let (conn, key) = (conn.clone(), get_key.clone());
-                fan_out(n, move |_| {
-                    let (mut conn, key) = (conn.clone(), key.clone());
-                    async move {
-                        let _: Option<String> = redis::cmd("GET")
-                            .arg(key.as_str())
-                            .query_async(&mut conn)
-                            .await
-                            .unwrap();
-                    }
-                })
-            });
+            b.to_async(rt).iter(|| fan_out(n, &raw_get));
         });
         g.bench_function(BenchmarkId::new("raw_trivial_evalsha", n), |b| {
-            b.to_async(rt).iter(|| {
-                let (conn, script) = (conn.clone(), trivial.clone());
-                fan_out(n, move |_| {
-                    let (mut conn, script) = (conn.clone(), script.clone());
-                    async move {
-                        let _: i64 = script.invoke_async(&mut conn).await.unwrap();
-                    }
-                })
-            });
+            b.to_async(rt).iter(|| fan_out(n, &raw_trivial));
         });
         g.bench_function(BenchmarkId::new("raw_check_script", n), |b| {
-            b.to_async(rt).iter(|| {
-                let (conn, checks) = (conn.clone(), checks.clone());
-                fan_out(n, move |i| {
-                    let (mut conn, checks) = (conn.clone(), checks.clone());
-                    async move {
-                        let _: redis::Value = checks.raw[i].query_async(&mut conn).await.unwrap();
-                    }
-                })
-            });
+            b.to_async(rt).iter(|| fan_out(n, &raw_check));
         });
         g.bench_function(BenchmarkId::new("store_check", n), |b| {
-            b.to_async(rt).iter(|| {
-                let (store, checks) = (store.clone(), checks.clone());
-                fan_out(n, move |i| {
-                    let (store, checks) = (store.clone(), checks.clone());
-                    async move {
-                        store
-                            .check(&checks.ids[i], &checks.requests[i])
-                            .await
-                            .unwrap();
-                    }
-                })
-            });
+            b.to_async(rt).iter(|| fan_out(n, &store_check));
         });
         g.bench_function(BenchmarkId::new("raw_create_script", n), |b| {
-            b.to_async(rt).iter(|| {
-                let (conn, sha, serial) = (conn.clone(), create_sha.clone(), serial.clone());
-                let prefix: Arc<str> = store.prefix().into();
-                fan_out(n, move |_| {
-                    let (mut conn, sha, prefix) = (conn.clone(), sha.clone(), prefix.clone());
-                    let k = serial.fetch_add(1, Ordering::Relaxed);
-                    async move {
-                        let cmd = raw_create(&prefix, &sha, now, k);
-                        let _: redis::Value = cmd.query_async(&mut conn).await.unwrap();
-                    }
-                })
-            });
+            b.to_async(rt).iter(|| fan_out(n, &raw_create));
         });
         g.bench_function(BenchmarkId::new("store_create", n), |b| {
-            b.to_async(rt).iter(|| {
-                let store = store.clone();
-                fan_out(n, move |_| {
-                    let store = store.clone();
-                    async move {
-                        let c = challenge(ChallengeId::random(), now, 5);
-                        store.create(&c).await.unwrap();
-                    }
-                })
-            });
+            b.to_async(rt).iter(|| fan_out(n, &store_create));
         });
         g.finish();
+    }
+    println!("\n{name}: store / raw script, paired 300 ms windows, median (min-max) of 9");
+    for &n in concurrency {
+        let (check, lo, hi) = rt.block_on(paired(n, &raw_check, &store_check));
+        println!("  c={n:<3} check  {check:.2} ({lo:.2}-{hi:.2})");
+        let (create, lo, hi) = rt.block_on(paired(n, &raw_create, &store_create));
+        println!("  c={n:<3} create {create:.2} ({lo:.2}-{hi:.2})");
     }
 }
 
