@@ -49,7 +49,7 @@ for c in 16 64; do
   for r in $(seq 1 "$rounds"); do
     t=$(rate "$c" evalsha "$trivial" 0)
     k=$(rate "$c" evalsha "$check" 2 "$challenge" "$subject" "$now" "$binding" \
-      "$huge" 86400000 $((now + 86400000)) "$wrong")
+      "$huge" "$(printf '%015d' $((now + 86400000)))" "$wrong")
     line=$(printf 'c=%-3s round %s  trivial %9s/s  check.lua %9s/s  ratio %s' \
       "$c" "$r" "$t" "$k" "$(ratio "$k" "$t")")
     if [[ -n "${BEFORE:-}" ]]; then

@@ -98,8 +98,7 @@ async fn prepare_checks(store: &RedisStore, now: OffsetDateTime) -> Checks {
             .arg(millis(now))
             .arg(&[1u8; 16][..])
             .arg(u32::MAX)
-            .arg(86_400_000)
-            .arg(millis(now + Duration::hours(24)))
+            .arg(format!("{:015}", millis(now + Duration::hours(24))))
             .arg(&[0u8; 32][..]);
         checks.raw.push(cmd);
         checks.ids.push(id);

@@ -1041,6 +1041,31 @@ async fn malformed_records_are_corrupt() {
         Err(StoreError::Corrupt(_))
     ));
 
+    // A subject counter that is not a count.
+    let subject = CounterKey::from("mangled");
+    let id = ChallengeId::grouped(subject.group());
+    store
+        .create(&challenge(id, [0; 16], [9; 32], now))
+        .await
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}:{{{:04x}}}:f:{subject}", subject.group()))
+        .arg("not a count")
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let guarded = req([0; 16], &[[1; 32]], now).with_subject(SubjectGuard::new(
+        subject,
+        100,
+        Duration::hours(1),
+    ));
+    assert!(matches!(
+        store.check(&id, &guarded).await,
+        Err(StoreError::Corrupt(_))
+    ));
+
     // A rate counter that is not a number.
     let bad = format!("{prefix}:{{r:x:bad}}");
     let _: () = redis::pipe()

@@ -82,7 +82,7 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 /// | key | hash tag | holds | TTL |
 /// |---|---|---|---|
 /// | `<prefix>:{<group>}:<id>` | the id's 16-bit group | one challenge, its digests and last delivery report | until `purge_at` |
-/// | `<prefix>:{<group>}:f:<subject>` | the subject's group | a subject's consecutive failures | `window` after the last failure |
+/// | `<prefix>:{<group>}:f:<subject>` | the subject's group | a subject's consecutive failures and when to forget them (one string) | `window` after the last failure |
 /// | `<prefix>:{r:<counter>}` | the counter | a rate or spend counter and its window end | the window |
 /// | `<prefix>:{m:<provider>:<message>}` | the message | which challenge a provider's message carries | until the challenge's `purge_at` |
 ///
@@ -613,6 +613,21 @@ fn later(t: OffsetDateTime, d: time::Duration) -> i64 {
     }
 }
 
+/// `ms` as 15 zero-padded decimal digits (clamped to 0 ..= 10^15 - 1, years 1970 to
+/// about 33,000), written on the stack.
+fn fixed_width(ms: i64) -> [u8; 15] {
+    let mut n = ms.clamp(0, 999_999_999_999_999);
+    let mut out = [b'0'; 15];
+    for digit in out.iter_mut().rev() {
+        // `n % 10` is 0 to 9: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let d = (n % 10) as u8;
+        *digit = b'0' + d;
+        n /= 10;
+    }
+    out
+}
+
 fn exact(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX).min(LUA_EXACT)
 }
@@ -692,13 +707,12 @@ impl ChallengeStore for RedisStore {
             cmd.arg(subject_key(&self.prefix, &g.key).as_bytes());
         }
         cmd.arg(millis(request.now)).arg(request.binding.as_slice());
-        match guard {
-            Some(g) => cmd
-                .arg(i64::from(g.max_failures))
-                .arg(duration_millis(g.window).max(1))
-                .arg(later(request.now, g.window)),
-            None => cmd.arg(0).arg(1).arg(0),
-        };
+        if let Some(g) = guard {
+            // Fixed width, so the script finds the count after it without a separator;
+            // a window that ends before 1970 has ended (0).
+            let forget_at = fixed_width(later(request.now, g.window));
+            cmd.arg(i64::from(g.max_failures)).arg(&forget_at[..]);
+        }
         for candidate in &request.candidates {
             cmd.arg(candidate.as_slice());
         }
