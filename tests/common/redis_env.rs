@@ -2,7 +2,10 @@
 //!
 //! The gate: `REDIS_URL` names the Redis to use. Unset, a test prints
 //! "SKIPPED (no Redis)" to stderr, past the harness's capture, and passes, except under `CI=true`, where it fails, as
-//! it does whenever the Redis it names cannot be reached.
+//! it does whenever the Redis it names cannot be reached. `REDIS_CLUSTER_URLS`
+//! (comma-separated seeds) gates the Redis Cluster tests the same way, printing
+//! "SKIPPED (no Redis Cluster)"; `.ci/redis-cluster` starts a local cluster, and
+//! [`ThrowawayCluster`] one of its own for tests that kill nodes.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{ErrorKind, Read, Write};
