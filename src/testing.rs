@@ -1,4 +1,4 @@
-//! The store conformance suite: every [`ChallengeStore`] (ours and yours) should pass it.
+//! The store conformance suite: every [`ChallengeStore`](crate::store::ChallengeStore) (ours and yours) should pass it.
 //!
 //! Each function checks one part of the contract and panics with a message saying
 //! which, like an assertion. Each uses fresh random ids and rate keys, so the functions
