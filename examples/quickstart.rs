@@ -4,6 +4,8 @@
 //! ```text
 //! cargo run --example quickstart
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example quickstart --features redis
+//! REDIS_CLUSTER_URLS=redis://127.0.0.1:7000,redis://127.0.0.1:7001 \
+//!     cargo run --example quickstart --features redis
 //! DATABASE_URL=postgres://postgres@127.0.0.1/test cargo run --example quickstart --features postgres
 //! ```
 
@@ -107,11 +109,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The in-memory store; Redis when REDIS_URL is set (and the `redis` feature is on);
-/// PostgreSQL when DATABASE_URL is set (and the `postgres` feature is on).
+/// The in-memory store, or (with the `redis` feature) a Redis Cluster when
+/// REDIS_CLUSTER_URLS lists its seeds, or one Redis when REDIS_URL is set; or (with the
+/// `postgres` feature) PostgreSQL when DATABASE_URL is set.
 async fn with_store(
     builder: smsotp::VerifierBuilder,
 ) -> Result<smsotp::VerifierBuilder, Box<dyn std::error::Error>> {
+    #[cfg(feature = "redis")]
+    if let Ok(list) = std::env::var("REDIS_CLUSTER_URLS") {
+        let seeds: Vec<&str> = list.split(',').map(str::trim).collect();
+        // The seeds may carry a password: say how many, not what they are.
+        println!("store: Redis Cluster from {} seed URLs", seeds.len());
+        let store = smsotp::store::RedisStore::cluster(&seeds).build().await?;
+        return Ok(builder.store(store));
+    }
     #[cfg(feature = "redis")]
     if let Ok(url) = std::env::var("REDIS_URL") {
         println!(
@@ -140,7 +151,7 @@ async fn with_store(
         return Ok(builder.store(store));
     }
     println!(
-        "store: in memory (set REDIS_URL and --features redis for Redis, or DATABASE_URL \
+        "store: in memory (set REDIS_URL or REDIS_CLUSTER_URLS and --features redis for Redis, or DATABASE_URL \
          and --features postgres for PostgreSQL)"
     );
     Ok(builder)

@@ -79,10 +79,24 @@ fn allowance() -> Allowance {
     Allowance::new(MAX_ATTEMPTS, MAX_SENDS)
 }
 
+/// An id as the verifier makes one for a challenge of `subject`: in the subject's group
+/// when the store asks for that ([`groups_by_subject`](crate::store::ChallengeStore::groups_by_subject)).
+fn id_for(store: &dyn Store, subject: Option<&CounterKey>) -> ChallengeId {
+    match subject {
+        Some(subject) if store.groups_by_subject() => ChallengeId::grouped(subject.group()),
+        _ => ChallengeId::random(),
+    }
+}
+
 async fn create(store: &dyn Store) -> Fixture {
+    create_for(store, None).await
+}
+
+/// A challenge of `subject`, with its id made as the verifier would.
+async fn create_for(store: &dyn Store, subject: Option<&CounterKey>) -> Fixture {
     let now = now();
     let f = Fixture {
-        id: ChallengeId::random(),
+        id: id_for(store, subject),
         binding: random_tag(),
         digest: random_digest(),
         now,
@@ -465,11 +479,11 @@ pub async fn subject_ceiling(store: &dyn Store) {
         CheckRequest::new(f.binding, vec![random_digest()], f.now).with_subject(guard.clone())
     };
     // 5 wrong on one challenge, 2 on another: 7 in a row.
-    let a = create(store).await;
+    let a = create_for(store, Some(&subject)).await;
     for _ in 0..MAX_ATTEMPTS {
         store.check(&a.id, &wrong(&a)).await.expect("check");
     }
-    let b = create(store).await;
+    let b = create_for(store, Some(&subject)).await;
     for _ in 0..2 {
         let outcome = store.check(&b.id, &wrong(&b)).await.expect("check");
         assert!(matches!(outcome, CheckOutcome::Rejected { .. }));
@@ -498,18 +512,18 @@ pub async fn subject_ceiling(store: &dyn Store) {
     );
 
     // An approval clears the count: 6 failures, a success, 6 more are fine.
-    let c = create(store).await;
+    let c = create_for(store, Some(&subject)).await;
     for _ in 0..MAX_ATTEMPTS {
         store.check(&c.id, &wrong(&c)).await.expect("check");
     }
-    let d = create(store).await;
+    let d = create_for(store, Some(&subject)).await;
     store.check(&d.id, &wrong(&d)).await.expect("check");
     let ok = CheckRequest::new(d.binding, vec![d.digest], d.now).with_subject(guard.clone());
     assert_eq!(
         store.check(&d.id, &ok).await.expect("check"),
         CheckOutcome::Approved
     );
-    let e = create(store).await;
+    let e = create_for(store, Some(&subject)).await;
     for _ in 0..MAX_ATTEMPTS {
         let outcome = store.check(&e.id, &wrong(&e)).await.expect("check");
         assert!(
@@ -518,11 +532,11 @@ pub async fn subject_ceiling(store: &dyn Store) {
         );
     }
     // The count is forgotten a window after the last failure.
-    let f = create(store).await;
+    let f = create_for(store, Some(&subject)).await;
     let late = f.now + Duration::minutes(4);
     let mut expired_guard = guard.clone();
     expired_guard.window = Duration::minutes(1);
-    let g = create(store).await;
+    let g = create_for(store, Some(&subject)).await;
     for _ in 0..2 {
         let req = CheckRequest::new(g.binding, vec![random_digest()], g.now)
             .with_subject(expired_guard.clone());
@@ -533,6 +547,27 @@ pub async fn subject_ceiling(store: &dyn Store) {
         store.check(&f.id, &req).await.expect("check"),
         CheckOutcome::Approved
     );
+
+    // A store that groups ids by subject may refuse, as another binding, a guarded
+    // check of an id outside the subject's group: the verifier never makes one.
+    if store.groups_by_subject() {
+        let h = create_for(store, Some(&subject)).await;
+        let stranger = std::iter::repeat_with(|| rate_key("stranger"))
+            .find(|k| k.group() != subject.group())
+            .expect("another group");
+        let guard = SubjectGuard::new(stranger, 7, Duration::hours(24));
+        let req = CheckRequest::new(h.binding, vec![h.digest], h.now).with_subject(guard);
+        assert_eq!(
+            store.check(&h.id, &req).await.expect("check"),
+            CheckOutcome::NotFound
+        );
+        let status = store.status(&h.id, h.now).await.expect("status");
+        assert_eq!(
+            status.expect("still held").attempts_left,
+            MAX_ATTEMPTS,
+            "a check of another group's id changes nothing"
+        );
+    }
 }
 
 /// `counts` reads the counters `reserve` keeps, without counting.

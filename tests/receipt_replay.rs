@@ -30,7 +30,9 @@ async fn a_report_is_taken_once_and_status_never_goes_backwards() {
         // The provider first says "failed" (a transient carrier error), then
         // "delivered" when its own retry got through.
         assert_eq!(
-            v.record_delivery("recording", "rec-1", failed).await.unwrap(),
+            v.record_delivery("recording", "rec-1", failed)
+                .await
+                .unwrap(),
             Some(p.id),
             "{name}"
         );
@@ -45,7 +47,9 @@ async fn a_report_is_taken_once_and_status_never_goes_backwards() {
         // An attacker replays the captured "failed" within the tolerance window.
         clock.advance(Duration::seconds(30));
         assert_eq!(
-            v.record_delivery("recording", "rec-1", failed).await.unwrap(),
+            v.record_delivery("recording", "rec-1", failed)
+                .await
+                .unwrap(),
             None,
             "{name}: a report already taken is refused"
         );
@@ -57,9 +61,13 @@ async fn a_report_is_taken_once_and_status_never_goes_backwards() {
         // A stale "failed" never seen before (delivered out of order) cannot lower it
         // either: the store keeps the report that got furthest.
         assert_eq!(
-            v.record_delivery("recording", "rec-1", DeliveryStatus::Failed { permanent: true })
-                .await
-                .unwrap(),
+            v.record_delivery(
+                "recording",
+                "rec-1",
+                DeliveryStatus::Failed { permanent: true }
+            )
+            .await
+            .unwrap(),
             Some(p.id),
             "{name}"
         );

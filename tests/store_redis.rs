@@ -23,7 +23,7 @@ use smsotp::{
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use redis_env::{CountingProxy, FakeRedis, Throwaway};
+use redis_env::{CountingProxy, FakeRedis, Target, Throwaway, ThrowawayCluster};
 
 fn secret() -> Secret {
     Secret::new(vec![0x5a; 32]).unwrap()
@@ -119,6 +119,7 @@ impl Rng {
 struct Model {
     id: ChallengeId,
     binding: BindingTag,
+    subject: CounterKey,
     digests: Vec<Digest>,
     purge_at: OffsetDateTime,
 }
@@ -129,6 +130,7 @@ async fn answers_like_the_memory_store() {
         return;
     };
     let redis = redis_env::store(&url).await;
+    assert!(redis.groups_by_subject());
     let mut seen = std::collections::BTreeSet::new();
     for seed in 1..=12u64 {
         let memory = MemoryStore::new();
@@ -155,12 +157,12 @@ async fn answers_like_the_memory_store() {
                     .filter(|h| now < h.purge_at)
                     .map(|h| h.id)
                     .collect();
-                let id = if op < 2 && !live.is_empty() {
-                    rng.pick(&live)
-                } else {
-                    ChallengeId::random()
-                };
+                let reused = (op < 2 && !live.is_empty()).then(|| rng.pick(&live));
                 let binding = rng.pick(&tags);
+                // Ids as the verifier makes them for a grouping store: in the group of
+                // the challenge's subject, which its binding names.
+                let subject = &subjects[usize::from(binding == tags[1])];
+                let id = reused.unwrap_or_else(|| ChallengeId::grouped(subject.group()));
                 let digest = rng.bytes();
                 let ttl = Duration::seconds(30 + i64::try_from(rng.below(300)).unwrap());
                 let mut timeline = Timeline::new(
@@ -185,9 +187,15 @@ async fn answers_like_the_memory_store() {
                 let (m, r) = (memory.create(&c).await, redis.create(&c).await);
                 if m.is_ok() {
                     held.retain(|h| h.id != id);
+                    let subject = subjects
+                        .iter()
+                        .find(|k| k.group() == id.group())
+                        .cloned()
+                        .expect("every id is in a subject's group");
                     held.push(Model {
                         id,
                         binding,
+                        subject,
                         digests: vec![digest],
                         purge_at: c.timeline.purge_at,
                     });
@@ -218,7 +226,12 @@ async fn answers_like_the_memory_store() {
                 if rng.below(3) > 0 {
                     let window = Duration::seconds(30 + i64::try_from(rng.below(300)).unwrap());
                     let max = 2 + u32::try_from(rng.below(6)).unwrap();
-                    let guard = SubjectGuard::new(rng.pick(&subjects), max, window);
+                    // The challenge's own subject: a binding names one subject, and a
+                    // stranger's binding (above) is NotFound before the guard matters.
+                    // (A subject is still drawn, so the seeded sequences stay the ones
+                    // known to reach every answer.)
+                    let _ = rng.pick(&subjects);
+                    let guard = SubjectGuard::new(h.subject.clone(), max, window);
                     request = request.with_subject(guard);
                 }
                 let (m, r) = (
@@ -426,10 +439,20 @@ async fn whole_flow(store: RedisStore) -> (Vec<String>, PhoneNumber) {
 
 #[tokio::test]
 async fn every_key_has_a_ttl() {
-    let Some(url) = redis_env::redis_url().await else {
-        return;
-    };
-    let store = redis_env::store(&url).await;
+    if let Some(target) = Target::single().await {
+        every_key_has_a_ttl_on(target).await;
+    }
+}
+
+#[tokio::test]
+async fn every_key_has_a_ttl_on_a_cluster() {
+    if let Some(target) = Target::cluster().await {
+        every_key_has_a_ttl_on(target).await;
+    }
+}
+
+async fn every_key_has_a_ttl_on(target: Target) {
+    let store = target.store().await;
     let prefix = store.prefix().to_owned();
     whole_flow(store.clone()).await;
     let now = SystemClock.now();
@@ -443,9 +466,9 @@ async fn every_key_has_a_ttl() {
         )
         .await
         .unwrap();
-    let keys = redis_env::keys_under(&url, &prefix).await;
-    let mut conn = redis_env::raw_connection(&url).await.unwrap();
-    let (mut challenges, mut rates) = (0, 0);
+    let keys = target.keys_under(&prefix).await;
+    let mut conn = target.raw().await;
+    let (mut challenges, mut rates, mut links) = (0, 0, 0);
     for key in &keys {
         let pttl: i64 = redis::cmd("PTTL")
             .arg(key.as_slice())
@@ -455,33 +478,52 @@ async fn every_key_has_a_ttl() {
         assert!(pttl > 0, "{} has PTTL {pttl}", String::from_utf8_lossy(key));
         let name = String::from_utf8_lossy(key).into_owned();
         let rest = name.strip_prefix(&format!("{prefix}:")).unwrap();
-        let challenge = rest.len() == 24 && rest.starts_with('{') && rest.ends_with('}');
-        challenges += usize::from(challenge);
-        rates += usize::from(rest.starts_with("{rate}:"));
+        // {gggg}:<22-character id>, {gggg}:f:<subject>, {r:<counter>}, {m:<message>}
+        let grouped = rest.len() > 7
+            && rest.starts_with('{')
+            && rest[1..5].bytes().all(|b| b.is_ascii_hexdigit())
+            && rest[5..].starts_with("}:");
+        let challenge = grouped && rest.len() == 7 + 22;
+        let subject = grouped && rest[7..].starts_with("f:");
         let tagged = |kind: &str| rest.starts_with(kind) && rest.ends_with('}');
+        challenges += usize::from(challenge);
+        rates += usize::from(tagged("{r:"));
+        links += usize::from(tagged("{m:"));
         assert!(
-            challenge || rest.starts_with("{rate}:") || tagged("msg:{") || tagged("subject:{"),
+            challenge || subject || tagged("{r:") || tagged("{m:"),
             "unexpected key layout: {name}"
         );
     }
-    // The two pending challenges; the destination counter and the two hit above at least.
+    // The two pending challenges; the destination counter and the two hit above at least;
+    // the sent messages' links.
     assert_eq!(challenges, 2, "{keys:?}");
     assert!(rates >= 3, "{keys:?}");
-    redis_env::cleanup(&url, &prefix).await;
-    assert!(redis_env::keys_under(&url, &prefix).await.is_empty());
+    assert!(links >= 2, "{keys:?}");
+    target.cleanup(&prefix).await;
+    assert!(target.keys_under(&prefix).await.is_empty());
 }
 
 #[tokio::test]
 async fn no_code_and_no_number_at_rest() {
-    let Some(url) = redis_env::redis_url().await else {
-        return;
-    };
-    let store = redis_env::store(&url).await;
+    if let Some(target) = Target::single().await {
+        no_code_and_no_number_at_rest_on(target).await;
+    }
+}
+
+#[tokio::test]
+async fn no_code_and_no_number_at_rest_on_a_cluster() {
+    if let Some(target) = Target::cluster().await {
+        no_code_and_no_number_at_rest_on(target).await;
+    }
+}
+
+async fn no_code_and_no_number_at_rest_on(target: Target) {
+    let store = target.store().await;
     let prefix = store.prefix().to_owned();
     let (codes, to) = whole_flow(store).await;
-    let keys = redis_env::keys_under(&url, &prefix).await;
+    let keys = target.keys_under(&prefix).await;
     assert!(!keys.is_empty());
-    let mut conn = redis_env::raw_connection(&url).await.unwrap();
+    let mut conn = target.raw().await;
     let mut dump: Vec<Vec<u8>> = Vec::new();
     for key in &keys {
         let kind: String = redis::cmd("TYPE")
@@ -529,14 +571,14 @@ async fn no_code_and_no_number_at_rest() {
             );
         }
     }
-    redis_env::cleanup(&url, &prefix).await;
+    target.cleanup(&prefix).await;
 }
 
 // ---------------------------------------------------------------------------------------
 // Two app instances over one Redis.
 
 async fn two_instances(
-    url: &str,
+    target: &Target,
 ) -> (
     Arc<Verifier>,
     Arc<Verifier>,
@@ -548,7 +590,8 @@ async fn two_instances(
     let mut v = Vec::new();
     for _ in 0..2 {
         // Separate stores: separate connections, as two processes would have.
-        let store = RedisStore::builder(url)
+        let store = target
+            .builder()
             .prefix(prefix.clone())
             .build()
             .await
@@ -562,10 +605,20 @@ async fn two_instances(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts() {
-    let Some(url) = redis_env::redis_url().await else {
-        return;
-    };
-    let (a, b, sms, prefix) = two_instances(&url).await;
+    if let Some(target) = Target::single().await {
+        concurrent_wrong_checks_across_instances_stop_at_max_attempts_on(target).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts_on_a_cluster() {
+    if let Some(target) = Target::cluster().await {
+        concurrent_wrong_checks_across_instances_stop_at_max_attempts_on(target).await;
+    }
+}
+
+async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts_on(target: Target) {
+    let (a, b, sms, prefix) = two_instances(&target).await;
     let who = Binding::new(phone(), Purpose::login());
     let pending = a.start(&who).await.unwrap();
     let wrong = wrong_code(&sms.last_code(&phone()).unwrap());
@@ -599,15 +652,25 @@ async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts() {
         b.check(&pending.id, &who, &right).await.unwrap(),
         Verdict::Locked
     );
-    redis_env::cleanup(&url, &prefix).await;
+    target.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_right_checks_across_instances_approve_once() {
-    let Some(url) = redis_env::redis_url().await else {
-        return;
-    };
-    let (a, b, sms, prefix) = two_instances(&url).await;
+    if let Some(target) = Target::single().await {
+        concurrent_right_checks_across_instances_approve_once_on(target).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_right_checks_across_instances_approve_once_on_a_cluster() {
+    if let Some(target) = Target::cluster().await {
+        concurrent_right_checks_across_instances_approve_once_on(target).await;
+    }
+}
+
+async fn concurrent_right_checks_across_instances_approve_once_on(target: Target) {
+    let (a, b, sms, prefix) = two_instances(&target).await;
     let who = Binding::new(phone(), Purpose::login());
     let pending = b.start(&who).await.unwrap();
     let code = sms.last_code(&phone()).unwrap();
@@ -628,19 +691,30 @@ async fn concurrent_right_checks_across_instances_approve_once() {
         }
     }
     assert_eq!(approved, 1);
-    redis_env::cleanup(&url, &prefix).await;
+    target.cleanup(&prefix).await;
 }
 
 #[tokio::test]
 async fn destination_limit_holds_across_instances() {
-    let Some(url) = redis_env::redis_url().await else {
-        return;
-    };
+    if let Some(target) = Target::single().await {
+        destination_limit_holds_across_instances_on(target).await;
+    }
+}
+
+#[tokio::test]
+async fn destination_limit_holds_across_instances_on_a_cluster() {
+    if let Some(target) = Target::cluster().await {
+        destination_limit_holds_across_instances_on(target).await;
+    }
+}
+
+async fn destination_limit_holds_across_instances_on(target: Target) {
     let prefix = redis_env::unique_prefix();
     let sms = Arc::new(RecordingTransport::new());
     let mut instances = Vec::new();
     for _ in 0..2 {
-        let store = RedisStore::builder(&url)
+        let store = target
+            .builder()
             .prefix(prefix.clone())
             .build()
             .await
@@ -676,7 +750,7 @@ async fn destination_limit_holds_across_instances() {
         .await
         .unwrap();
     assert_eq!(sms.count(), 4);
-    redis_env::cleanup(&url, &prefix).await;
+    target.cleanup(&prefix).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -896,7 +970,7 @@ async fn malformed_records_are_corrupt() {
     let prefix = store.prefix().to_owned();
     let mut conn = redis_env::raw_connection(&url).await.unwrap();
     let now = SystemClock.now();
-    let key = |id: &ChallengeId| format!("{prefix}:{{{id}}}");
+    let key = |id: &ChallengeId| format!("{prefix}:{{{:04x}}}:{id}", id.group());
 
     // A string where a challenge hash should be.
     let id = ChallengeId::random();
@@ -967,8 +1041,33 @@ async fn malformed_records_are_corrupt() {
         Err(StoreError::Corrupt(_))
     ));
 
+    // A subject counter that is not a count.
+    let subject = CounterKey::from("mangled");
+    let id = ChallengeId::grouped(subject.group());
+    store
+        .create(&challenge(id, [0; 16], [9; 32], now))
+        .await
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}:{{{:04x}}}:f:{subject}", subject.group()))
+        .arg("not a count")
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let guarded = req([0; 16], &[[1; 32]], now).with_subject(SubjectGuard::new(
+        subject,
+        100,
+        Duration::hours(1),
+    ));
+    assert!(matches!(
+        store.check(&id, &guarded).await,
+        Err(StoreError::Corrupt(_))
+    ));
+
     // A rate counter that is not a number.
-    let bad = format!("{prefix}:{{rate}}:x:bad");
+    let bad = format!("{prefix}:{{r:x:bad}}");
     let _: () = redis::pipe()
         .cmd("HSET")
         .arg(&bad)
@@ -1003,7 +1102,11 @@ async fn one_round_trip_per_operation() {
     let proxy = CountingProxy::start(format!("127.0.0.1:{}", server.port()));
     let store = RedisStore::builder(&proxy.url()).build().await.unwrap();
     let now = SystemClock.now();
-    let (id, binding, digest) = (ChallengeId::random(), [1u8; 16], [2u8; 32]);
+    let subject = CounterKey::from("someone");
+    let (id, binding, digest) = (ChallengeId::grouped(subject.group()), [1u8; 16], [2u8; 32]);
+    let guard = SubjectGuard::new(subject.clone(), 100, Duration::hours(24));
+    let message = MessageKey::new("p", "m-1");
+    let report = DeliveryRecord::new(DeliveryStatus::Delivered, "p");
     let request = ResendRequest::new(
         binding,
         [3; 32],
@@ -1033,6 +1136,13 @@ async fn one_round_trip_per_operation() {
         .unwrap();
     measure("check", b);
     let b = proxy.requests();
+    let guarded = req(binding, &[[0; 32]], now).with_subject(guard.clone());
+    assert!(matches!(
+        store.check(&id, &guarded).await.unwrap(),
+        CheckOutcome::Rejected { .. }
+    ));
+    measure("check with a subject ceiling", b);
+    let b = proxy.requests();
     assert!(matches!(
         store.resend(&id, &request).await.unwrap(),
         ResendOutcome::Resent { .. }
@@ -1046,7 +1156,26 @@ async fn one_round_trip_per_operation() {
         store.reserve(&limits, now).await.unwrap(),
         RateDecision::Allowed
     );
-    measure("hit", b);
+    measure("reserve", b);
+    let b = proxy.requests();
+    store.release(&limits, now).await.unwrap();
+    measure("release", b);
+    let b = proxy.requests();
+    let names: Vec<CounterKey> = limits.iter().map(|l| l.key.clone()).collect();
+    assert_eq!(store.counts(&names, now).await.unwrap(), [0, 0, 0]);
+    measure("counts", b);
+    let b = proxy.requests();
+    store.link_message(&message, &id, now).await.unwrap();
+    measure("link_message", b);
+    let b = proxy.requests();
+    assert_eq!(
+        store.record_delivery(&message, &report, now).await.unwrap(),
+        Some(id)
+    );
+    measure("record_delivery", b);
+    let b = proxy.requests();
+    store.reset_subject(&subject).await.unwrap();
+    measure("reset_subject", b);
     let b = proxy.requests();
     assert!(store.cancel(&id).await.unwrap());
     measure("cancel", b);
@@ -1054,10 +1183,13 @@ async fn one_round_trip_per_operation() {
         assert_eq!(*n, 1, "{name} took {n} round trips");
     }
     let commands = proxy.commands();
-    let ops = &commands[commands.len() - 6..];
+    let ops = &commands[commands.len() - 12..];
     assert_eq!(
         ops,
-        ["EVALSHA", "EVALSHA", "EVALSHA", "EVALSHA", "EVALSHA", "DEL"]
+        [
+            "EVALSHA", "EVALSHA", "EVALSHA", "EVALSHA", "EVALSHA", "EVALSHA", "EVALSHA", "EVALSHA",
+            "EVALSHA", "EVALSHA", "DEL", "DEL"
+        ]
     );
 
     // After the server forgets its scripts, the next call loads and retries by itself.
@@ -1194,4 +1326,315 @@ async fn redis_store_passes_the_conformance_suite() {
     let prefix = store.prefix().to_owned();
     smsotp::testing::run_all(Arc::new(store)).await;
     redis_env::cleanup(&url, &prefix).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Redis Cluster (REDIS_CLUSTER_URLS; `.ci/redis-cluster` starts one).
+
+#[cfg(feature = "testing")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_store_passes_the_conformance_suite_on_a_cluster() {
+    let Some(target) = Target::cluster().await else {
+        return;
+    };
+    let store = target.store().await;
+    assert!(store.is_cluster());
+    let prefix = store.prefix().to_owned();
+    smsotp::testing::run_all(Arc::new(store)).await;
+    target.cleanup(&prefix).await;
+}
+
+/// Counters live in slots of their own; `reserve` takes them slot by slot and, when
+/// a later one is full, gives back what the earlier ones took: the same answers and
+/// the same counts as one atomic step on one server.
+#[tokio::test]
+async fn cluster_reserve_is_all_or_nothing_across_slots() {
+    let Some(target) = Target::cluster().await else {
+        return;
+    };
+    let store = target.store().await;
+    let prefix = store.prefix().to_owned();
+    let memory = MemoryStore::new();
+    let now = SystemClock.now();
+    let names = ["number", "client", "prefix", "global"].map(CounterKey::from);
+    let mut conn = target.raw().await;
+    let mut slots = std::collections::BTreeSet::new();
+    for name in &names {
+        let key = format!("{prefix}:{{r:{name}}}");
+        let slot: i64 = redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        slots.insert(slot);
+    }
+    assert_eq!(slots.len(), names.len(), "four counters, four slots");
+    let limits = |global: u64| -> Vec<RateLimit> {
+        vec![
+            RateLimit::new(names[0].clone(), 5, Duration::minutes(10)),
+            RateLimit::new(names[1].clone(), 10, Duration::minutes(10)),
+            RateLimit::new(names[2].clone(), 20, Duration::hours(1)),
+            RateLimit::new(names[3].clone(), global, Duration::days(1)),
+        ]
+    };
+    for round in 0..4 {
+        // The global limit of 2 refuses the third round; the number's 5 never binds.
+        let (m, r) = (
+            memory.reserve(&limits(2), now).await.unwrap(),
+            store.reserve(&limits(2), now).await.unwrap(),
+        );
+        assert_eq!(m, r, "round {round}");
+        assert_eq!(
+            memory.counts(&names, now).await.unwrap(),
+            store.counts(&names, now).await.unwrap(),
+            "round {round}: a refusal leaves no unit behind"
+        );
+    }
+    assert_eq!(store.counts(&names, now).await.unwrap(), [2, 2, 2, 2]);
+    store.release(&limits(2), now).await.unwrap();
+    assert_eq!(store.counts(&names, now).await.unwrap(), [1, 1, 1, 1]);
+    target.cleanup(&prefix).await;
+}
+
+/// Delivery reports reach the challenge across slots: the link lives in the message's
+/// slot, the report on the challenge in its own.
+#[tokio::test]
+async fn cluster_delivery_reports_reach_the_challenge() {
+    let Some(target) = Target::cluster().await else {
+        return;
+    };
+    let store = target.store().await;
+    let prefix = store.prefix().to_owned();
+    let now = SystemClock.now();
+    let id = ChallengeId::grouped(0x1234);
+    store
+        .create(&challenge(id, [1; 16], [2; 32], now))
+        .await
+        .unwrap();
+    let message = MessageKey::new("twilio", "SM0123");
+    store.link_message(&message, &id, now).await.unwrap();
+    let report = DeliveryRecord::new(DeliveryStatus::Failed { permanent: false }, "twilio");
+    assert_eq!(
+        store.record_delivery(&message, &report, now).await.unwrap(),
+        Some(id)
+    );
+    let status = store.status(&id, now).await.unwrap().unwrap();
+    assert_eq!(
+        status.delivery,
+        Some(DeliveryStatus::Failed { permanent: false })
+    );
+    // The link dies with the challenge: a consumed challenge gets no report.
+    assert!(store.cancel(&id).await.unwrap());
+    assert_eq!(
+        store.record_delivery(&message, &report, now).await.unwrap(),
+        None
+    );
+    // A link to a challenge that is gone is never written.
+    let gone = MessageKey::new("twilio", "SM-gone");
+    store.link_message(&gone, &id, now).await.unwrap();
+    assert!(
+        target
+            .keys_under(&prefix)
+            .await
+            .iter()
+            .all(|k| !String::from_utf8_lossy(k).contains("SM-gone"))
+    );
+    target.cleanup(&prefix).await;
+}
+
+#[tokio::test]
+async fn cluster_debug_and_errors_never_show_the_password() {
+    if Target::cluster().await.is_none() {
+        return;
+    }
+    let url = format!(
+        "redis://otp:pa55-w0rd-x@127.0.0.1:{}",
+        redis_env::free_port()
+    );
+    let builder = RedisStore::cluster(&[url.as_str()]).timeout(StdDuration::from_millis(200));
+    assert!(!format!("{builder:?}").contains("pa55"));
+    let err = builder.build().await.unwrap_err();
+    assert!(!format!("{err:?} {err}").contains("pa55"), "{err:?}");
+    let store = RedisStore::cluster(&[url.as_str()])
+        .timeout(StdDuration::from_millis(200))
+        .lazy()
+        .build()
+        .await
+        .unwrap();
+    let shown = format!("{store:?}");
+    assert!(
+        shown.contains("cluster: true") && !shown.contains("pa55"),
+        "{shown}"
+    );
+    let err = store.cancel(&ChallengeId::random()).await.unwrap_err();
+    assert!(!format!("{err:?} {err}").contains("pa55"), "{err:?}");
+}
+
+/// The port of the primary that serves `key`'s slot, from CLUSTER SLOTS on `seed`.
+async fn owner_port(seed: &str, key: &str) -> u16 {
+    let mut conn = redis_env::raw_connection(seed).await.unwrap();
+    let slot: i64 = redis::cmd("CLUSTER")
+        .arg("KEYSLOT")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let ranges: Vec<redis::Value> = redis::cmd("CLUSTER")
+        .arg("SLOTS")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    for range in ranges {
+        let redis::Value::Array(parts) = range else {
+            continue;
+        };
+        let (redis::Value::Int(start), redis::Value::Int(end)) = (&parts[0], &parts[1]) else {
+            continue;
+        };
+        if (*start..=*end).contains(&slot) {
+            let redis::Value::Array(primary) = &parts[2] else {
+                panic!("no primary for slot {slot}");
+            };
+            let redis::Value::Int(port) = primary[1] else {
+                panic!("no port for slot {slot}");
+            };
+            return u16::try_from(port).unwrap();
+        }
+    }
+    panic!("slot {slot} is not served");
+}
+
+/// A primary killed mid-run: every check on its slots fails closed (an error, never
+/// an approval) and nothing panics; the other primaries' slots go on serving; once the
+/// cluster promotes the replica, service resumes on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_primary_killed_fails_closed_and_service_resumes() {
+    if Target::cluster().await.is_none() {
+        return;
+    }
+    let cluster = ThrowawayCluster::start();
+    let store = RedisStore::cluster(&cluster.urls())
+        .timeout(StdDuration::from_millis(300))
+        .build()
+        .await
+        .unwrap();
+    let sms = Arc::new(RecordingTransport::new());
+    let v = verifier(store.clone(), &sms);
+    // Challenges for several numbers, so some land on other primaries.
+    let mut pending = Vec::new();
+    for i in 0..12 {
+        let to = PhoneNumber::parse_e164(&format!("+8190123456{i:02}")).unwrap();
+        let who = Binding::new(to.clone(), Purpose::login());
+        let p = v.start(&who).await.unwrap();
+        let code = sms.last_code(&to).unwrap();
+        pending.push((who, p.id, code));
+    }
+    let victim_key = |id: &ChallengeId| format!("{}:{{{:04x}}}:{id}", store.prefix(), id.group());
+    let seed = cluster.urls()[0].clone();
+    let victim = owner_port(&seed, &victim_key(&pending[0].1)).await;
+    let mut on_victim = Vec::new();
+    let mut elsewhere = Vec::new();
+    for (who, id, code) in &pending {
+        if owner_port(&seed, &victim_key(id)).await == victim {
+            on_victim.push((who.clone(), *id, code.clone()));
+        } else {
+            elsewhere.push((who.clone(), *id, code.clone()));
+        }
+    }
+    cluster.kill(victim);
+
+    // Right codes on the dead primary's slots: errors, never approvals, until the
+    // replica takes over (the node timeout is 2 s, so the first rounds are sure to
+    // fail).
+    let started = SystemClock.now();
+    let elapsed = || SystemClock.now() - started;
+    let mut failed = 0;
+    let mut resumed_after = None;
+    while elapsed() < Duration::seconds(30) {
+        let (who, id, code) = &on_victim[0];
+        match v.check(id, who, code).await {
+            Err(Error::Store(e)) => {
+                assert!(is_outage(&e), "{e:?}");
+                failed += 1;
+            }
+            Err(e) => panic!("unexpected error during a failover: {e:?}"),
+            Ok(verdict) => {
+                // Only once a replica serves the slot again; it holds what was
+                // replicated (or nothing, if the write was lost), never a false yes.
+                assert!(
+                    matches!(verdict, Verdict::Approved | Verdict::NotFound),
+                    "{verdict:?}"
+                );
+                resumed_after = Some(elapsed());
+                break;
+            }
+        }
+        if elapsed() < Duration::seconds(1) {
+            assert!(resumed_after.is_none());
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert!(failed > 0, "the dead primary's slots must fail at first");
+    let resumed_after = resumed_after.expect("a replica takes over within 30 s");
+    assert!(
+        resumed_after >= Duration::milliseconds(1500),
+        "approved or answered before any failover could have happened: {resumed_after:?}"
+    );
+    // Every operation works again, on every slot, with no rebuild.
+    for (who, id, code) in on_victim.iter().skip(1).chain(&elsewhere) {
+        let verdict = v.check(id, who, code).await.unwrap();
+        assert!(
+            matches!(verdict, Verdict::Approved | Verdict::NotFound),
+            "{verdict:?}"
+        );
+    }
+    let to = phone();
+    let who = Binding::new(to.clone(), Purpose::login());
+    let fresh = v.start(&who).await.unwrap();
+    let code = sms.last_code(&to).unwrap();
+    assert_eq!(
+        v.check(&fresh.id, &who, &code).await.unwrap(),
+        Verdict::Approved
+    );
+}
+
+/// A store built lazily while its cluster is down fails closed, then works once the
+/// cluster is up, without a rebuild.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lazy_cluster_store_works_once_the_cluster_is_up() {
+    if Target::cluster().await.is_none() {
+        return;
+    }
+    let base = redis_env::free_cluster_base();
+    let urls: Vec<String> = (base..base + 6)
+        .map(|p| format!("redis://127.0.0.1:{p}"))
+        .collect();
+    let quick = StdDuration::from_millis(300);
+    let down = RedisStore::cluster(&urls).timeout(quick).build().await;
+    assert!(matches!(&down, Err(e) if is_outage(e)), "{down:?}");
+    let store = RedisStore::cluster(&urls)
+        .timeout(quick)
+        .lazy()
+        .build()
+        .await
+        .unwrap();
+    let (id, now) = (ChallengeId::random(), SystemClock.now());
+    let before = store.check(&id, &req([0; 16], &[[0; 32]], now)).await;
+    assert!(matches!(&before, Err(e) if is_outage(e)), "{before:?}");
+    let _cluster = ThrowawayCluster::start_at(base);
+    let mut answered = None;
+    for _ in 0..100 {
+        match store.check(&id, &req([0; 16], &[[0; 32]], now)).await {
+            Ok(outcome) => {
+                answered = Some(outcome);
+                break;
+            }
+            Err(e) => {
+                assert!(is_outage(&e), "{e:?}");
+                tokio::time::sleep(StdDuration::from_millis(100)).await;
+            }
+        }
+    }
+    assert_eq!(answered, Some(CheckOutcome::NotFound));
 }

@@ -18,7 +18,9 @@
 //!   code-digest key. Random per start when unset; set both when running several
 //!   instances, or when sessions should survive restarts.
 //! - `COOKIE_SECURE=1`: `Secure` cookies named `__Host-session`; set it behind HTTPS.
-//! - `REDIS_URL` (with `--features redis`): challenges and limits in Redis.
+//! - `REDIS_URL` (with `--features redis`): challenges and limits in Redis;
+//!   `REDIS_CLUSTER_URLS` (comma-separated `redis://host:port` seeds) for a Redis
+//!   Cluster instead.
 //! - `DATABASE_URL` (with `--features postgres`): challenges and limits in PostgreSQL,
 //!   in the schema `smsotp` (created on start).
 //! - With `--features twilio` and `TWILIO_ACCOUNT_SID` set, SMS go through Twilio
@@ -119,10 +121,19 @@ fn hex_key(var: &str) -> Result<Option<[u8; 32]>, String> {
     Ok(Some(key))
 }
 
-/// Redis when `REDIS_URL` is set (built with `redis`); PostgreSQL when `DATABASE_URL`
-/// is set (built with `postgres`): migrated on start, purged every minute; else memory.
+/// A Redis Cluster when `REDIS_CLUSTER_URLS` is set, else Redis when `REDIS_URL` is
+/// (built with `redis`); PostgreSQL when `DATABASE_URL` is set (built with `postgres`):
+/// migrated on start, purged every minute; else memory.
 #[allow(clippy::unused_async)] // built without either feature, nothing is awaited
 async fn choose_store(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
+    #[cfg(feature = "redis")]
+    if let Ok(list) = std::env::var("REDIS_CLUSTER_URLS") {
+        let seeds: Vec<&str> = list.split(',').map(str::trim).collect();
+        let store = smsotp::store::RedisStore::cluster(&seeds).build().await?;
+        config.store = std::sync::Arc::new(store);
+        println!("Store: Redis Cluster");
+        return Ok(());
+    }
     #[cfg(feature = "redis")]
     if let Ok(url) = std::env::var("REDIS_URL") {
         let store = smsotp::store::RedisStore::connect(&url).await?;
@@ -141,7 +152,11 @@ async fn choose_store(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
     let _ = &config; // used only by the store features above
-    for (var, feature) in [("REDIS_URL", "redis"), ("DATABASE_URL", "postgres")] {
+    for (var, feature) in [
+        ("REDIS_CLUSTER_URLS", "redis"),
+        ("REDIS_URL", "redis"),
+        ("DATABASE_URL", "postgres"),
+    ] {
         if std::env::var_os(var).is_some() {
             println!("{var} is set but this build has no `{feature}` feature: using memory.");
         }

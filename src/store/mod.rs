@@ -17,7 +17,7 @@
 //! | store | feature | for |
 //! |---|---|---|
 //! | [`MemoryStore`] | always | one process; the default; bounded in every table |
-//! | `RedisStore` | `redis` | several app instances sharing one Redis; one round trip per operation |
+//! | `RedisStore` | `redis` | several app instances sharing one Redis or a Redis Cluster; one round trip per operation, one hash slot per step |
 //! | `PostgresStore` | `postgres` | several app instances sharing the app's PostgreSQL; one statement per operation |
 //!
 //! Every store, ours and yours, should pass the conformance suite in
@@ -129,6 +129,11 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// [`group`](ChallengeId::group) is the same for every challenge of a subject (so a
     /// Redis Cluster store can keep a challenge and its subject's failure counter in
     /// one hash slot). Default: `false`, fully random ids.
+    ///
+    /// A store that answers `true` may treat a [`check`](Self::check) whose subject
+    /// guard is of another group than the id as a check with another binding
+    /// (`NotFound`, nothing changes): the verifier never makes such an id, since the
+    /// binding, and so the subject, of a challenge never changes.
     fn groups_by_subject(&self) -> bool {
         false
     }

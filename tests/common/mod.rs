@@ -80,14 +80,18 @@ pub fn wrong_code(sent: &[String]) -> String {
 use smsotp::MemoryStore;
 use smsotp::Store;
 
-/// Every store the abuse and flow tests run on: memory always; Redis when the
-/// `redis` feature is on and REDIS_URL is set; PostgreSQL when the `postgres` feature
-/// is on and DATABASE_URL is set (each required under CI=true).
+/// Every store the abuse and flow tests run on: memory always; with the `redis`
+/// feature, Redis when REDIS_URL is set and a Redis Cluster when REDIS_CLUSTER_URLS is;
+/// PostgreSQL when the `postgres` feature is on and DATABASE_URL is set (each required
+/// under CI=true).
 pub async fn stores() -> Vec<(&'static str, Arc<dyn Store>)> {
     let mut out: Vec<(&'static str, Arc<dyn Store>)> =
         vec![("memory", Arc::new(MemoryStore::new()))];
     if let Some(store) = redis_store().await {
         out.push(("redis", store));
+    }
+    if let Some(store) = redis_cluster_store().await {
+        out.push(("redis-cluster", store));
     }
     if let Some(store) = postgres_store().await {
         out.push(("postgres", store));
@@ -115,6 +119,17 @@ async fn postgres_store() -> Option<Arc<dyn Store>> {
 #[cfg(not(feature = "redis"))]
 async fn redis_store() -> Option<Arc<dyn Store>> {
     None
+}
+
+#[cfg(not(feature = "redis"))]
+async fn redis_cluster_store() -> Option<Arc<dyn Store>> {
+    None
+}
+
+#[cfg(feature = "redis")]
+async fn redis_cluster_store() -> Option<Arc<dyn Store>> {
+    let target = redis_env::Target::cluster().await?;
+    Some(Arc::new(target.store().await))
 }
 
 #[cfg(feature = "redis")]

@@ -2,7 +2,10 @@
 //!
 //! The gate: `REDIS_URL` names the Redis to use. Unset, a test prints
 //! "SKIPPED (no Redis)" to stderr, past the harness's capture, and passes, except under `CI=true`, where it fails, as
-//! it does whenever the Redis it names cannot be reached.
+//! it does whenever the Redis it names cannot be reached. `REDIS_CLUSTER_URLS`
+//! (comma-separated seeds) gates the Redis Cluster tests the same way, printing
+//! "SKIPPED (no Redis Cluster)"; `.ci/redis-cluster` starts a local cluster, and
+//! [`ThrowawayCluster`] one of its own for tests that kill nodes.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{ErrorKind, Read, Write};
@@ -397,5 +400,290 @@ impl Drop for FakeRedis {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so it sees the flag.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Redis Cluster: `REDIS_CLUSTER_URLS` (comma-separated `redis://host:port` seeds).
+
+/// The cluster's seed URLs, or `None` (after printing why) when cluster tests should
+/// skip. Panics under `CI=true` without them, and whenever the named cluster is not
+/// `cluster_state:ok`.
+pub async fn cluster_urls() -> Option<Vec<String>> {
+    let urls: Vec<String> = match std::env::var("REDIS_CLUSTER_URLS") {
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .collect(),
+        _ if in_ci() => {
+            panic!("CI=true but REDIS_CLUSTER_URLS is not set: these tests need a Redis Cluster")
+        }
+        _ => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (no Redis Cluster): REDIS_CLUSTER_URLS is not set; `.ci/redis-cluster` starts one"
+            );
+            return None;
+        }
+    };
+    let state = async {
+        let mut conn = raw_connection(&urls[0]).await?;
+        redis::cmd("CLUSTER")
+            .arg("INFO")
+            .query_async::<String>(&mut conn)
+            .await
+    };
+    match tokio::time::timeout(Duration::from_secs(5), state).await {
+        Ok(Ok(info)) if info.contains("cluster_state:ok") => Some(urls),
+        Ok(Ok(info)) => panic!("REDIS_CLUSTER_URLS names a cluster that is not ok: {info}"),
+        Ok(Err(e)) => panic!("REDIS_CLUSTER_URLS is set but the cluster cannot be reached: {e}"),
+        Err(_) => panic!("REDIS_CLUSTER_URLS is set but the cluster did not answer within 5 s"),
+    }
+}
+
+/// Where a test's store lives: one server or a cluster.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Single(String),
+    Cluster(Vec<String>),
+}
+
+impl Target {
+    /// The single server at REDIS_URL, if the gate lets the test run.
+    pub async fn single() -> Option<Self> {
+        redis_url().await.map(Self::Single)
+    }
+
+    /// The cluster at REDIS_CLUSTER_URLS, if the gate lets the test run.
+    pub async fn cluster() -> Option<Self> {
+        cluster_urls().await.map(Self::Cluster)
+    }
+
+    /// A builder for a store on it.
+    pub fn builder(&self) -> smsotp::store::RedisStoreBuilder {
+        match self {
+            Self::Single(url) => RedisStore::builder(url),
+            Self::Cluster(urls) => RedisStore::cluster(urls),
+        }
+    }
+
+    /// A store under a fresh prefix.
+    pub async fn store(&self) -> RedisStore {
+        self.builder()
+            .prefix(unique_prefix())
+            .build()
+            .await
+            .expect("store builds")
+    }
+
+    /// A plain connection for looking behind the store's back; on a cluster it routes
+    /// each command by its key.
+    pub async fn raw(&self) -> Raw {
+        match self {
+            Self::Single(url) => Raw::Single(raw_connection(url).await.unwrap()),
+            Self::Cluster(urls) => Raw::Cluster(
+                redis::cluster::ClusterClient::new(urls.clone())
+                    .unwrap()
+                    .get_async_connection()
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+
+    /// Every key under `prefix`: SCAN on the server, or on every primary of the cluster.
+    pub async fn keys_under(&self, prefix: &str) -> Vec<Vec<u8>> {
+        match self {
+            Self::Single(url) => keys_under(url, prefix).await,
+            Self::Cluster(urls) => {
+                let mut keys = Vec::new();
+                for node in primaries(&urls[0]).await {
+                    keys.extend(keys_under(&node, prefix).await);
+                }
+                keys.sort();
+                keys.dedup();
+                keys
+            }
+        }
+    }
+
+    /// Deletes every key under `prefix`, one key per command on a cluster.
+    pub async fn cleanup(&self, prefix: &str) {
+        match self {
+            Self::Single(url) => cleanup(url, prefix).await,
+            Self::Cluster(urls) => {
+                // Each primary deletes the keys it holds, a pipeline of single-key
+                // UNLINKs at a time (one UNLINK of keys in several slots is refused).
+                for node in primaries(&urls[0]).await {
+                    let keys = keys_under(&node, prefix).await;
+                    let mut conn = raw_connection(&node).await.unwrap();
+                    for batch in keys.chunks(1000) {
+                        let mut pipe = redis::pipe();
+                        for key in batch {
+                            pipe.cmd("UNLINK").arg(key.as_slice()).ignore();
+                        }
+                        let _: () = pipe.query_async(&mut conn).await.unwrap();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The `redis://` URLs of the cluster's primaries, from CLUSTER NODES on `seed`.
+pub async fn primaries(seed: &str) -> Vec<String> {
+    let mut conn = raw_connection(seed).await.unwrap();
+    let nodes: String = redis::cmd("CLUSTER")
+        .arg("NODES")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    nodes
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let flags = fields.get(2)?;
+            let addr = fields.get(1)?.split('@').next()?;
+            (flags.contains("master") && !flags.contains("fail"))
+                .then(|| format!("redis://{addr}/"))
+        })
+        .collect()
+}
+
+/// A single server's or a cluster's raw connection, as one type.
+#[derive(Clone)]
+pub enum Raw {
+    Single(MultiplexedConnection),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl redis::aio::ConnectionLike for Raw {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            Self::Single(c) => c.req_packed_command(cmd),
+            Self::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Self::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+    fn get_db(&self) -> i64 {
+        0
+    }
+}
+
+/// A throwaway Redis Cluster of three primaries and three replicas on free ports, for
+/// tests that kill nodes. Shut down on drop.
+pub struct ThrowawayCluster {
+    base: u16,
+    nodes: u16,
+    dir: std::path::PathBuf,
+}
+
+impl ThrowawayCluster {
+    /// Starts one with `.ci/redis-cluster` on six consecutive free ports: three
+    /// primaries, three replicas.
+    pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Starts `primaries` primaries (1 to 3) and no replicas.
+    pub fn with_primaries(primaries: u16) -> Self {
+        Self::start_with(Some(primaries))
+    }
+
+    /// Starts three primaries and three replicas on `base`..`base + 5` (see
+    /// [`free_cluster_base`]).
+    pub fn start_at(base: u16) -> Self {
+        Self::start_with_base(base, None)
+    }
+
+    fn start_with(primaries: Option<u16>) -> Self {
+        Self::start_with_base(free_run_of_ports(primaries.unwrap_or(6)), primaries)
+    }
+
+    fn start_with_base(base: u16, primaries: Option<u16>) -> Self {
+        let nodes = primaries.unwrap_or(6);
+        let dir = std::env::temp_dir().join(format!("smsotp-throwaway-cluster-{base}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/redis-cluster");
+        let mut command = Command::new("bash");
+        command
+            .arg(script)
+            .arg(base.to_string())
+            .env("SMSOTP_CLUSTER_DIR", &dir);
+        if let Some(n) = primaries {
+            command.env("SMSOTP_CLUSTER_PRIMARIES", n.to_string());
+        }
+        let out = command.output().expect("bash runs .ci/redis-cluster");
+        assert!(
+            out.status.success(),
+            "throwaway cluster did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { base, nodes, dir }
+    }
+
+    /// The seed URLs of every node.
+    pub fn urls(&self) -> Vec<String> {
+        (self.base..self.base + self.nodes)
+            .map(|p| format!("redis://127.0.0.1:{p}"))
+            .collect()
+    }
+
+    /// Kills (SIGKILL) the node on `port`; returns its pid file's pid.
+    pub fn kill(&self, port: u16) {
+        let pid = std::fs::read_to_string(self.dir.join(format!("{port}.pid")))
+            .expect("pid file")
+            .trim()
+            .to_owned();
+        let status = Command::new("kill").args(["-9", &pid]).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for ThrowawayCluster {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/redis-cluster");
+        let _ = Command::new("bash")
+            .args([script, "stop", &self.base.to_string()])
+            .env("SMSOTP_CLUSTER_PRIMARIES", self.nodes.to_string())
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The first of six consecutive free ports (and their bus ports), for
+/// [`ThrowawayCluster::start_at`].
+pub fn free_cluster_base() -> u16 {
+    free_run_of_ports(6)
+}
+
+/// The first of `n` consecutive ports that are free, as are their cluster bus ports
+/// (port + 10000), searched from a random start.
+fn free_run_of_ports(n: u16) -> u16 {
+    let seed = u16::from_le_bytes([ChallengeId::random().as_bytes()[0], 0]);
+    let mut base = 20_000 + seed * 64 % 20_000;
+    loop {
+        let free = (base..base + n).all(|p| {
+            TcpListener::bind(("127.0.0.1", p)).is_ok()
+                && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok()
+        });
+        if free {
+            return base;
+        }
+        base = 20_000 + (base - 20_000 + n) % 20_000;
     }
 }

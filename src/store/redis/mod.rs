@@ -1,12 +1,16 @@
-//! The Redis store (feature `redis`).
+//! The Redis store (feature `redis`): one server or a Redis Cluster.
 
+mod conn;
+mod layout;
 mod scripts;
 
 use std::fmt;
 use std::sync::Arc;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{ErrorKind, RedisError, Value};
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::Slot;
+use redis::{Cmd, ErrorKind, RedisError, Value};
 use time::OffsetDateTime;
 
 use super::{
@@ -15,13 +19,16 @@ use super::{
     StoreError,
 };
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
+use conn::{Conn, evalsha};
+use layout::{challenge_key, link_key, link_value, linked_id, rate_key, subject_key};
 use scripts::{CORRUPT_CODE, Lua};
 
 /// Largest integer a Lua 5.1 number holds exactly; counts and times are clamped to it.
 const LUA_EXACT: i64 = (1 << 53) - 1;
 
-/// Keeps challenges and rate counters in Redis (feature `redis`), shared by every
-/// instance of an app. Cheap to clone: clones share one multiplexed connection.
+/// Keeps challenges and rate counters in Redis (feature `redis`): one server, or a
+/// Redis Cluster (Valkey too), shared by every instance of an app. Cheap to clone:
+/// clones share the connections.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,29 +36,37 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 /// use smsotp::{Secret, Verifier};
 /// use std::time::Duration;
 ///
+/// // One server (or a primary with replicas):
 /// let store = RedisStore::builder("redis://127.0.0.1:6379/")
 ///     .prefix("myapp-otp")
 ///     .timeout(Duration::from_millis(300))
+///     .build()
+///     .await?;
+/// // Or a cluster, from any of its nodes (the client finds the rest):
+/// let clustered = RedisStore::cluster(&["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"])
+///     .prefix("myapp-otp")
 ///     .build()
 ///     .await?;
 /// let verifier = Verifier::builder(Secret::new(vec![7u8; 32])?)
 ///     .store(store)
 ///     .transport(smsotp::transport::ConsoleTransport::new()) // your provider here
 ///     .build()?;
-/// # let _ = verifier; Ok(()) }
+/// # let _ = (verifier, clustered); Ok(()) }
 /// ```
 ///
 /// # How it keeps the contract
-/// - **One round trip, atomic.** Every operation is one Lua script sent as `EVALSHA`
-///   (`cancel` and `reset_subject` are a single `DEL`). Redis runs a script with no
-///   other command in between, so attempt limits, the subject ceiling and single use
-///   hold across any number of app instances. A check
-///   counts the attempt *before* it compares, and deletes the challenge on a match.
+/// - **One round trip, atomic, one slot.** Every challenge operation is one Lua
+///   script sent as `EVALSHA` (`cancel` and `reset_subject` are a single `DEL`) over
+///   keys of one hash slot. Redis runs a script with no other command in between, so
+///   attempt limits, the subject ceiling and single use hold across any number of app
+///   instances. A check compares and then either consumes the challenge or counts the
+///   attempt, in the same script, so every guess is paid for.
 /// - **Every key has a TTL**, set by the same script that creates the key: a challenge
-///   lives until its `purge_at`, a rate counter until its window ends. The TTL is
-///   relative (`PEXPIRE`), computed from the app's own times, so clock skew between the
-///   app and Redis cannot shorten or stretch it. Decisions (expired, purged, window over)
-///   use the time the app passes in, as with every store.
+///   lives until its `purge_at`, a rate counter until its window ends, a subject's
+///   count a window after its last failure, a message link as long as its challenge.
+///   The TTL is relative (`PEXPIRE`), computed from the app's own times, so clock skew
+///   between the app and Redis cannot shorten or stretch it. Decisions (expired,
+///   purged, window over) use the time the app passes in, as with every store.
 /// - **Nothing readable at rest.** A challenge is a hash of its binding tag, code
 ///   digests (raw 32-byte keyed HMACs), times as unix milliseconds, and counters. Rate
 ///   counters are named by the verifier with keyed indexes, never a phone number.
@@ -63,27 +78,44 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 ///   challenge, a create may leave a challenge that expires unused; the app was told
 ///   "error" either way, never "approved".
 ///
-/// # Keys and Redis Cluster
-/// | key | type | holds | TTL |
+/// # Keys, and what a cluster changes
+/// | key | hash tag | holds | TTL |
 /// |---|---|---|---|
-/// | `<prefix>:{<id>}` | hash | one challenge, its digests and last delivery report | until `purge_at` |
-/// | `<prefix>:{rate}:<name>` | hash | a rate counter and its window end | the window |
-/// | `<prefix>:subject:{<name>}` | hash | a subject's consecutive failures | `window` after the last failure |
-/// | `<prefix>:msg:{<message>}` | string | the challenge id a provider message belongs to | until the challenge's `purge_at` |
+/// | `<prefix>:{<group>}:<id>` | the id's 16-bit group | one challenge, its digests and last delivery report | until `purge_at` |
+/// | `<prefix>:{<group>}:f:<subject>` | the subject's group | a subject's consecutive failures and when to forget them (one string) | `window` after the last failure |
+/// | `<prefix>:{r:<counter>}` | the counter | a rate or spend counter and its window end | the window |
+/// | `<prefix>:{m:<provider>:<message>}` | the message | which challenge a provider's message carries | until the challenge's `purge_at` |
 ///
-/// The part in braces is the Redis Cluster hash tag. Challenges spread over all slots.
-/// `hit` updates several counters in one script, and a script may only touch keys of
-/// one slot, so all counters share the `{rate}` tag. The trade-off: in a cluster every
-/// rate-limit update lands on the one node that owns that slot. Each update is a few
-/// hash commands, about one script per SMS sent, far below what one node serves; give
-/// each tenant its own prefix if it ever is not.
+/// The store asks the verifier for grouped ids
+/// ([`groups_by_subject`](ChallengeStore::groups_by_subject)): a subject's challenges
+/// get ids in its group, so a check and the subject's ceiling are one script in one
+/// slot. A guarded check whose id is not in the subject's group cannot be for a
+/// challenge the verifier made for that subject, and is `NotFound` without a round trip.
+/// Counters each have their own slot, so load spreads over the cluster; only the
+/// global limit and the spend cap are one key each, touched once per SMS.
 ///
-/// Two operations join keys that cannot share a slot: a check with a subject ceiling
-/// (the challenge and the subject's counter) and a delivery report (the message link,
-/// then the challenge it names). So the store needs a single Redis primary (with
-/// replicas or Sentinel if you like), not a cluster; it connects through one
-/// `ConnectionManager`, which does not follow cluster redirects anyway. On a cluster
-/// those operations would fail with an error, never pass unchecked.
+/// Operations that touch several slots work per slot on a cluster, and each step is
+/// one atomic script; on a single server they stay one script and one round trip:
+/// - `reserve` takes the limits slot by slot in the order given (number ▸ client ▸
+///   prefix ▸ country ▸ global from the verifier), all-or-nothing within a slot; on a
+///   refusal it gives back what the earlier slots took. Limits hold exactly as on one
+///   server: no counter ever passes its limit. What changes: for one round trip a
+///   refused request holds units of the limits before the one that refused it, so a
+///   concurrent request near those limits may be refused too (never allowed beyond
+///   one), and if the store fails between steps the units already taken stay counted
+///   (over-counting refuses, never allows). The most specific limit comes first, so a
+///   flood against one full number holds nothing else.
+/// - `release` and `counts` go slot by slot; `counts` is then a read of each counter,
+///   not one snapshot of all.
+/// - `link_message` reads the challenge's time left in its slot, then writes the link
+///   in the message's slot; `record_delivery` reads the link, then records the report
+///   on the challenge in its slot. A delivery report knows only the provider's message
+///   id, which cannot name the challenge's slot, and the report must land on the
+///   challenge, where `status` and `resend` read it in their one step; so these two
+///   operations, which run once per SMS and off the person's path, are two single-slot
+///   steps. The link never changes once written, so nothing can happen between the
+///   steps that one step would have prevented: a challenge consumed in between simply
+///   gets no report, as if the report had come later.
 ///
 /// # Operating it
 /// - Use `maxmemory-policy noeviction`. An evicting policy could drop a locked
@@ -92,13 +124,17 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 ///   [`StoreError::Unavailable`].
 /// - Replication is asynchronous: a failover can lose acknowledged writes, which could
 ///   roll back an attempt count or bring back a consumed challenge (Jepsen found this
-///   for Redis Sentinel). Prefer a single primary for this data, keep `ttl` short, and
-///   treat a failover as a reason to cancel pending challenges if that risk matters.
+///   for Redis Sentinel and Cluster). Keep `ttl` short, consider `WAIT` in your
+///   deployment's terms, and treat a failover as a reason to cancel pending challenges
+///   if that risk matters. While a cluster primary is down and not yet replaced, the
+///   operations on its slots fail (closed) and the others go on.
 /// - Calls need a Tokio runtime with timers enabled (`#[tokio::main]` has them).
 /// - A script reply is an array of integers; counts and times are exact up to 2^53.
+/// - Upgrading from smsotp 0.1's key layout (`{<id>}`, `{rate}`) starts every counter
+///   afresh and forgets pending challenges once.
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: Conn,
     prefix: Arc<str>,
     timeout: std::time::Duration,
 }
@@ -108,12 +144,14 @@ impl fmt::Debug for RedisStore {
         // The connection's URL may carry a password: leave it out.
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
+            .field("cluster", &self.conn.is_cluster())
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
-/// Configures a [`RedisStore`]; made by [`RedisStore::builder`].
+/// Configures a [`RedisStore`]; made by [`RedisStore::builder`] or
+/// [`RedisStore::cluster`].
 #[must_use]
 pub struct RedisStoreBuilder {
     source: Source,
@@ -125,12 +163,19 @@ pub struct RedisStoreBuilder {
 enum Source {
     Url(String),
     Manager(ConnectionManager),
+    Cluster(Vec<String>),
+    ClusterConnection(ClusterConnection),
 }
 
 impl fmt::Debug for RedisStoreBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cluster = matches!(
+            self.source,
+            Source::Cluster(_) | Source::ClusterConnection(_)
+        );
         f.debug_struct("RedisStoreBuilder")
             .field("prefix", &self.prefix)
+            .field("cluster", &cluster)
             .field("timeout", &self.timeout)
             .field("lazy", &self.lazy)
             .finish_non_exhaustive()
@@ -142,7 +187,8 @@ impl fmt::Debug for RedisStoreBuilder {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisConfigError {
-    /// The connection URL is not one the Redis client understands.
+    /// The connection URL is not one the Redis client understands (or, for a cluster,
+    /// the seed URLs disagree on password, username, TLS or database, or are none).
     #[error("invalid Redis URL")]
     InvalidUrl(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The key prefix has characters outside the allowed set.
@@ -178,15 +224,32 @@ impl RedisStore {
         RedisStoreBuilder::new(Source::Url(url.to_owned()))
     }
 
+    /// Starts configuring a store for the Redis Cluster that `seeds` belong to
+    /// (`redis://[user:password@]host:port` each; one reachable node is enough, more
+    /// make start-up survive a node being down). The client learns the slot map from
+    /// them, follows `MOVED` and `ASK` redirections, and refreshes the map when the
+    /// topology changes (a failover, resharding).
+    pub fn cluster<S: AsRef<str>>(seeds: &[S]) -> RedisStoreBuilder {
+        let seeds = seeds.iter().map(|s| s.as_ref().to_owned()).collect();
+        RedisStoreBuilder::new(Source::Cluster(seeds))
+    }
+
     /// Starts configuring a store over a connection the app already has (to share it,
     /// or to use TLS, Sentinel-resolved addresses or settings the URL cannot express).
     ///
-    /// This is the one place the `redis` crate shows in this crate's API: it takes the
-    /// `ConnectionManager` of `redis` 1.x and changes when that crate's major version
-    /// does. The manager's own reconnect and timeout settings apply, and the store's
-    /// [`timeout`](RedisStoreBuilder::timeout) bounds each call on top of them.
+    /// This and [`with_cluster_connection`](Self::with_cluster_connection) are the
+    /// places the `redis` crate shows in this crate's API: they take `redis` 1.x types
+    /// and change when that crate's major version does. The manager's own reconnect and
+    /// timeout settings apply, and the store's [`timeout`](RedisStoreBuilder::timeout)
+    /// bounds each call on top of them.
     pub fn with_connection(manager: ConnectionManager) -> RedisStoreBuilder {
         RedisStoreBuilder::new(Source::Manager(manager))
+    }
+
+    /// Starts configuring a store over a Redis Cluster connection the app already has.
+    /// See [`with_connection`](Self::with_connection).
+    pub fn with_cluster_connection(connection: ClusterConnection) -> RedisStoreBuilder {
+        RedisStoreBuilder::new(Source::ClusterConnection(connection))
     }
 
     /// The key prefix in use.
@@ -195,26 +258,10 @@ impl RedisStore {
         &self.prefix
     }
 
-    /// The Redis key of a challenge: its id is the hash tag, so challenges spread over
-    /// a cluster's slots.
-    fn challenge_key(&self, id: &ChallengeId) -> String {
-        format!("{}:{{{id}}}", self.prefix)
-    }
-
-    /// The Redis key of a subject's failure count.
-    fn subject_key(&self, subject: &CounterKey) -> String {
-        format!("{}:subject:{{{subject}}}", self.prefix)
-    }
-
-    /// The Redis key linking a provider's message to its challenge.
-    fn link_key(&self, message: &MessageKey) -> String {
-        format!("{}:msg:{{{message}}}", self.prefix)
-    }
-
-    /// The Redis key of a rate counter: all counters share the `{rate}` hash tag, so one
-    /// script may update several of them.
-    fn rate_key(&self, counter: &CounterKey) -> String {
-        format!("{}:{{rate}}:{counter}", self.prefix)
+    /// Whether the store talks to a Redis Cluster.
+    #[must_use]
+    pub fn is_cluster(&self) -> bool {
+        self.conn.is_cluster()
     }
 
     async fn bounded<T>(
@@ -229,8 +276,8 @@ impl RedisStore {
     }
 
     /// Runs a script whose reply is an array of integers.
-    async fn run(&self, lua: &Lua, keys: &[&[u8]], args: &[&[u8]]) -> Result<Vec<i64>, StoreError> {
-        match self.run_mixed(lua, keys, args).await? {
+    async fn run(&self, lua: &Lua, cmd: &Cmd) -> Result<Vec<i64>, StoreError> {
+        match self.run_mixed(lua, cmd).await? {
             (ints, None) => Ok(ints),
             (_, Some(_)) => Err(corrupt("a script")),
         }
@@ -240,34 +287,43 @@ impl RedisStore {
     async fn run_mixed(
         &self,
         lua: &Lua,
-        keys: &[&[u8]],
-        args: &[&[u8]],
+        cmd: &Cmd,
     ) -> Result<(Vec<i64>, Option<Vec<u8>>), StoreError> {
-        let mut invocation = lua.script.prepare_invoke();
-        for key in keys {
-            invocation.key(*key);
-        }
-        for arg in args {
-            invocation.arg(*arg);
-        }
         let mut conn = self.conn.clone();
-        let reply: Value = self.bounded(invocation.invoke_async(&mut conn)).await?;
+        let reply = self.bounded(conn::run(&mut conn, lua, cmd)).await?;
         parse_reply(reply)
     }
 
-    /// Loads every script, so the first operations need no fallback round trip; also
-    /// proves the server is there and speaks Lua.
-    async fn load_scripts(&self) -> Result<(), StoreError> {
-        let mut pipe = redis::pipe();
-        for lua in scripts::ALL {
-            pipe.cmd("SCRIPT").arg("LOAD").arg(lua.source);
-        }
+    /// Sends one plain command.
+    async fn query(&self, cmd: &Cmd) -> Result<Value, StoreError> {
         let mut conn = self.conn.clone();
-        let hashes: Vec<Value> = self.bounded(pipe.query_async(&mut conn)).await?;
-        let expected = scripts::ALL.iter().map(|lua| lua.script.get_hash());
+        self.bounded(cmd.query_async::<Value>(&mut conn)).await
+    }
+
+    /// Loads every script, so the first operations need no fallback round trip; also
+    /// proves the server is there and speaks Lua. On a cluster each `SCRIPT LOAD` goes
+    /// to every primary.
+    async fn load_scripts(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let hashes: Vec<Value> = if self.conn.is_cluster() {
+            let mut hashes = Vec::with_capacity(scripts::ALL.len());
+            for lua in scripts::ALL {
+                let mut load = redis::cmd("SCRIPT");
+                load.arg("LOAD").arg(lua.source);
+                hashes.push(self.bounded(load.query_async(&mut conn)).await?);
+            }
+            hashes
+        } else {
+            let mut pipe = redis::pipe();
+            for lua in scripts::ALL {
+                pipe.cmd("SCRIPT").arg("LOAD").arg(lua.source);
+            }
+            self.bounded(pipe.query_async(&mut conn)).await?
+        };
         if hashes.len() != scripts::ALL.len() {
             return Err(corrupt("SCRIPT LOAD"));
         }
+        let expected = scripts::ALL.iter().map(|lua| lua.script.get_hash());
         for (got, want) in hashes.iter().zip(expected) {
             let matches = match got {
                 Value::BulkString(b) => b.as_slice() == want.as_bytes(),
@@ -281,6 +337,98 @@ impl RedisStore {
             }
         }
         Ok(())
+    }
+
+    /// The steps a multi-key counter operation takes: indexes into `keys`, one step per
+    /// hash slot on a cluster, in the order each slot first appears; everything in one
+    /// step on a single server, which lets one script touch any keys.
+    fn steps(&self, keys: &[String]) -> Vec<Vec<usize>> {
+        if !self.conn.is_cluster() {
+            return vec![(0..keys.len()).collect()];
+        }
+        let mut steps: Vec<(Slot, Vec<usize>)> = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            let slot = Slot::for_key(key.as_bytes());
+            match steps.iter_mut().find(|(s, _)| *s == slot) {
+                Some((_, step)) => step.push(i),
+                None => steps.push((slot, vec![i])),
+            }
+        }
+        steps.into_iter().map(|(_, step)| step).collect()
+    }
+
+    /// reserve.lua over the limits of one step: `None` when reserved, or the index (into
+    /// `limits`) of the first full one and its window end.
+    async fn reserve_step(
+        &self,
+        limits: &[RateLimit],
+        keys: &[String],
+        step: &[usize],
+        now: OffsetDateTime,
+    ) -> Result<Option<(usize, OffsetDateTime)>, StoreError> {
+        let mut cmd = evalsha(&scripts::RESERVE, step.len());
+        for &i in step {
+            cmd.arg(keys[i].as_bytes());
+        }
+        cmd.arg(millis(now));
+        for &i in step {
+            let limit = &limits[i];
+            cmd.arg(exact(limit.limit))
+                .arg(duration_millis(limit.window).max(1))
+                .arg(exact(limit.cost))
+                .arg(later(now, limit.window));
+        }
+        match self.run(&scripts::RESERVE, &cmd).await?.as_slice() {
+            [1] => Ok(None),
+            [0, index, retry_at] => {
+                let limit = usize::try_from(*index)
+                    .ok()
+                    .and_then(|i| step.get(i).copied())
+                    .ok_or_else(|| corrupt("reserve"))?;
+                Ok(Some((limit, from_millis(*retry_at, "reserve")?)))
+            }
+            _ => Err(corrupt("reserve")),
+        }
+    }
+
+    /// release.lua over the limits of one step.
+    async fn release_step(
+        &self,
+        limits: &[RateLimit],
+        keys: &[String],
+        step: &[usize],
+        reserved_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut cmd = evalsha(&scripts::RELEASE, step.len());
+        for &i in step {
+            cmd.arg(keys[i].as_bytes());
+        }
+        cmd.arg(millis(reserved_at));
+        for &i in step {
+            cmd.arg(exact(limits[i].cost))
+                .arg(duration_millis(limits[i].window).max(1));
+        }
+        match self.run(&scripts::RELEASE, &cmd).await?.as_slice() {
+            [1] => Ok(()),
+            _ => Err(corrupt("release")),
+        }
+    }
+
+    /// Gives back the steps already reserved, each on its own; the first error, if any.
+    async fn release_steps(
+        &self,
+        limits: &[RateLimit],
+        keys: &[String],
+        steps: &[&[usize]],
+        reserved_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut first_error = None;
+        for step in steps {
+            if let Err(e) = self.release_step(limits, keys, step, reserved_at).await {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 }
 
@@ -336,24 +484,47 @@ impl RedisStoreBuilder {
         if self.timeout.is_zero() {
             return Err(config_error(RedisConfigError::ZeroTimeout));
         }
-        let conn = match self.source {
-            Source::Manager(manager) => manager,
-            Source::Url(url) => {
-                let client = redis::Client::open(url.as_str())
-                    .map_err(|e| config_error(RedisConfigError::InvalidUrl(Box::new(e))))?;
-                // Reconnect attempts back off from 100 ms up to 1 s, so service resumes
-                // within about a second of Redis coming back; once the retries run out,
-                // the next call starts a new round.
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.timeout))
-                    .set_min_delay(std::time::Duration::from_millis(100))
-                    .set_max_delay(std::time::Duration::from_secs(1))
-                    .set_number_of_retries(6);
-                client
-                    .get_connection_manager_lazy(config)
-                    .map_err(store_error)?
-            }
-        };
+        let invalid = |e: RedisError| config_error(RedisConfigError::InvalidUrl(Box::new(e)));
+        let conn =
+            match self.source {
+                Source::Manager(manager) => Conn::Single(manager),
+                Source::ClusterConnection(connection) => Conn::Cluster(connection),
+                Source::Url(url) => {
+                    let client = redis::Client::open(url.as_str()).map_err(invalid)?;
+                    // Reconnect attempts back off from 100 ms up to 1 s, so service resumes
+                    // within about a second of Redis coming back; once the retries run out,
+                    // the next call starts a new round.
+                    let config = ConnectionManagerConfig::new()
+                        .set_connection_timeout(Some(self.timeout))
+                        .set_min_delay(std::time::Duration::from_millis(100))
+                        .set_max_delay(std::time::Duration::from_secs(1))
+                        .set_number_of_retries(6);
+                    let manager = client
+                        .get_connection_manager_lazy(config)
+                        .map_err(store_error)?;
+                    Conn::Single(manager)
+                }
+                Source::Cluster(seeds) => {
+                    // A request to a node that is down is retried (with the slot map
+                    // refreshed) from 50 ms up to 500 ms apart, so a promoted replica takes
+                    // over the slots as soon as the cluster has failed over; the store's
+                    // timeout bounds every call on top of that.
+                    let client =
+                        redis::cluster::ClusterClientBuilder::new(seeds.iter().map(String::as_str))
+                            .connection_timeout(self.timeout)
+                            .response_timeout(self.timeout)
+                            .retries(8)
+                            .min_retry_wait(50)
+                            .max_retry_wait(500)
+                            .build()
+                            .map_err(invalid)?;
+                    // Connects in the background: the eager check below is what proves the
+                    // cluster is there, as for one server.
+                    Conn::Cluster(client.get_pending_async_connection_with_config(
+                        redis::cluster::ClusterConfig::new(),
+                    ))
+                }
+            };
         let store = RedisStore {
             conn,
             prefix: self.prefix.into(),
@@ -442,6 +613,21 @@ fn later(t: OffsetDateTime, d: time::Duration) -> i64 {
     }
 }
 
+/// `ms` as 15 zero-padded decimal digits (clamped to 0 ..= 10^15 - 1, years 1970 to
+/// about 33,000), written on the stack.
+fn fixed_width(ms: i64) -> [u8; 15] {
+    let mut n = ms.clamp(0, 999_999_999_999_999);
+    let mut out = [b'0'; 15];
+    for digit in out.iter_mut().rev() {
+        // `n % 10` is 0 to 9: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let d = (n % 10) as u8;
+        *digit = b'0' + d;
+        n /= 10;
+    }
+    out
+}
+
 fn exact(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX).min(LUA_EXACT)
 }
@@ -478,35 +664,24 @@ fn delivery_status(code: i64) -> Result<Option<DeliveryStatus>, StoreError> {
     }))
 }
 
-fn num(n: i64) -> Vec<u8> {
-    n.to_string().into_bytes()
-}
-
 #[async_trait::async_trait]
 impl ChallengeStore for RedisStore {
     async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
-        let key = self.challenge_key(&c.id);
         let created = millis(c.timeline.created_at);
         let purge = millis(c.timeline.purge_at);
-        // The key outlives nothing: it goes when the store may forget the challenge.
-        let ttl = purge.saturating_sub(created).max(1);
-        let args = [
-            num(created),
-            c.binding.to_vec(),
-            c.digest.to_vec(),
-            num(millis(c.timeline.expires_at)),
-            num(millis(c.timeline.resend_at)),
-            num(purge),
-            num(i64::from(c.allowance.max_attempts)),
-            num(i64::from(c.allowance.max_sends)),
-            num(ttl),
-        ];
-        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-        match self
-            .run(&scripts::CREATE, &[key.as_bytes()], &args)
-            .await?
-            .as_slice()
-        {
+        let mut cmd = evalsha(&scripts::CREATE, 1);
+        cmd.arg(challenge_key(&self.prefix, &c.id).as_bytes())
+            .arg(created)
+            .arg(c.binding.as_slice())
+            .arg(c.digest.as_slice())
+            .arg(millis(c.timeline.expires_at))
+            .arg(millis(c.timeline.resend_at))
+            .arg(purge)
+            .arg(i64::from(c.allowance.max_attempts))
+            .arg(i64::from(c.allowance.max_sends))
+            // The key outlives nothing: it goes when the store may forget the challenge.
+            .arg(purge.saturating_sub(created).max(1));
+        match self.run(&scripts::CREATE, &cmd).await?.as_slice() {
             [1] => Ok(()),
             [0] => Err(StoreError::Conflict),
             _ => Err(corrupt("create")),
@@ -518,35 +693,31 @@ impl ChallengeStore for RedisStore {
         id: &ChallengeId,
         request: &CheckRequest,
     ) -> Result<CheckOutcome, StoreError> {
-        let key = self.challenge_key(id);
-        let now_ms = millis(request.now);
-        let now = num(now_ms);
-        let (guarded, subject_key, max_failures, ttl, forget_at) = match &request.subject {
-            Some(guard) => (
-                &b"1"[..],
-                self.subject_key(&guard.key),
-                num(i64::from(guard.max_failures)),
-                num(duration_millis(guard.window).max(1)),
-                num(later(request.now, guard.window)),
-            ),
-            None => (&b"0"[..], String::new(), num(0), num(1), num(0)),
-        };
-        let mut keys: Vec<&[u8]> = vec![key.as_bytes()];
-        if request.subject.is_some() {
-            keys.push(subject_key.as_bytes());
+        let guard = request.subject.as_ref();
+        if guard.is_some_and(|g| g.key.group() != id.group()) {
+            // The verifier puts a subject's challenges in its group; an id outside it
+            // was not made for this subject, so it is another binding: NotFound, and
+            // nothing changes (see `groups_by_subject`).
+            tracing::debug!(challenge = %id, "checked id is not in its subject's group");
+            return Ok(CheckOutcome::NotFound);
         }
-        let mut args: Vec<&[u8]> = Vec::with_capacity(6 + request.candidates.len());
-        args.extend([
-            now.as_slice(),
-            guarded,
-            &max_failures,
-            &ttl,
-            &forget_at,
-            request.binding.as_slice(),
-        ]);
-        args.extend(request.candidates.iter().map(<[u8; 32]>::as_slice));
+        let mut cmd = evalsha(&scripts::CHECK, 1 + usize::from(guard.is_some()));
+        cmd.arg(challenge_key(&self.prefix, id).as_bytes());
+        if let Some(g) = guard {
+            cmd.arg(subject_key(&self.prefix, &g.key).as_bytes());
+        }
+        cmd.arg(millis(request.now)).arg(request.binding.as_slice());
+        if let Some(g) = guard {
+            // Fixed width, so the script finds the count after it without a separator;
+            // a window that ends before 1970 has ended (0).
+            let forget_at = fixed_width(later(request.now, g.window));
+            cmd.arg(i64::from(g.max_failures)).arg(&forget_at[..]);
+        }
+        for candidate in &request.candidates {
+            cmd.arg(candidate.as_slice());
+        }
         // Only the one exact reply approves; anything unexpected is an error.
-        match self.run(&scripts::CHECK, &keys, &args).await?.as_slice() {
+        match self.run(&scripts::CHECK, &cmd).await?.as_slice() {
             [0] => Ok(CheckOutcome::NotFound),
             [1] => Ok(CheckOutcome::Expired),
             [2] => Ok(CheckOutcome::Locked),
@@ -564,18 +735,13 @@ impl ChallengeStore for RedisStore {
         id: &ChallengeId,
         request: &ResendRequest,
     ) -> Result<ResendOutcome, StoreError> {
-        let key = self.challenge_key(id);
-        let now = num(millis(request.now));
-        let next = num(later(request.now, request.cooldown));
-        let args: [&[u8]; 4] = [
-            now.as_slice(),
-            next.as_slice(),
-            request.digest.as_slice(),
-            request.binding.as_slice(),
-        ];
-        let (ints, provider) = self
-            .run_mixed(&scripts::RESEND, &[key.as_bytes()], &args)
-            .await?;
+        let mut cmd = evalsha(&scripts::RESEND, 1);
+        cmd.arg(challenge_key(&self.prefix, id).as_bytes())
+            .arg(millis(request.now))
+            .arg(later(request.now, request.cooldown))
+            .arg(request.digest.as_slice())
+            .arg(request.binding.as_slice());
+        let (ints, provider) = self.run_mixed(&scripts::RESEND, &cmd).await?;
         match (ints.as_slice(), provider) {
             ([0], None) => Ok(ResendOutcome::NotFound),
             ([1], None) => Ok(ResendOutcome::Expired),
@@ -616,11 +782,9 @@ impl ChallengeStore for RedisStore {
     }
 
     async fn cancel(&self, id: &ChallengeId) -> Result<bool, StoreError> {
-        let key = self.challenge_key(id);
-        let mut conn = self.conn.clone();
         let mut del = redis::cmd("DEL");
-        del.arg(key.as_bytes());
-        match self.bounded(del.query_async::<Value>(&mut conn)).await? {
+        del.arg(challenge_key(&self.prefix, id).as_bytes());
+        match self.query(&del).await? {
             Value::Int(0) => Ok(false),
             Value::Int(1) => Ok(true),
             _ => Err(corrupt("cancel")),
@@ -632,13 +796,10 @@ impl ChallengeStore for RedisStore {
         id: &ChallengeId,
         now: OffsetDateTime,
     ) -> Result<Option<Status>, StoreError> {
-        let key = self.challenge_key(id);
-        let now = num(millis(now));
-        match self
-            .run(&scripts::STATUS, &[key.as_bytes()], &[&now])
-            .await?
-            .as_slice()
-        {
+        let mut cmd = evalsha(&scripts::STATUS, 1);
+        cmd.arg(challenge_key(&self.prefix, id).as_bytes())
+            .arg(millis(now));
+        match self.run(&scripts::STATUS, &cmd).await?.as_slice() {
             [0] => Ok(None),
             [
                 1,
@@ -666,14 +827,17 @@ impl ChallengeStore for RedisStore {
     }
 
     async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
-        let subject = self.subject_key(key);
         let mut del = redis::cmd("DEL");
-        del.arg(subject.as_bytes());
-        let mut conn = self.conn.clone();
-        match self.bounded(del.query_async::<Value>(&mut conn)).await? {
+        del.arg(subject_key(&self.prefix, key).as_bytes());
+        match self.query(&del).await? {
             Value::Int(0 | 1) => Ok(()),
             _ => Err(corrupt("reset_subject")),
         }
+    }
+
+    /// Yes: a subject's challenges then share its failure counter's hash slot.
+    fn groups_by_subject(&self) -> bool {
+        true
     }
 }
 
@@ -687,33 +851,29 @@ impl CounterStore for RedisStore {
         if limits.is_empty() {
             return Ok(RateDecision::Allowed);
         }
-        let now_ms = millis(now);
-        let keys: Vec<String> = limits.iter().map(|l| self.rate_key(&l.key)).collect();
-        let mut args = Vec::with_capacity(1 + 4 * limits.len());
-        args.push(num(now_ms));
-        for limit in limits {
-            let window = duration_millis(limit.window);
-            args.push(num(exact(limit.limit)));
-            args.push(num(window.max(1)));
-            args.push(num(exact(limit.cost)));
-            args.push(num(later(now, limit.window)));
-        }
-        let keys: Vec<&[u8]> = keys.iter().map(String::as_bytes).collect();
-        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-        match self.run(&scripts::RESERVE, &keys, &args).await?.as_slice() {
-            [1] => Ok(RateDecision::Allowed),
-            [0, index, retry_at] => {
-                let limit = usize::try_from(*index)
-                    .ok()
-                    .filter(|i| *i < limits.len())
-                    .ok_or_else(|| corrupt("reserve"))?;
-                Ok(RateDecision::Denied {
-                    limit,
-                    retry_at: from_millis(*retry_at, "hit")?,
-                })
+        let keys: Vec<String> = limits
+            .iter()
+            .map(|l| rate_key(&self.prefix, &l.key))
+            .collect();
+        let steps = self.steps(&keys);
+        for (taken, step) in steps.iter().enumerate() {
+            let done: Vec<&[usize]> = steps[..taken].iter().map(Vec::as_slice).collect();
+            match self.reserve_step(limits, &keys, step, now).await {
+                Ok(None) => {}
+                Ok(Some((limit, retry_at))) => {
+                    // All or nothing across slots too: what earlier slots took goes back.
+                    self.release_steps(limits, &keys, &done, now).await?;
+                    return Ok(RateDecision::Denied { limit, retry_at });
+                }
+                Err(e) => {
+                    // Best effort; if this fails too, the units stay counted, which can
+                    // only refuse a send, never allow one.
+                    let _ = self.release_steps(limits, &keys, &done, now).await;
+                    return Err(e);
+                }
             }
-            _ => Err(corrupt("reserve")),
         }
+        Ok(RateDecision::Allowed)
     }
 
     async fn release(
@@ -724,19 +884,13 @@ impl CounterStore for RedisStore {
         if limits.is_empty() {
             return Ok(());
         }
-        let keys: Vec<String> = limits.iter().map(|l| self.rate_key(&l.key)).collect();
-        let mut args = Vec::with_capacity(1 + 2 * limits.len());
-        args.push(num(millis(reserved_at)));
-        for limit in limits {
-            args.push(num(exact(limit.cost)));
-            args.push(num(duration_millis(limit.window).max(1)));
-        }
-        let keys: Vec<&[u8]> = keys.iter().map(String::as_bytes).collect();
-        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-        match self.run(&scripts::RELEASE, &keys, &args).await?.as_slice() {
-            [1] => Ok(()),
-            _ => Err(corrupt("release")),
-        }
+        let keys: Vec<String> = limits
+            .iter()
+            .map(|l| rate_key(&self.prefix, &l.key))
+            .collect();
+        let steps = self.steps(&keys);
+        let steps: Vec<&[usize]> = steps.iter().map(Vec::as_slice).collect();
+        self.release_steps(limits, &keys, &steps, reserved_at).await
     }
 
     async fn counts(
@@ -744,20 +898,26 @@ impl CounterStore for RedisStore {
         keys: &[CounterKey],
         now: OffsetDateTime,
     ) -> Result<Vec<u64>, StoreError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
+        let names: Vec<String> = keys.iter().map(|k| rate_key(&self.prefix, k)).collect();
+        let mut out = vec![0; keys.len()];
+        for step in self.steps(&names) {
+            if step.is_empty() {
+                continue;
+            }
+            let mut cmd = evalsha(&scripts::COUNTS, step.len());
+            for &i in &step {
+                cmd.arg(names[i].as_bytes());
+            }
+            cmd.arg(millis(now));
+            let counts = self.run(&scripts::COUNTS, &cmd).await?;
+            if counts.len() != step.len() {
+                return Err(corrupt("counts"));
+            }
+            for (&i, n) in step.iter().zip(counts) {
+                out[i] = u64::try_from(n).map_err(|_| corrupt("counts"))?;
+            }
         }
-        let names: Vec<String> = keys.iter().map(|k| self.rate_key(k)).collect();
-        let names: Vec<&[u8]> = names.iter().map(String::as_bytes).collect();
-        let now = num(millis(now));
-        let counts = self.run(&scripts::COUNTS, &names, &[&now]).await?;
-        if counts.len() != keys.len() {
-            return Err(corrupt("counts"));
-        }
-        counts
-            .into_iter()
-            .map(|n| u64::try_from(n).map_err(|_| corrupt("counts")))
-            .collect()
+        Ok(out)
     }
 }
 
@@ -769,20 +929,31 @@ impl DeliveryStore for RedisStore {
         id: &ChallengeId,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let key = self.challenge_key(id);
-        let link = self.link_key(message);
-        let now = num(millis(now));
-        let id_text = id.to_string();
-        match self
-            .run(
-                &scripts::LINK,
-                &[key.as_bytes(), link.as_bytes()],
-                &[&now, id_text.as_bytes()],
-            )
-            .await?
-            .as_slice()
-        {
+        let link = link_key(&self.prefix, message);
+        let value = link_value(id);
+        let cluster = self.conn.is_cluster();
+        // On a cluster the link lives in the message's slot, not the challenge's: the
+        // script only reports the challenge's time left, and the link is written next.
+        let mut cmd = evalsha(&scripts::LINK, if cluster { 1 } else { 2 });
+        cmd.arg(challenge_key(&self.prefix, id).as_bytes());
+        if !cluster {
+            cmd.arg(link.as_bytes());
+        }
+        cmd.arg(millis(now)).arg(value.as_bytes());
+        match self.run(&scripts::LINK, &cmd).await?.as_slice() {
             [0 | 1] => Ok(()),
+            [2, left] if cluster && *left > 0 => {
+                let mut set = redis::cmd("SET");
+                set.arg(link.as_bytes())
+                    .arg(value.as_bytes())
+                    .arg("PX")
+                    .arg(*left);
+                match self.query(&set).await? {
+                    Value::Okay => Ok(()),
+                    Value::SimpleString(s) if s == "OK" => Ok(()),
+                    _ => Err(corrupt("link_message")),
+                }
+            }
             _ => Err(corrupt("link_message")),
         }
     }
@@ -793,28 +964,52 @@ impl DeliveryStore for RedisStore {
         report: &DeliveryRecord,
         now: OffsetDateTime,
     ) -> Result<Option<ChallengeId>, StoreError> {
-        let link = self.link_key(message);
-        let now = num(millis(now));
-        let code = num(delivery_code(report.status));
-        let (ints, id) = self
-            .run_mixed(
-                &scripts::DELIVERY,
-                &[link.as_bytes()],
-                &[
-                    &now,
-                    self.prefix.as_bytes(),
-                    &code,
-                    report.provider.as_bytes(),
-                ],
-            )
-            .await?;
-        match (ints.as_slice(), id) {
-            ([0], None) => Ok(None),
-            ([1], Some(id)) => std::str::from_utf8(&id)
+        let link = link_key(&self.prefix, message);
+        if self.conn.is_cluster() {
+            return self.record_delivery_in_two_slots(&link, report, now).await;
+        }
+        let mut cmd = evalsha(&scripts::DELIVERY, 1);
+        cmd.arg(link.as_bytes())
+            .arg(millis(now))
+            .arg(delivery_code(report.status))
+            .arg(report.provider.as_bytes())
+            .arg(self.prefix.as_bytes());
+        match self.run_mixed(&scripts::DELIVERY, &cmd).await? {
+            (ints, None) if ints == [0] => Ok(None),
+            (ints, Some(value)) if ints == [1] => std::str::from_utf8(&value)
                 .ok()
                 .and_then(|text| text.parse().ok())
                 .map(Some)
                 .ok_or_else(|| corrupt("record_delivery")),
+            _ => Err(corrupt("record_delivery")),
+        }
+    }
+}
+
+impl RedisStore {
+    /// `record_delivery` on a cluster: read the link in the message's slot, then record
+    /// the report on the challenge in its own slot (see the type's docs).
+    async fn record_delivery_in_two_slots(
+        &self,
+        link: &str,
+        report: &DeliveryRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError> {
+        let mut get = redis::cmd("GET");
+        get.arg(link.as_bytes());
+        let id = match self.query(&get).await? {
+            Value::Nil => return Ok(None),
+            Value::BulkString(value) => linked_id(&value).ok_or_else(|| corrupt("a link"))?,
+            _ => return Err(corrupt("record_delivery")),
+        };
+        let mut cmd = evalsha(&scripts::DELIVERY, 1);
+        cmd.arg(challenge_key(&self.prefix, &id).as_bytes())
+            .arg(millis(now))
+            .arg(delivery_code(report.status))
+            .arg(report.provider.as_bytes());
+        match self.run(&scripts::DELIVERY, &cmd).await?.as_slice() {
+            [0] => Ok(None),
+            [1] => Ok(Some(id)),
             _ => Err(corrupt("record_delivery")),
         }
     }

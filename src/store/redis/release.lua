@@ -1,5 +1,6 @@
 -- Gives back what reserve.lua took for a use that did not happen, in one atomic step.
--- KEYS[i]  counter hash of limit i (as reserve.lua keeps it)
+-- KEYS[i]  counter hash of limit i (as reserve.lua keeps it). On a Redis Cluster the
+--          store calls this once per slot with that slot's limits.
 -- ARGV     reserved_at (unix ms), then per limit: cost, window (ms)
 -- Reply    {1}
 -- A counter goes down by the cost (never below zero) only while its window is still
@@ -14,8 +15,8 @@ for i = 1, #KEYS do
   end
   local cost, window = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
   if n and e > at and e - window <= at then
-    -- '%.0f': Lua 5.1 would print a large number in exponent form.
-    redis.call('HSET', KEYS[i], 'n', string.format('%.0f', math.max(n - cost, 0)))
+    -- Numbers handed to redis.call go out exactly (integers below 2^53).
+    redis.call('HSET', KEYS[i], 'n', math.max(n - cost, 0))
   end
 end
 return {1}

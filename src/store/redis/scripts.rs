@@ -1,10 +1,10 @@
 //! The Lua scripts behind each store operation. Redis runs a script atomically: no other
 //! command interleaves, so each script is one indivisible step of the store contract.
 //!
-//! Each script is sent as `EVALSHA`; `redis::Script` falls back to loading it when the
-//! server does not know it (after a restart or `SCRIPT FLUSH`), and
-//! [`RedisStoreBuilder::build`](super::RedisStoreBuilder::build) loads them all up front
-//! so the first operations are one round trip too.
+//! Each script is sent as `EVALSHA` (built in one command buffer, see `conn.rs`); when
+//! the server does not know it (after a restart, `SCRIPT FLUSH` or a failover) the store
+//! loads it and retries, and [`RedisStoreBuilder::build`](super::RedisStoreBuilder::build)
+//! loads them all up front so the first operations are one round trip too.
 
 use std::sync::LazyLock;
 

@@ -4,22 +4,20 @@
 -- Reply    {0} not held
 --          | {1, phase, expires_at, resend_at, attempts_left, sends_left, delivery}
 --          with phase 0 pending, 1 expired, 2 locked; delivery -1 when none reported
-local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then
+local f = redis.call('HMGET', KEYS[1], 'p', 'e', 'r', 'a', 'ma', 's', 'ms', 'ds')
+local p, e, r, a, ma, s, ms = tonumber(f[1]), tonumber(f[2]), tonumber(f[3]),
+  tonumber(f[4]), tonumber(f[5]), tonumber(f[6]), tonumber(f[7])
+if not (p and e and r and a and ma and s and ms) then
+  if f[1] or f[2] or f[3] or f[4] or f[5] or f[6] or f[7] or f[8] then
+    return redis.error_reply('SMSOTP_CORRUPT challenge record lacks a field')
+  end
   return {0}
 end
-local f = redis.call('HMGET', key, 'e', 'p', 'r', 'a', 'ma', 's', 'ms', 'ds')
-local e, p, r, a, ma, s, ms = tonumber(f[1]), tonumber(f[2]), tonumber(f[3]),
-  tonumber(f[4]), tonumber(f[5]), tonumber(f[6]), tonumber(f[7])
-if not (e and p and r and a and ma and s and ms) then
-  return redis.error_reply('SMSOTP_CORRUPT challenge record lacks a field')
-end
-local now = tonumber(ARGV[1])
-if now >= p then
+if tonumber(ARGV[1]) >= p then
   return {0}
 end
 local phase = 0
-if now >= e then
+if tonumber(ARGV[1]) >= e then
   phase = 1
 elseif a >= ma then
   phase = 2
