@@ -86,7 +86,7 @@ fn is_outage(e: &StoreError) -> bool {
 
 fn config_error(result: Result<PostgresStore, StoreError>) -> PostgresConfigError {
     match result {
-        Err(StoreError::Unavailable(source)) => *source
+        Err(StoreError::Config(source)) => *source
             .downcast::<PostgresConfigError>()
             .expect("a PostgresConfigError"),
         other => panic!("expected a configuration error, got {other:?}"),

@@ -76,7 +76,7 @@ fn is_outage(e: &StoreError) -> bool {
 
 fn config_error(result: Result<RedisStore, StoreError>) -> RedisConfigError {
     match result {
-        Err(StoreError::Unavailable(source)) => *source
+        Err(StoreError::Config(source)) => *source
             .downcast::<RedisConfigError>()
             .expect("a RedisConfigError"),
         other => panic!("expected a configuration error, got {other:?}"),

@@ -14,6 +14,11 @@ pub enum StoreError {
         /// The configured capacity.
         capacity: usize,
     },
+    /// The store was configured with something that cannot work (a malformed URL, a
+    /// bad key prefix or schema name, a zero timeout): fix the settings; retrying will
+    /// not help. The source says which setting.
+    #[error("the challenge store is misconfigured: {0}")]
+    Config(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The store could not be reached or failed.
     #[error("the challenge store is unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -142,7 +142,7 @@ impl fmt::Debug for PostgresStoreBuilder {
 }
 
 /// A [`PostgresStoreBuilder`] setting that cannot work. [`PostgresStoreBuilder::build`]
-/// returns it inside [`StoreError::Unavailable`].
+/// returns it inside [`StoreError::Config`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PostgresConfigError {
@@ -460,10 +460,10 @@ impl PostgresStoreBuilder {
     /// down at start-up.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] with a [`PostgresConfigError`] for a bad URL,
+    /// [`StoreError::Config`] with a [`PostgresConfigError`] for a bad URL,
     /// schema, timeout or pool size.
     pub fn build(self) -> Result<PostgresStore, StoreError> {
-        let config_error = |e: PostgresConfigError| StoreError::Unavailable(Box::new(e));
+        let config_error = |e: PostgresConfigError| StoreError::Config(Box::new(e));
         if !valid_schema(&self.schema) {
             return Err(config_error(PostgresConfigError::InvalidSchema));
         }

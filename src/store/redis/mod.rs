@@ -183,7 +183,7 @@ impl fmt::Debug for RedisStoreBuilder {
 }
 
 /// A [`RedisStoreBuilder`] setting that cannot work. [`RedisStoreBuilder::build`]
-/// returns it inside [`StoreError::Unavailable`].
+/// returns it inside [`StoreError::Config`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisConfigError {
@@ -473,11 +473,11 @@ impl RedisStoreBuilder {
     /// Must run inside a Tokio runtime.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] with a [`RedisConfigError`] for a bad URL, prefix or
+    /// [`StoreError::Config`] with a [`RedisConfigError`] for a bad URL, prefix or
     /// timeout, or with the connection error; [`StoreError::Timeout`] if Redis does not
     /// answer in time.
     pub async fn build(self) -> Result<RedisStore, StoreError> {
-        let config_error = |e: RedisConfigError| StoreError::Unavailable(Box::new(e));
+        let config_error = |e: RedisConfigError| StoreError::Config(Box::new(e));
         if !valid_prefix(&self.prefix) {
             return Err(config_error(RedisConfigError::InvalidPrefix));
         }
