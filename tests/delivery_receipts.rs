@@ -171,6 +171,44 @@ mod twilio {
             Err(ReceiptError::MissingField("MessageSid"))
         );
     }
+
+    /// Programmable Voice status callbacks (the fields Twilio's docs list for a call:
+    /// CallSid, CallStatus, AccountSid, From, To, Direction, ApiVersion) map to the same
+    /// per-challenge delivery status as an SMS.
+    #[test]
+    fn call_status_callbacks_map_to_delivery_reports() {
+        let sid = "CA0123456789abcdef0123456789abcdef";
+        let with = |status: &str| {
+            report(&[
+                ("CallSid", sid),
+                ("CallStatus", status),
+                ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+                ("From", "+15005550006"),
+                ("To", "+819012345678"),
+                ("Direction", "outbound-api"),
+                ("ApiVersion", "2010-04-01"),
+            ])
+            .expect("valid callback")
+        };
+        assert_eq!(
+            with("completed"),
+            DeliveryReport::new("twilio", sid, DeliveryStatus::Delivered, None)
+        );
+        for failed in ["busy", "no-answer", "failed", "canceled"] {
+            assert_eq!(
+                with(failed).status,
+                DeliveryStatus::Failed { permanent: false },
+                "{failed}"
+            );
+        }
+        for pending in ["queued", "initiated", "ringing", "in-progress"] {
+            assert_eq!(with(pending).status, DeliveryStatus::Pending, "{pending}");
+        }
+        assert_eq!(
+            report(&[("CallSid", sid)]),
+            Err(ReceiptError::MissingField("CallStatus"))
+        );
+    }
 }
 
 #[cfg(feature = "vonage")]

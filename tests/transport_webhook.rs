@@ -58,6 +58,7 @@ async fn posts_signed_json_that_an_independent_check_accepts() {
     assert_eq!(
         body,
         json!({
+            "channel": "sms",
             "to": "+819012345678",
             "body": "認証コード: 4F7K2Q",
             "sender": "ACME",
@@ -242,4 +243,56 @@ fn secrets_and_configuration_are_checked() {
         .and_then(WebhookBuilder::build)
         .expect("complete");
     assert!(!format!("{transport:?}").contains("C2FVsBQIhrsc"));
+}
+
+/// A call posted to the same gateway: the same signature scheme and direction marker,
+/// with the speech in both forms and the language.
+#[tokio::test]
+async fn calls_are_posted_signed_with_the_speech() {
+    use smsotp::message::{Locale, Speech};
+    use smsotp::transport::{Call, VoiceTransport};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/sms/send"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"message_id": "call-9"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new(datetime!(2026-03-01 09:00:00 UTC));
+    let call = Call::new(
+        PhoneNumber::parse_e164("+819012345678").unwrap(),
+        Speech::render("4KX7QP", "Acme", Locale::Ja).unwrap(),
+        "4KX7QP",
+        "challenge-2".to_owned(),
+    );
+    let receipt = transport(&server, &clock)
+        .call(&call)
+        .await
+        .expect("accepted");
+    assert_eq!(receipt.message_id(), "call-9");
+    let requests = server.received_requests().await.expect("recorded");
+    let request = &requests[0];
+    let body: Value = serde_json::from_slice(&request.body).expect("JSON");
+    assert_eq!(body["channel"], "voice");
+    assert_eq!(body["to"], "+819012345678");
+    assert_eq!(body["language"], "ja-JP");
+    assert_eq!(body["repeat"], 1);
+    assert!(body["ssml"].as_str().unwrap().starts_with("<speak>"));
+    assert_eq!(
+        body["text"].as_str().unwrap().matches("キロのケー").count(),
+        2
+    );
+    let h = |name: &str| request.headers[name].to_str().expect("ascii").to_owned();
+    assert_eq!(h("webhook-id"), "smsotp-out_challenge-2");
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(SECRET.trim_start_matches("whsec_"))
+        .expect("base64");
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("key");
+    mac.update(format!("{}.{}.", h("webhook-id"), h("webhook-timestamp")).as_bytes());
+    mac.update(&request.body);
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    assert_eq!(h("webhook-signature"), expected);
 }

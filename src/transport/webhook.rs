@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
 use super::http::{self, Answer, HttpClient, TransportConfigError, Vars};
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Call, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind, VoiceTransport};
 use crate::clock::{Clock, SystemClock};
 use crate::message::Encoding;
 
@@ -183,7 +183,7 @@ impl WebhookPublicKey {
 /// given. Give the gateway's reports ids that do not start with the marker (any
 /// `msg_…` id does). Using two different secrets as well is stronger still.
 ///
-/// Body: `{"to": "+8190…", "body": "…", "sender": "…"|null, "encoding": "gsm7"|"ucs2",
+/// Body: `{"channel": "sms", "to": "+8190…", "body": "…", "sender": "…"|null, "encoding": "gsm7"|"ucs2",
 /// "segments": 1, "validity_seconds": 300, "idempotency_key": "…"}`.
 ///
 /// The gateway answers 2xx, optionally with `{"message_id": "…"}` (else the receipt
@@ -318,28 +318,10 @@ fn message_id(key: &str) -> String {
     }
 }
 
-#[async_trait::async_trait]
-impl SmsTransport for WebhookTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
-    }
-
-    async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
-        let encoding = match sms.encoding() {
-            Encoding::Ucs2 => "ucs2",
-            _ => "gsm7",
-        };
-        let body = serde_json::json!({
-            "to": sms.to().as_e164(),
-            "body": sms.body().expose(),
-            "sender": sms.sender(),
-            "encoding": encoding,
-            "segments": sms.segments(),
-            "validity_seconds": sms.validity().whole_seconds().max(0),
-            "idempotency_key": sms.idempotency_key(),
-        })
-        .to_string();
-        let id = message_id(sms.idempotency_key());
+impl WebhookTransport {
+    /// Posts `body`, signed per Standard Webhooks under the id made from `key`.
+    async fn post(&self, key: &str, body: String) -> Result<Answer, TransportError> {
+        let id = message_id(key);
         let timestamp = self.clock.now().unix_timestamp();
         let signature = self.secret.sign(&id, timestamp, body.as_bytes());
         let request = self
@@ -352,7 +334,63 @@ impl SmsTransport for WebhookTransport {
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body);
-        let answer = http::exchange(PROVIDER, request).await?;
+        http::exchange(PROVIDER, request).await
+    }
+}
+
+/// Calls go to the same gateway, signed the same way, with `"channel": "voice"`:
+/// `{"channel": "voice", "to": "+8190…", "language": "ja-JP", "ssml": "<speak>…",
+/// "text": "…", "repeat": 1, "validity_seconds": 300, "idempotency_key": "…"}`; the
+/// answer is read as for an SMS.
+#[async_trait::async_trait]
+impl VoiceTransport for WebhookTransport {
+    fn provider_name(&self) -> Option<&str> {
+        Some(PROVIDER)
+    }
+
+    async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
+        let body = serde_json::json!({
+            "channel": "voice",
+            "to": call.to().as_e164(),
+            "language": call.language_tag(),
+            "ssml": call.speech().expose_ssml(),
+            "text": call.speech().expose_plain(),
+            "repeat": call.repeat(),
+            "validity_seconds": call.validity().whole_seconds().max(0),
+            "idempotency_key": call.idempotency_key(),
+        })
+        .to_string();
+        let answer = self.post(call.idempotency_key(), body).await?;
+        if answer.is_success() {
+            return accepted(&answer, call.idempotency_key());
+        }
+        Err(failure(&answer))
+    }
+}
+
+#[async_trait::async_trait]
+impl SmsTransport for WebhookTransport {
+    fn provider_name(&self) -> Option<&str> {
+        Some(PROVIDER)
+    }
+
+    async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
+        let encoding = match sms.encoding() {
+            Encoding::Ucs2 => "ucs2",
+            _ => "gsm7",
+        };
+        let body = serde_json::json!({
+            "channel": "sms",
+            "to": sms.to().as_e164(),
+            "body": sms.body().expose(),
+            "sender": sms.sender(),
+            "encoding": encoding,
+            "segments": sms.segments(),
+            "validity_seconds": sms.validity().whole_seconds().max(0),
+            "idempotency_key": sms.idempotency_key(),
+        })
+        .to_string();
+        let answer = self.post(sms.idempotency_key(), body).await?;
         if answer.is_success() {
             return accepted(&answer, sms.idempotency_key());
         }

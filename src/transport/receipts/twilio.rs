@@ -33,6 +33,10 @@ const PROVIDER: &str = "twilio";
 /// `MessageStatus` maps to `delivered`/`read` → Delivered; `failed`, `undelivered`,
 /// `canceled` → Failed (transient for error codes 30001, 30003 and 30008, otherwise
 /// permanent); everything else, including statuses Twilio adds later, → Pending.
+///
+/// A voice call's callback (`CallSid`, `CallStatus`) maps `completed` → Delivered (the
+/// call was answered and the code read), `busy`, `no-answer`, `failed`, `canceled` →
+/// Failed (transient: a later call may be answered), anything else → Pending.
 pub struct TwilioReceipts {
     auth_token: SecretString,
 }
@@ -268,6 +272,18 @@ impl DeliveryReceipts for TwilioReceipts {
         _now: OffsetDateTime,
     ) -> Result<DeliveryReport, ReceiptError> {
         let params = self.verified_params(callback)?;
+        // A voice call's status callback (Programmable Voice) names a CallSid and a
+        // CallStatus; it maps to the same per-challenge delivery status as an SMS.
+        if let Some(call_id) = get(&params, &["CallSid"])? {
+            let status =
+                get(&params, &["CallStatus"])?.ok_or(ReceiptError::MissingField("CallStatus"))?;
+            return Ok(DeliveryReport::new(
+                PROVIDER,
+                call_id,
+                call_status(status),
+                None,
+            ));
+        }
         let message_id = get(&params, &["MessageSid", "SmsSid"])?
             .ok_or(ReceiptError::MissingField("MessageSid"))?;
         let status = get(&params, &["MessageStatus", "SmsStatus"])?
@@ -285,5 +301,14 @@ impl DeliveryReceipts for TwilioReceipts {
         Ok(DeliveryReport::new(
             PROVIDER, message_id, status, error_code,
         ))
+    }
+}
+
+/// A Programmable Voice `CallStatus` as a delivery status.
+fn call_status(status: &str) -> DeliveryStatus {
+    match status {
+        "completed" => DeliveryStatus::Delivered,
+        "busy" | "no-answer" | "failed" | "canceled" => DeliveryStatus::Failed { permanent: false },
+        _ => DeliveryStatus::Pending,
     }
 }
