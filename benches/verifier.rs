@@ -54,7 +54,7 @@ impl SmsTransport for Discard {
 
 fn verifier(store: &Arc<MemoryStore>, transport: impl SmsTransport) -> Verifier {
     Verifier::builder(Secret::new(vec![9u8; 32]).unwrap())
-        .store(store.clone())
+        .shared_store(store.clone())
         .transport(transport)
         .send_limits(SendLimits::none())
         .build()

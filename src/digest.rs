@@ -218,19 +218,24 @@ impl Keyring {
     /// stays the same across signing-key rotations.
     #[must_use]
     pub fn binding_tag(&self, binding: &Binding) -> BindingTag {
-        let mut h = self.index_key().hasher();
-        sip_feed(&mut h, BINDING_DOMAIN);
-        sip_feed(&mut h, binding.purpose().as_str().as_bytes());
-        sip_feed(&mut h, binding.destination().as_e164().as_bytes());
         // A challenge belongs to the subject it was started for; "no subject" is kept
         // apart from every named one by its own marker.
-        match binding.subject() {
-            Some(subject) => {
-                sip_feed(&mut h, b"subject");
-                sip_feed(&mut h, subject.as_bytes());
-            }
-            None => sip_feed(&mut h, b"no subject"),
+        let (marker, subject): (&[u8], &[u8]) = match binding.subject() {
+            Some(subject) => (b"subject", subject.as_bytes()),
+            None => (b"no subject", b""),
+        };
+        let mut fields = Fields::default();
+        for field in [
+            BINDING_DOMAIN,
+            binding.purpose().as_str().as_bytes(),
+            binding.destination().as_e164().as_bytes(),
+            marker,
+            subject,
+        ] {
+            fields.feed(field);
         }
+        let mut h = self.index_key().hasher();
+        h.write(fields.as_bytes());
         h.finish128().as_bytes()
     }
 
@@ -301,6 +306,49 @@ fn feed(mac: &mut HmacSha256, field: &[u8]) {
     mac.update(field);
 }
 
+/// Length-prefixed fields gathered on the stack (a heap buffer only past 256 bytes),
+/// so SipHash takes one write instead of one per piece.
+struct Fields {
+    inline: [u8; 256],
+    len: usize,
+    spill: Vec<u8>,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Self {
+            inline: [0; 256],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl Fields {
+    fn feed(&mut self, field: &[u8]) {
+        let len = u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes();
+        for piece in [&len[..], field] {
+            if self.spill.is_empty() && self.len + piece.len() <= self.inline.len() {
+                self.inline[self.len..self.len + piece.len()].copy_from_slice(piece);
+                self.len += piece.len();
+            } else {
+                if self.spill.is_empty() {
+                    self.spill.extend_from_slice(&self.inline[..self.len]);
+                }
+                self.spill.extend_from_slice(piece);
+            }
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+}
+
 fn sip_feed(h: &mut SipHasher24, field: &[u8]) {
     let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
     h.write(&len.to_be_bytes());
@@ -316,4 +364,28 @@ fn code_digest(key: &HmacSha256, id: &ChallengeId, tag: &BindingTag, code: &str)
     mac.update(&[u8::try_from(code.len()).unwrap_or(u8::MAX)]);
     mac.update(code.as_bytes());
     mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KeyId, Keyring, Secret};
+    use crate::challenge::{Binding, Purpose};
+    use crate::phone::PhoneNumber;
+
+    #[test]
+    fn binding_tags_are_stable_and_distinct_past_the_stack_buffer() {
+        let ring = Keyring::new(KeyId(0), &Secret::new(vec![3u8; 32]).unwrap());
+        let number = PhoneNumber::parse_e164("+819012345678").unwrap();
+        let tag = |subject: &str| {
+            ring.binding_tag(&Binding::new(number.clone(), Purpose::login()).with_subject(subject))
+        };
+        let mut seen = std::collections::HashSet::new();
+        for len in [0, 1, 200, 220, 221, 222, 240, 256, 300, 600] {
+            let subject = "s".repeat(len);
+            assert_eq!(tag(&subject), tag(&subject), "stable at {len}");
+            assert!(seen.insert(tag(&subject)), "distinct at {len}");
+        }
+        let unnamed = ring.binding_tag(&Binding::new(number, Purpose::login()));
+        assert!(seen.insert(unnamed), "no subject differs from an empty one");
+    }
 }

@@ -111,6 +111,14 @@ impl VerifierBuilder {
         self
     }
 
+    /// Where challenges live, for a store the app shares with other verifiers (or
+    /// keeps a handle on): taken as it is, where [`store`](Self::store) would wrap an
+    /// `Arc` in another and pay one more indirection on every operation.
+    pub fn shared_store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// How SMS are sent. Required in [`Mode::Production`]; in development the default
     /// is [`ConsoleTransport`], which prints codes and numbers to stderr.
     pub fn transport(mut self, transport: impl SmsTransport) -> Self {

@@ -2,7 +2,49 @@
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::OnceLock;
+
+/// A fast hash for keys that are keyed-PRF outputs already (counter names, message
+/// links, challenge ids) or chosen by the app, never by an attacker: a multiply-rotate
+/// fold of 8-byte words, seeded once per process from the OS so the layout is not
+/// predictable either. SipHash would spend more on every check than the rest of the
+/// lookup.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FastHash(u64);
+
+impl Default for FastHash {
+    fn default() -> Self {
+        static SEED: OnceLock<u64> = OnceLock::new();
+        Self(*SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u8)))
+    }
+}
+
+impl BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(self.0)
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        // One last mix so the low bits (which pick the bucket) depend on every word.
+        let h = self.0 ^ (self.0 >> 29);
+        h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+}
 
 /// Entries carry an expiry (unix milliseconds) and read as absent from then on.
 ///
@@ -17,7 +59,7 @@ use std::hash::Hash;
 ///   long before the heavy hitters a limit exists to stop.
 #[derive(Debug)]
 pub(super) struct ExpiringMap<K, V> {
-    entries: HashMap<K, (V, i64)>,
+    entries: HashMap<K, (V, i64), FastHash>,
     inserts_since_sweep: usize,
     len_after_sweep: usize,
     capacity: usize,
@@ -29,7 +71,7 @@ impl<K: Hash + Eq, V> ExpiringMap<K, V> {
     /// (given the value and its expiry) first when full.
     pub(super) fn new(capacity: usize, rank: fn(&V, i64) -> u64) -> Self {
         Self {
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             inserts_since_sweep: 0,
             len_after_sweep: 0,
             capacity: capacity.max(8),
