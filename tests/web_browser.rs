@@ -209,6 +209,8 @@ struct Said {
     failed: &'static str,
     failed_title: &'static str,
     overseas: &'static str,
+    calling: &'static str,
+    welcome: &'static str,
 }
 
 #[cfg(feature = "webhook")]
@@ -218,6 +220,8 @@ const EN: Said = Said {
     failed: "Text message: not delivered.",
     failed_title: "The text message could not be delivered",
     overseas: "unknown or overseas senders",
+    calling: "We are calling +81 90-****-5678 now.",
+    welcome: "Welcome, alice.",
 };
 
 #[cfg(feature = "webhook")]
@@ -227,6 +231,8 @@ const JA: Said = Said {
     failed: "SMSの状態：届きませんでした。",
     failed_title: "SMSを配信できませんでした",
     overseas: "海外や不明な送信元からのSMSを拒否する設定",
+    calling: "+81 90-****-5678 にお電話しています。",
+    welcome: "alice",
 };
 
 /// A delivery report posted to the receipt endpoint changes what the open code page
@@ -285,6 +291,43 @@ async fn a_delivery_report_changes_the_code_page_in_english_and_japanese() {
         let browser = Browser::launch_in(said.lang).await;
         let outcome =
             tokio::spawn(delivery_report_scenario(browser.client.clone(), app, said)).await;
+        browser.close().await;
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+/// The SMS did not arrive: the person asks for a call instead, hears the code (read
+/// back here from the recording transport) and signs in with it.
+#[cfg(feature = "webhook")]
+async fn call_me_scenario(c: Client, app: Running, said: Said) {
+    password_then_code_page(&c, &app).await;
+    assert_eq!(web_app::post_report(&app, "failed", None).await, 204);
+    until_text(&c, "#help-title", said.failed_title).await;
+    // A call is a resend: after the cooldown, like any other.
+    app.clock.advance(time::Duration::seconds(61));
+    field(&c, "call-me").await.click().await.expect("click");
+    until_text(&c, "#notice", said.calling).await;
+    snapshot(&c, &format!("11-calling-{}", said.lang)).await;
+    let spoken = app
+        .sms
+        .last_spoken_code(&app.alice().phone)
+        .expect("a call read the code");
+    type_code(&c, &spoken).await;
+    until_text(&c, "#welcome", said.welcome).await;
+}
+
+#[cfg(feature = "webhook")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_whose_sms_failed_signs_in_with_the_code_read_by_a_call() {
+    if !browser::available("a_person_whose_sms_failed_signs_in_with_the_code_read_by_a_call") {
+        return;
+    }
+    for said in [EN, JA] {
+        let app = start().await;
+        let browser = Browser::launch_in(said.lang).await;
+        let outcome = tokio::spawn(call_me_scenario(browser.client.clone(), app, said)).await;
         browser.close().await;
         if let Err(e) = outcome {
             std::panic::resume_unwind(e.into_panic());

@@ -41,7 +41,7 @@ use smsotp::phone::NumberKind;
 use smsotp::policy::CountryPolicy;
 use smsotp::recovery::{RecoveryCodes, RecoveryError, RecoverySet};
 use smsotp::transport::receipts::{Callback, DeliveryReceipts, ReceiptError};
-use smsotp::transport::{ConsoleTransport, Sms};
+use smsotp::transport::{ConsoleTransport, Sms, VoiceTransport};
 use smsotp::{
     Binding, ChallengeId, Clock, CodeSpec, DeliveryStatus, Error, MemoryStore, Phase, PhoneError,
     PhoneNumber, Purpose, Region, Secret, SmsTransport, StartOptions, Status, Store, SystemClock,
@@ -101,6 +101,9 @@ pub struct Config {
     pub store: Arc<dyn Store>,
     /// How SMS are sent.
     pub transport: Arc<dyn SmsTransport>,
+    /// How calls that read the code are placed ("call me with the code instead");
+    /// `None` offers no call. The console in development, which prints the words.
+    pub voice: Option<Arc<dyn VoiceTransport>>,
     /// The SMS code's alphabet and length.
     pub code_spec: CodeSpec,
     /// Settings for the demo accounts' recovery codes.
@@ -131,6 +134,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             store: Arc::new(MemoryStore::new()),
             transport: Arc::new(ConsoleTransport::new()),
+            voice: Some(Arc::new(ConsoleTransport::new())),
             code_spec: CodeSpec::default(),
             recovery: RecoveryCodes::new(),
             receipts: Vec::new(),
@@ -184,7 +188,7 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         let template = sms_template(&config.brand, locale, purpose, &config.domain)?;
         // Verifiers on the same keys and store: they differ only in the SMS's
         // language and wording, so a code sent by one is checked by any.
-        let builder = Verifier::builder(config.secret.clone())
+        let mut builder = Verifier::builder(config.secret.clone())
             .store(config.store.clone())
             .transport(config.transport.clone())
             .clock(config.clock.clone())
@@ -195,6 +199,9 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
                 CountryPolicy::allow(ADD_NUMBER_COUNTRIES),
             )
             .template(template);
+        if let Some(voice) = &config.voice {
+            builder = builder.voice(voice.clone());
+        }
         (config.tune)(builder).build().map_err(AppError::from)
     };
     let mut longest_sms = Vec::new();
@@ -236,6 +243,7 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         enrol_ja,
         change_phone,
         transport: config.transport.clone(),
+        voice: config.voice.is_some(),
         receipts: config.receipts,
         public_url: config.public_url,
         reports: Mutex::new(HashMap::new()),
@@ -257,6 +265,7 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         .route("/verify", get(verify_page).post(verify_code))
         .route("/verify/delivery", get(delivery_json))
         .route("/resend", post(resend))
+        .route("/call", post(call_me))
         .route("/receipts/{provider}", post(receipt))
         .route("/phone", get(phone_page).post(phone_submit))
         .route("/phone/confirm", post(phone_confirm))
@@ -381,6 +390,8 @@ struct AppState {
     change_phone: Purpose,
     /// For the notice to the old number after a change (not a code).
     transport: Arc<dyn SmsTransport>,
+    /// Whether a call can carry the code ("call me with the code instead").
+    voice: bool,
     receipts: Vec<(&'static str, Arc<dyn DeliveryReceipts>)>,
     public_url: String,
     /// When the latest delivery report of each challenge arrived, so the code page
@@ -833,6 +844,7 @@ fn send_failure(error: &Error, now: OffsetDateTime) -> SendFailure {
         ),
         Error::SpendCap { .. } => (Msg::SpendCap, 503),
         Error::Transport(_) => (Msg::SendFailed, 502),
+        Error::NoVoiceRoute => (Msg::NoCall, 409),
         Error::NotPending => (Msg::ChallengeGone, 409),
         _ => (Msg::StoreDown, 503),
     };
@@ -862,7 +874,12 @@ async fn render_verify(
         Some(id) => match state.en.status(id).await {
             Ok(Some(st)) => match st.phase {
                 Phase::Pending => {
-                    delivery = Some(delivery_view(&st, state.reported_at(id), ctx.now));
+                    delivery = Some(delivery_view(
+                        &st,
+                        state.reported_at(id),
+                        ctx.now,
+                        state.voice,
+                    ));
                     (
                         Some(Live {
                             attempts_left: st.attempts_left,
@@ -906,6 +923,9 @@ async fn verify_page(
 ) -> Response {
     let notice = match (&ctx.session.stage, q.notice.as_str()) {
         (Stage::SecondStep { user, .. }, "resent") => Some(Notice::Info(Msg::NewCodeSent {
+            to: state.masked_phone(user),
+        })),
+        (Stage::SecondStep { user, .. }, "calling") => Some(Notice::Info(Msg::Calling {
             to: state.masked_phone(user),
         })),
         _ => None,
@@ -1014,6 +1034,45 @@ async fn resend(
             failure.status,
         )
         .await),
+    }
+}
+
+/// "Call me with the code instead": the challenge's next code by a voice call, a
+/// resend like any other (same attempts, cooldown, send cap and limits).
+async fn call_me(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Stage::SecondStep {
+        user,
+        challenge: Some(id),
+        ..
+    } = &ctx.session.stage
+    else {
+        return Ok(redirect(&state, &ctx.session, "/verify"));
+    };
+    let Some(binding) = state.binding(user) else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let options = StartOptions::client(ctx.client.clone());
+    match state
+        .verifier(ctx.lang)
+        .resend_by_voice_with(id, &binding, &options)
+        .await
+    {
+        Ok(_) => Ok(redirect(&state, &ctx.session, "/verify?notice=calling")),
+        Err(e) => {
+            let failure = send_failure(&e, ctx.now);
+            Ok(render_verify(
+                &state,
+                &ctx,
+                Some(Notice::Error(failure.msg)),
+                failure.status,
+            )
+            .await)
+        }
     }
 }
 
@@ -1260,6 +1319,7 @@ fn delivery_view(
     st: &Status,
     reported_at: Option<OffsetDateTime>,
     now: OffsetDateTime,
+    voice: bool,
 ) -> DeliveryView {
     let sent_at = st.resend_at - RESEND_COOLDOWN;
     let current = reported_at.is_none_or(|at| at >= sent_at);
@@ -1279,6 +1339,7 @@ fn delivery_view(
         state,
         help,
         can_resend: st.sends_left > 0,
+        can_call: voice && st.sends_left > 0,
     }
 }
 
@@ -1294,7 +1355,7 @@ async fn delivery_json(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response
     };
     let view = match state.en.status(id).await {
         Ok(Some(st)) if st.phase == Phase::Pending => {
-            delivery_view(&st, state.reported_at(id), ctx.now)
+            delivery_view(&st, state.reported_at(id), ctx.now, state.voice)
         }
         Ok(_) => {
             return json_response(StatusCode::NOT_FOUND, &serde_json::json!({"state": "gone"}));

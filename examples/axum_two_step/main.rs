@@ -170,7 +170,10 @@ fn choose_transport(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
     let set = |var: &str| std::env::var_os(var).is_some();
     #[cfg(feature = "twilio")]
     if set("TWILIO_ACCOUNT_SID") {
-        config.transport = std::sync::Arc::new(smsotp::transport::TwilioTransport::from_env()?);
+        let twilio = std::sync::Arc::new(smsotp::transport::TwilioTransport::from_env()?);
+        config.transport = twilio.clone();
+        // The same account places the calls (TWILIO_VOICE_FROM, or a TWILIO_FROM number).
+        config.voice = Some(twilio);
         config.receipts.push((
             "twilio",
             std::sync::Arc::new(smsotp::transport::receipts::TwilioReceipts::from_env()?),
@@ -181,6 +184,8 @@ fn choose_transport(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
     #[cfg(feature = "vonage")]
     if set("VONAGE_API_KEY") {
         config.transport = std::sync::Arc::new(smsotp::transport::VonageTransport::from_env()?);
+        // No call route configured for Vonage here: the console would print codes.
+        config.voice = None;
         config.receipts.push((
             "vonage",
             std::sync::Arc::new(smsotp::transport::receipts::VonageReceipts::from_env()?),
@@ -191,12 +196,16 @@ fn choose_transport(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
     #[cfg(feature = "symworld")]
     if set("SYMWORLD_API_KEY") {
         config.transport = std::sync::Arc::new(smsotp::transport::SymworldTransport::from_env()?);
+        config.voice = None;
         println!("SMS: Symworld");
         return Ok(());
     }
     #[cfg(feature = "webhook")]
     if set("SMSOTP_WEBHOOK_URL") {
-        config.transport = std::sync::Arc::new(smsotp::transport::WebhookTransport::from_env()?);
+        let webhook = std::sync::Arc::new(smsotp::transport::WebhookTransport::from_env()?);
+        config.transport = webhook.clone();
+        // The gateway takes calls too (`"channel": "voice"`).
+        config.voice = Some(webhook);
         config.receipts.push((
             "webhook",
             std::sync::Arc::new(smsotp::transport::receipts::WebhookReceipts::from_env()?),
@@ -205,6 +214,6 @@ fn choose_transport(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
     let _ = (set, &config.transport);
-    println!("SMS: printed on this console (no provider configured)");
+    println!("SMS and calls: printed on this console (no provider configured)");
     Ok(())
 }

@@ -315,6 +315,8 @@ pub struct DeliveryView {
     pub help: Help,
     /// Whether this challenge may still send another SMS.
     pub can_resend: bool,
+    /// Whether a call can carry the next code instead.
+    pub can_call: bool,
 }
 
 fn delivery_html(l: Lang, csrf: &str, to: &str, view: DeliveryView) -> String {
@@ -327,6 +329,16 @@ fn delivery_html(l: Lang, csrf: &str, to: &str, view: DeliveryView) -> String {
     .iter()
     .map(|m| format!("<li>{}</li>", esc(&m.text(l))))
     .collect::<String>();
+    let call = if view.can_call {
+        format!(
+            "<form method=\"post\" action=\"/call\">\n{}\
+             <button class=\"link-button\" type=\"submit\" id=\"call-me\">{}</button>\n</form>\n",
+            csrf_field(csrf),
+            esc(&Msg::CallMe.text(l))
+        )
+    } else {
+        String::new()
+    };
     let resend = if view.can_resend {
         format!(
             "<form method=\"post\" action=\"/resend\">\n{}\
@@ -342,7 +354,7 @@ fn delivery_html(l: Lang, csrf: &str, to: &str, view: DeliveryView) -> String {
          <p class=\"state\" id=\"delivery-state\">{text}</p>\n\
          <p class=\"hint\"><a href=\"/verify\" id=\"check-again\">{again}</a></p>\n\
          <div class=\"help\" id=\"delivery-help\"{hidden}>\n<h2 id=\"help-title\">{title}</h2>\n\
-         <ul>{items}</ul>\n{resend}\
+         <ul>{items}</ul>\n{resend}{call}\
          <p class=\"hint\"><a href=\"/other-way\" id=\"help-other-way\">{other}</a></p>\n</div>\n</section>\n",
         state = view.state.as_str(),
         text = esc(&view.state.msg().text(l)),

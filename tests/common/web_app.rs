@@ -79,6 +79,8 @@ pub async fn start_with(tweak: impl FnOnce(&mut app::Config)) -> Running {
     let clock = ManualClock::new(datetime!(2026-11-25 09:00 UTC));
     let mut config = app::Config::new(DOMAIN);
     config.transport = Arc::new(AsWebhook(sms.clone()));
+    // Calls are recorded beside the SMS, so a test can read the spoken code.
+    config.voice = Some(sms.clone());
     #[cfg(feature = "webhook")]
     {
         use base64::Engine as _;
