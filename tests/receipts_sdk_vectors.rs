@@ -588,6 +588,63 @@ mod vonage {
         );
     }
 
+    /// Voice API call events (the call that read a code) come signed the same way
+    /// (HS256 with the signature secret, the body bound by `payload_hash`) and map to
+    /// the same delivery status as an SMS. The token is made here, from the scheme the
+    /// vectors above pin down.
+    #[test]
+    fn signed_voice_events_map_to_delivery_reports() {
+        use base64::Engine as _;
+        use hmac::{Hmac, KeyInit, Mac};
+        use sha2::Digest as _;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = |body: &str| {
+            let hash: String = sha2::Sha256::digest(body.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let header = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
+            let claims = b64(format!(
+                r#"{{"iat":{IAT},"jti":"j-1","iss":"Vonage","payload_hash":"{hash}"}}"#
+            )
+            .as_bytes());
+            let mut mac =
+                <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(SDK_SECRET.as_bytes()).unwrap();
+            mac.update(format!("{header}.{claims}").as_bytes());
+            format!(
+                "Bearer {header}.{claims}.{}",
+                b64(&mac.finalize().into_bytes())
+            )
+        };
+        let r = messages(SDK_SECRET);
+        let event = |status: &str| {
+            let body = format!(
+                r#"{{"uuid":"63f61863-4a51-4f6b-86e1-46edebcf9356","conversation_uuid":"CON-1","status":"{status}","direction":"outbound","timestamp":"2026-01-01T00:00:00.000Z"}}"#
+            );
+            r.parse(&callback(&token(&body), &body), at(IAT))
+                .expect("a signed call event")
+        };
+        let answered = event("answered");
+        assert_eq!(answered.message_id, "63f61863-4a51-4f6b-86e1-46edebcf9356");
+        assert_eq!(answered.status, DeliveryStatus::Delivered);
+        assert_eq!(event("completed").status, DeliveryStatus::Delivered);
+        for failed in [
+            "busy",
+            "cancelled",
+            "failed",
+            "rejected",
+            "timeout",
+            "unanswered",
+        ] {
+            assert_eq!(
+                event(failed).status,
+                DeliveryStatus::Failed { permanent: false },
+                "{failed}"
+            );
+        }
+        assert_eq!(event("ringing").status, DeliveryStatus::Pending);
+    }
+
     /// Stricter than vonage-node-sdk's `verifySignature` (which also accepts RS256):
     /// only HS256. `alg: none`, and a token whose header names another algorithm but
     /// carries an HS256 MAC, are refused. Computed once with Node's crypto.

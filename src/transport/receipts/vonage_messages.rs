@@ -32,6 +32,10 @@ const MAX_TOKEN: usize = 4096;
 ///   official SDKs check the signature only; without this check one signed token
 ///   would vouch for any body.
 ///
+/// A Voice API call event (`uuid`, `status`, no `message_uuid`) maps `answered` and
+/// `completed` → Delivered, `busy`/`cancelled`/`failed`/`rejected`/`timeout`/
+/// `unanswered` → Failed (transient), anything else → Pending.
+///
 /// Body (status schema): `message_uuid`, `status` (`submitted` | `delivered` |
 /// `rejected` | `undeliverable`, others Pending), and on failure `error.title`, the
 /// numeric code. `delivered` → Delivered; `rejected`/`undeliverable` → Failed,
@@ -216,6 +220,25 @@ impl DeliveryReceipts for VonageMessagesReceipts {
         self.verify(callback, now)?;
         let json: serde_json::Value = serde_json::from_slice(callback.body())
             .map_err(|_| ReceiptError::Malformed("body is not JSON"))?;
+        // A Voice API call event (the call that read a code) names the call's `uuid`
+        // and no `message_uuid`; it maps to the same delivery status as an SMS report.
+        if json.get("message_uuid").is_none()
+            && let Some(call_id) = json
+                .get("uuid")
+                .and_then(serde_json::Value::as_str)
+                .filter(|id| !id.is_empty())
+        {
+            let status = json
+                .get("status")
+                .and_then(serde_json::Value::as_str)
+                .ok_or(ReceiptError::MissingField("status"))?;
+            return Ok(DeliveryReport::new(
+                PROVIDER,
+                call_id,
+                call_status(status),
+                None,
+            ));
+        }
         let message_id = json
             .get("message_uuid")
             .and_then(serde_json::Value::as_str)
@@ -239,5 +262,18 @@ impl DeliveryReceipts for VonageMessagesReceipts {
         Ok(DeliveryReport::new(
             PROVIDER, message_id, status, error_code,
         ))
+    }
+}
+
+/// A Voice API call event's `status` as a delivery status: answered (or completed
+/// after an answer) means the code was read; busy, cancelled, failed, rejected,
+/// timeout and unanswered mean it was not (a later call may be answered).
+fn call_status(status: &str) -> DeliveryStatus {
+    match status {
+        "answered" | "completed" => DeliveryStatus::Delivered,
+        "busy" | "cancelled" | "failed" | "rejected" | "timeout" | "unanswered" => {
+            DeliveryStatus::Failed { permanent: false }
+        }
+        _ => DeliveryStatus::Pending,
     }
 }
