@@ -289,13 +289,25 @@ impl SmsTransport for TwilioTransport {
         }
         form.push(("Body", sms.body().expose()));
         form.push(("ValidityPeriod", &validity));
+        self.post_form(&self.endpoint, form).await
+    }
+}
+
+impl TwilioTransport {
+    /// Posts `form` (with the status callback, when configured) to one of the
+    /// account's resources and reads the answer the way every Twilio resource answers.
+    async fn post_form<'a>(
+        &'a self,
+        endpoint: &str,
+        mut form: Vec<(&'a str, &'a str)>,
+    ) -> Result<Receipt, TransportError> {
         if let Some(url) = &self.status_callback {
             form.push(("StatusCallback", url));
         }
         let request = self
             .http
             .inner
-            .post(&self.endpoint)
+            .post(endpoint)
             .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form);

@@ -6,11 +6,8 @@
 //! elements inside, which Twilio's `<Say>` accepts) and, when configured,
 //! `StatusCallback`. Errors are classified as for SMS.
 
-use secrecy::ExposeSecret;
-
-use super::super::http;
 use super::super::{Call, Receipt, TransportError, TransportErrorKind, VoiceTransport};
-use super::{PROVIDER, TwilioTransport, accepted, failure};
+use super::{PROVIDER, TwilioTransport};
 
 /// The TwiML for `call`: the speech inside one `<Say>`, played `repeat` times. The
 /// SSML's `<speak>` root is dropped, since `<Say>` takes its elements directly.
@@ -42,25 +39,11 @@ impl VoiceTransport for TwilioTransport {
             ));
         };
         let twiml = twiml(call);
-        let mut form: Vec<(&str, &str)> = vec![
+        let form = vec![
             ("To", call.to().as_e164()),
-            ("From", from),
-            ("Twiml", &twiml),
+            ("From", from.as_str()),
+            ("Twiml", twiml.as_str()),
         ];
-        if let Some(url) = &self.status_callback {
-            form.push(("StatusCallback", url));
-        }
-        let request = self
-            .http
-            .inner
-            .post(&self.calls_endpoint)
-            .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form);
-        let answer = http::exchange(PROVIDER, request).await?;
-        if answer.is_success() {
-            return accepted(&answer);
-        }
-        Err(failure(&answer))
+        self.post_form(&self.calls_endpoint, form).await
     }
 }
