@@ -1120,3 +1120,84 @@ async fn change_the_phone_number_in_japanese() {
     );
     assert_eq!(sent.segments(), 1);
 }
+
+/// Count before compare at the password door: 40 wrong passwords sent at once are
+/// evaluated at most as many times as the limit (10); the rest are refused unevaluated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_are_counted_before_they_are_compared() {
+    let app = start().await;
+    let c = client("en");
+    let (_, _, home) = get(&c, &format!("{}/", app.base)).await;
+    let csrf = csrf_of(&home);
+    let tries: Vec<_> = (0..40)
+        .map(|i| {
+            let (c, url, csrf) = (c.clone(), format!("{}/sign-in", app.base), csrf.clone());
+            tokio::spawn(async move {
+                let password = format!("wrong-password-{i}");
+                post(
+                    &c,
+                    &url,
+                    &[
+                        ("csrf", &csrf),
+                        ("username", "alice"),
+                        ("password", &password),
+                    ],
+                )
+                .await
+                .0
+            })
+        })
+        .collect();
+    let mut evaluated = 0;
+    let mut refused = 0;
+    for t in tries {
+        match t.await.unwrap() {
+            StatusCode::OK => evaluated += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        evaluated <= 10,
+        "{evaluated} wrong passwords were evaluated"
+    );
+    assert_eq!(evaluated + refused, 40);
+}
+
+/// Count before compare at the recovery-code door too: 24 wrong codes sent at once
+/// are evaluated (Argon2) at most as many times as the limit; the rest are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_recovery_codes_are_counted_before_they_are_compared() {
+    let app = start().await;
+    let c = client("en");
+    password_step(&app, &c).await;
+    let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
+    let csrf = csrf_of(&page);
+    let url = format!("{}/other-way/recovery", app.base);
+    let tries: Vec<_> = (0..24)
+        .map(|i| {
+            let (c, url, csrf) = (c.clone(), url.clone(), csrf.clone());
+            tokio::spawn(async move {
+                // Well-formed (10 symbols of the alphabet), and wrong.
+                let code = format!("ZZZZZ{:05}", 22_222 + i)
+                    .replace('0', "2")
+                    .replace('1', "3");
+                post(&c, &url, &[("csrf", &csrf), ("code", &code)]).await.0
+            })
+        })
+        .collect();
+    let mut evaluated = 0;
+    let mut refused = 0;
+    for t in tries {
+        match t.await.unwrap() {
+            StatusCode::OK => evaluated += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        evaluated <= 10,
+        "{evaluated} wrong recovery codes were evaluated"
+    );
+    assert_eq!(evaluated + refused, 24);
+}

@@ -441,6 +441,26 @@ impl Throttle {
             .map(|until| minutes_ceil(until - now))
     }
 
+    /// Counts one attempt as a failure *before* the secret is compared, under the
+    /// same lock as the check of the pause (count before compare): parallel requests
+    /// can never all pass "not locked yet". A success then clears it; `Err` gives the
+    /// minutes of a pause already on, and nothing is compared.
+    fn reserve(&mut self, now: OffsetDateTime) -> Result<(), i64> {
+        if let Some(minutes) = self.locked(now) {
+            return Err(minutes);
+        }
+        self.fail(now);
+        Ok(())
+    }
+
+    /// Gives back an attempt [`reserve`](Self::reserve) took for input that was never
+    /// compared with anything (malformed, nothing left to redeem).
+    fn give_back(&mut self, now: OffsetDateTime) {
+        if self.locked(now).is_none() {
+            self.failures = self.failures.saturating_sub(1);
+        }
+    }
+
     fn fail(&mut self, now: OffsetDateTime) {
         self.failures += 1;
         if self.failures >= MAX_FAILURES {
@@ -723,12 +743,14 @@ async fn sign_in(
         respond(&state, &ctx.session, page)
     };
 
+    // Count before compare: the attempt is recorded as a failure under the lock that
+    // checks the pause, before Argon2 runs; a right password clears it below.
     let (stored, locked) = {
-        let accounts = state.accounts();
-        match accounts.get(&username) {
+        let mut accounts = state.accounts();
+        match accounts.get_mut(&username) {
             Some(a) => (
                 Some(a.password_hash.clone()),
-                a.password_failures.locked(ctx.now),
+                a.password_failures.reserve(ctx.now).err(),
             ),
             None => (None, None),
         }
@@ -744,12 +766,9 @@ async fn sign_in(
         .await
         .unwrap_or(false);
     let right = known && matched;
-    if let Some(account) = state.accounts().get_mut(&username) {
-        if right {
-            account.password_failures.succeed();
-        } else {
-            account.password_failures.fail(ctx.now);
-        }
+    if right && let Some(account) = state.accounts().get_mut(&username) {
+        // The failure counted before the comparison is cleared with the rest.
+        account.password_failures.succeed();
     }
     if !right {
         tracing::info!(client = %ctx.client, "sign-in: wrong username or password");
@@ -1159,15 +1178,16 @@ async fn other_way_recovery(
         return Ok(redirect(&state, &ctx.session, "/"));
     };
     let before = {
-        let accounts = state.accounts();
-        let Some(account) = accounts.get(user) else {
+        let mut accounts = state.accounts();
+        let Some(account) = accounts.get_mut(user) else {
             return Ok(redirect(
                 &state,
                 &Session::anonymous(ctx.now),
                 "/?notice=ended",
             ));
         };
-        if let Some(minutes) = account.fallback_failures.locked(ctx.now) {
+        // Count before compare, as at the password door.
+        if let Err(minutes) = account.fallback_failures.reserve(ctx.now) {
             return Ok(fallback_notice(
                 &state,
                 &ctx,
@@ -1205,11 +1225,17 @@ async fn other_way_recovery(
                 None
             }
             Ok(_) => Some(Msg::RecoveryWrong),
-            Err(RecoveryError::Malformed) => Some(Msg::RecoveryMalformed),
-            Err(RecoveryError::Exhausted) => Some(Msg::RecoveryExhausted),
+            // Nothing was compared: the attempt counted up front goes back.
+            Err(RecoveryError::Malformed) => {
+                account.fallback_failures.give_back(ctx.now);
+                Some(Msg::RecoveryMalformed)
+            }
+            Err(RecoveryError::Exhausted) => {
+                account.fallback_failures.give_back(ctx.now);
+                Some(Msg::RecoveryExhausted)
+            }
             Err(e) => {
                 tracing::info!(client = %ctx.client, error = %e, "recovery code refused");
-                account.fallback_failures.fail(ctx.now);
                 Some(Msg::RecoveryWrong)
             }
         }
