@@ -1201,3 +1201,36 @@ async fn parallel_wrong_recovery_codes_are_counted_before_they_are_compared() {
     );
     assert_eq!(evaluated + refused, 24);
 }
+
+/// The per-client limit's key: an IPv6 subscriber is one client across its /64 (not
+/// 2^64 of them); IPv4, and IPv4 mapped into IPv6, by the address.
+#[test]
+fn clients_are_keyed_by_address_and_ipv6_by_its_64() {
+    use web_app::app::client_key;
+    let key = |s: &str| client_key(s.parse().unwrap());
+    assert_eq!(
+        key("2001:db8:1:2::1"),
+        key("2001:db8:1:2:ffff:eeee:dddd:cccc")
+    );
+    assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+    assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    assert_eq!(key("203.0.113.7"), "203.0.113.7");
+    assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+}
+
+/// A form body larger than any form here is refused before it is read.
+#[tokio::test]
+async fn an_oversized_form_is_refused() {
+    let app = start().await;
+    let c = client("en");
+    let (_, _, home) = get(&c, &format!("{}/", app.base)).await;
+    let csrf = csrf_of(&home);
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let (status, _, _) = post(
+        &c,
+        &format!("{}/sign-in", app.base),
+        &[("csrf", &csrf), ("username", "alice"), ("password", &huge)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -62,6 +62,10 @@ const SESSION_TTL: Duration = Duration::hours(12);
 const SECOND_STEP_TTL: Duration = Duration::minutes(15);
 /// Wrong passwords, or wrong fallback codes, before the account pauses that door.
 const MAX_FAILURES: u32 = 10;
+/// The largest form body accepted, in bytes.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+/// Argon2 checks allowed at once (each holds about 19 MiB while it runs).
+const HASH_PERMITS: usize = 2;
 /// How long such a pause lasts.
 const LOCKOUT: Duration = Duration::minutes(15);
 /// The wait between two SMS of one challenge (the verifier's default, set explicitly
@@ -244,6 +248,7 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         change_phone,
         transport: config.transport.clone(),
         voice: config.voice.is_some(),
+        hashing: tokio::sync::Semaphore::new(HASH_PERMITS),
         receipts: config.receipts,
         public_url: config.public_url,
         reports: Mutex::new(HashMap::new()),
@@ -276,6 +281,9 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         .route("/account", get(account_page))
         .route("/sign-out", post(sign_out))
         .fallback(not_found)
+        // Every form here is a few short fields; a larger body is refused (413) before
+        // anything reads it.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state);
     Ok((
         router,
@@ -392,6 +400,8 @@ struct AppState {
     transport: Arc<dyn SmsTransport>,
     /// Whether a call can carry the code ("call me with the code instead").
     voice: bool,
+    /// Permits for Argon2 checks in flight (password and recovery doors).
+    hashing: tokio::sync::Semaphore,
     receipts: Vec<(&'static str, Arc<dyn DeliveryReceipts>)>,
     public_url: String,
     /// When the latest delivery report of each challenge arrived, so the code page
@@ -571,7 +581,7 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
         let client = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| client_key(c.0.ip()))
             .unwrap_or_default();
         let mut nonce = [0u8; 16];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut nonce);
@@ -762,6 +772,11 @@ async fn sign_in(
     let hash = stored.unwrap_or_else(|| state.dummy_hash.clone());
     let password = form.password;
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    // Each Argon2 check holds about 19 MiB: at most HASH_PERMITS run at once, the rest
+    // wait their turn, so a flood of sign-ins queues instead of exhausting memory.
+    let Ok(_permit) = state.hashing.acquire().await else {
+        return Ok(page_with(Msg::StoreDown, 503));
+    };
     let matched = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
         .await
         .unwrap_or(false);
@@ -1200,7 +1215,17 @@ async fn other_way_recovery(
     };
     let typed = form.code;
     let stored = before.clone();
-    // Up to ten Argon2id checks: off the async workers, and without holding the lock.
+    // Up to ten Argon2id checks: off the async workers, without holding the lock, and
+    // under the same cap on concurrent hashing as the password door.
+    let Ok(_permit) = state.hashing.acquire().await else {
+        return Ok(fallback_notice(
+            &state,
+            &ctx,
+            Fallback::Recovery,
+            Msg::StoreDown,
+            503,
+        ));
+    };
     let redeemed = tokio::task::spawn_blocking(move || {
         let mut set = RecoverySet::from_stored(&stored)?;
         set.redeem(&typed).map(|_| set.to_stored())
@@ -1733,5 +1758,21 @@ async fn tell_old_number(
     let sms = Sms::new(old.clone(), Body::new(text), Duration::hours(1), key);
     if let Err(e) = state.transport.send(&sms).await {
         tracing::warn!(to = %old, error = %e, "could not tell the old number of the change");
+    }
+}
+
+/// The key of the per-client send limit for a peer address: an IPv4 address as it
+/// is, an IPv6 address by its /64 (one subscriber's prefix: every address in it is the
+/// same client, or a single host could rotate through 2^64 keys).
+pub fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
