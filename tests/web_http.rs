@@ -353,11 +353,13 @@ async fn malformed_and_expired_codes_are_explained() {
         page.contains("This code has expired. Ask for a new one."),
         "{page}"
     );
-    // A new code from the page's button works.
+    // A new code from the page's button works; it is a new challenge, so the page
+    // does not claim that earlier codes still work.
     let csrf = csrf_of(&page);
     let (_, path, page) = post(&c, &format!("{}/resend", app.base), &[("csrf", &csrf)]).await;
     assert_eq!(path, "/verify");
     assert!(page.contains("5 attempts left."));
+    assert!(!page.contains("Earlier codes still work"), "{page}");
     let (_, path, _) = submit_code(&app, &c, &page, &app.last_code()).await;
     assert_eq!(path, "/account");
 }
@@ -1233,4 +1235,39 @@ async fn an_oversized_form_is_refused() {
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// A second step that locked stays locked for that sign-in: waiting for the locked
+/// challenge to expire (or replaying an older cookie) never gives fresh attempts
+/// without the password.
+#[tokio::test]
+async fn a_locked_second_step_needs_the_password_again() {
+    let app = start().await;
+    let c = client("en");
+    let (_, _, mut page) = password_step(&app, &c).await;
+    // The cookie as it was before any wrong code: an attacker's copy.
+    let wrong = wrong_code(&app.last_code());
+    for _ in 0..5 {
+        let (_, _, next) = submit_code(&app, &c, &page, &wrong).await;
+        page = next;
+    }
+    let sent = app.sms.count();
+    // After the locked challenge is gone from the store (5 minutes to live, 5 kept),
+    // while the second step's session (15 minutes) still holds.
+    app.clock.advance(Duration::minutes(11));
+    let (_, _, verify) = get(&c, &format!("{}/verify", app.base)).await;
+    let csrf = csrf_of(&verify);
+    let (_, _, page) = post(&c, &format!("{}/resend", app.base), &[("csrf", &csrf)]).await;
+    assert_eq!(
+        app.sms.count(),
+        sent,
+        "no new code without the password: {page}"
+    );
+    assert!(!page.contains("Earlier codes still work"), "{page}");
+    let (_, _, page) = post(&c, &format!("{}/call", app.base), &[("csrf", &csrf)]).await;
+    assert_eq!(app.sms.calls().len(), 0, "no call either: {page}");
+    // The password opens a new challenge.
+    let (_, path, _) = password_step(&app, &c).await;
+    assert_eq!(path, "/verify");
+    assert_eq!(app.sms.count(), sent + 1);
 }

@@ -377,6 +377,7 @@ fn demo_account(config: &Config) -> Result<(DemoAccount, Account), AppError> {
         epoch: 0,
         password_failures: Throttle::default(),
         fallback_failures: Throttle::default(),
+        second_step_locked: false,
     };
     let demo = DemoAccount {
         username,
@@ -434,6 +435,10 @@ struct Account {
     epoch: u64,
     password_failures: Throttle,
     fallback_failures: Throttle,
+    /// The second step locked (too many wrong codes): no new code, by SMS or call,
+    /// until the password is entered again. Kept here, not in the cookie, so neither
+    /// an older cookie nor waiting for the locked challenge to expire gets round it.
+    second_step_locked: bool,
 }
 
 /// Consecutive failures at one door of one account, and the pause they caused.
@@ -484,7 +489,30 @@ impl Throttle {
     }
 }
 
+/// The page that says the second step locked and the password is needed again.
+fn locked_page(state: &AppState, ctx: &Ctx) -> Response {
+    let page = pages::locked(
+        &ctx.chrome(state),
+        &ctx.csrf(state),
+        Msg::LockedTitle,
+        Msg::LockedChallenge,
+    );
+    respond(state, &ctx.session, page)
+}
+
 impl AppState {
+    fn lock_second_step(&self, user: &str) {
+        if let Some(account) = self.accounts().get_mut(user) {
+            account.second_step_locked = true;
+        }
+    }
+
+    fn second_step_locked(&self, user: &str) -> bool {
+        self.accounts()
+            .get(user)
+            .is_some_and(|a| a.second_step_locked)
+    }
+
     fn verifier(&self, lang: Lang) -> &Verifier {
         match lang {
             Lang::En => &self.en,
@@ -782,8 +810,10 @@ async fn sign_in(
         .unwrap_or(false);
     let right = known && matched;
     if right && let Some(account) = state.accounts().get_mut(&username) {
-        // The failure counted before the comparison is cleared with the rest.
+        // The failure counted before the comparison is cleared with the rest; the
+        // password also opens a second step that had locked.
         account.password_failures.succeed();
+        account.second_step_locked = false;
     }
     if !right {
         tracing::info!(client = %ctx.client, "sign-in: wrong username or password");
@@ -800,8 +830,8 @@ async fn sign_in(
         },
     );
     match send_code(&state, &ctx, &username, None).await {
-        Ok(id) => {
-            set_challenge(&mut session, id);
+        Ok(sent) => {
+            set_challenge(&mut session, sent.id());
             Ok(redirect(&state, &session, "/verify"))
         }
         Err(failure) => {
@@ -835,7 +865,7 @@ async fn send_code(
     ctx: &Ctx,
     user: &str,
     existing: Option<ChallengeId>,
-) -> Result<ChallengeId, SendFailure> {
+) -> Result<Sent, SendFailure> {
     let Some(binding) = state.binding(user) else {
         return Err(SendFailure {
             msg: Msg::SessionEnded,
@@ -846,7 +876,7 @@ async fn send_code(
     let options = StartOptions::client(ctx.client.clone());
     if let Some(id) = existing {
         match verifier.resend_with(&id, &binding, &options).await {
-            Ok(pending) => return Ok(pending.id),
+            Ok(pending) => return Ok(Sent::Resent(pending.id)),
             // Expired or gone: a new challenge below. (A locked one never gets here.)
             Err(Error::NotPending) => {}
             Err(e) => return Err(send_failure(&e, ctx.now)),
@@ -855,8 +885,31 @@ async fn send_code(
     verifier
         .start_with(&binding, &options)
         .await
-        .map(|pending| pending.id)
+        .map(|pending| Sent::New(pending.id))
         .map_err(|e| send_failure(&e, ctx.now))
+}
+
+/// What [`send_code`] did: a code for the same challenge (earlier codes still work),
+/// or a new challenge (they do not).
+enum Sent {
+    Resent(ChallengeId),
+    New(ChallengeId),
+}
+
+impl Sent {
+    fn id(&self) -> ChallengeId {
+        match self {
+            Self::Resent(id) | Self::New(id) => *id,
+        }
+    }
+
+    /// The code page's notice for it.
+    fn notice(&self) -> &'static str {
+        match self {
+            Self::Resent(_) => "/verify?notice=resent",
+            Self::New(_) => "/verify?notice=new",
+        }
+    }
 }
 
 fn send_failure(error: &Error, now: OffsetDateTime) -> SendFailure {
@@ -959,6 +1012,9 @@ async fn verify_page(
         (Stage::SecondStep { user, .. }, "resent") => Some(Notice::Info(Msg::NewCodeSent {
             to: state.masked_phone(user),
         })),
+        (Stage::SecondStep { user, .. }, "new") => Some(Notice::Info(Msg::CodeSentTo {
+            to: state.masked_phone(user),
+        })),
         (Stage::SecondStep { user, .. }, "calling") => Some(Notice::Info(Msg::Calling {
             to: state.masked_phone(user),
         })),
@@ -992,17 +1048,25 @@ async fn verify_code(
     let csrf = ctx.csrf(&state);
     let notice = match state.en.check(id, &binding, &form.code).await {
         Ok(Verdict::Approved) => return Ok(finish(&state, &ctx, user, Method::Sms)),
-        Ok(Verdict::Rejected { attempts_left }) => Msg::WrongCode { attempts_left },
+        Ok(Verdict::Rejected { attempts_left }) => {
+            if attempts_left == 0 {
+                // The last attempt is spent: the challenge is locked from here.
+                state.lock_second_step(user);
+            }
+            Msg::WrongCode { attempts_left }
+        }
         Ok(Verdict::Malformed) => Msg::MalformedCode {
             length: state.input.length,
             digits_only: state.input.digits_only,
         },
         Ok(Verdict::Expired) => Msg::CodeExpired,
         Ok(Verdict::Locked) => {
+            state.lock_second_step(user);
             let page = pages::locked(&chrome, &csrf, Msg::LockedTitle, Msg::LockedChallenge);
             return Ok(respond(&state, &ctx.session, page));
         }
         Ok(Verdict::TooManyFailures) => {
+            state.lock_second_step(user);
             let page = pages::locked(
                 &chrome,
                 &csrf,
@@ -1049,6 +1113,9 @@ async fn resend(
         return Ok(redirect(&state, &ctx.session, "/"));
     };
     // A locked challenge stays locked: a fresh code needs the password again.
+    if state.second_step_locked(user) {
+        return Ok(locked_page(&state, &ctx));
+    }
     if let Some(id) = challenge
         && let Ok(Some(st)) = state.en.status(id).await
         && st.phase == Phase::Locked
@@ -1056,10 +1123,10 @@ async fn resend(
         return Ok(render_verify(&state, &ctx, None, 200).await);
     }
     match send_code(&state, &ctx, user, *challenge).await {
-        Ok(id) => {
+        Ok(sent) => {
             let mut session = ctx.session.clone();
-            set_challenge(&mut session, id);
-            Ok(redirect(&state, &session, "/verify?notice=resent"))
+            set_challenge(&mut session, sent.id());
+            Ok(redirect(&state, &session, sent.notice()))
         }
         Err(failure) => Ok(render_verify(
             &state,
@@ -1087,6 +1154,9 @@ async fn call_me(
     else {
         return Ok(redirect(&state, &ctx.session, "/verify"));
     };
+    if state.second_step_locked(user) {
+        return Ok(locked_page(&state, &ctx));
+    }
     let Some(binding) = state.binding(user) else {
         return Ok(redirect(&state, &ctx.session, "/"));
     };
