@@ -1271,3 +1271,76 @@ async fn a_locked_second_step_needs_the_password_again() {
     assert_eq!(path, "/verify");
     assert_eq!(app.sms.count(), sent + 1);
 }
+
+async fn wrong_sign_in(app: &Running, c: &Client, user: &str, from: Option<&str>) -> StatusCode {
+    let (_, _, home) = get(c, &format!("{}/", app.base)).await;
+    let csrf = csrf_of(&home);
+    let mut request = c.post(format!("{}/sign-in", app.base)).form(&[
+        ("csrf", csrf.as_str()),
+        ("username", user),
+        ("password", "not-the-password"),
+    ]);
+    if let Some(ip) = from {
+        request = request.header("x-forwarded-for", ip);
+    }
+    request.send().await.expect("POST").status()
+}
+
+/// The pause after wrong passwords names no account: a username that exists and one
+/// that does not answer alike, attempt by attempt, over 20 attempts.
+#[tokio::test]
+async fn known_and_unknown_usernames_answer_alike() {
+    let app = start().await;
+    let (known, unknown) = (client("en"), client("en"));
+    for attempt in 1..=20 {
+        let a = wrong_sign_in(&app, &known, "alice", None).await;
+        let b = wrong_sign_in(&app, &unknown, "nobody", None).await;
+        assert_eq!(a, b, "attempt {attempt}");
+    }
+    assert_eq!(
+        wrong_sign_in(&app, &known, "alice", None).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// An attacker elsewhere cannot lock the owner out: the pause is per client (here,
+/// clients are told apart by a trusted proxy's header), and a header sent without a
+/// configured proxy changes nothing.
+#[tokio::test]
+async fn wrong_passwords_elsewhere_do_not_lock_the_owner_out() {
+    let app = start_with(|c| c.client_header = Some("x-forwarded-for".to_owned())).await;
+    let attacker = client("en");
+    for _ in 0..11 {
+        wrong_sign_in(&app, &attacker, "alice", Some("198.51.100.7")).await;
+    }
+    assert_eq!(
+        wrong_sign_in(&app, &attacker, "alice", Some("198.51.100.7")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let owner = client("en");
+    let (_, _, home) = get(&owner, &format!("{}/", app.base)).await;
+    let csrf = csrf_of(&home);
+    let response = owner
+        .post(format!("{}/sign-in", app.base))
+        .header("x-forwarded-for", "203.0.113.9")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "alice"),
+            ("password", app.alice().password.as_str()),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.url().path(), "/verify", "the owner signs in");
+
+    // Without a configured proxy, the header is the client's own word: ignored.
+    let app = start().await;
+    let c = client("en");
+    for _ in 0..11 {
+        wrong_sign_in(&app, &c, "alice", Some("198.51.100.7")).await;
+    }
+    assert_eq!(
+        wrong_sign_in(&app, &c, "alice", Some("203.0.113.9")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -121,6 +121,10 @@ pub struct Config {
     /// Adjusts the verifiers before they are built: send limits, a spend cap, country
     /// policy, attempts, the subject ceiling. The identity by default.
     pub tune: fn(VerifierBuilder) -> VerifierBuilder,
+    /// Only behind a reverse proxy you run: the header it puts the client's address in
+    /// (`x-forwarded-for`, its first address is used). Unset (the default), the peer
+    /// address is the client, and a header a client sends is ignored.
+    pub client_header: Option<String>,
 }
 
 impl Config {
@@ -144,6 +148,7 @@ impl Config {
             receipts: Vec::new(),
             public_url: "http://localhost:3000".to_owned(),
             tune: |builder| builder,
+            client_header: None,
         }
     }
 }
@@ -249,6 +254,8 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         transport: config.transport.clone(),
         voice: config.voice.is_some(),
         hashing: tokio::sync::Semaphore::new(HASH_PERMITS),
+        sign_in_throttles: Mutex::new(HashMap::new()),
+        client_header: config.client_header.clone(),
         receipts: config.receipts,
         public_url: config.public_url,
         reports: Mutex::new(HashMap::new()),
@@ -375,7 +382,6 @@ fn demo_account(config: &Config) -> Result<(DemoAccount, Account), AppError> {
         recovery: set.to_stored(),
         pending_phone: None,
         epoch: 0,
-        password_failures: Throttle::default(),
         fallback_failures: Throttle::default(),
         second_step_locked: false,
     };
@@ -403,6 +409,10 @@ struct AppState {
     voice: bool,
     /// Permits for Argon2 checks in flight (password and recovery doors).
     hashing: tokio::sync::Semaphore,
+    /// Wrong passwords per (username as typed, client), known usernames or not.
+    sign_in_throttles: Mutex<HashMap<(String, String), Throttle>>,
+    /// A request header naming the client behind a trusted reverse proxy.
+    client_header: Option<String>,
     receipts: Vec<(&'static str, Arc<dyn DeliveryReceipts>)>,
     public_url: String,
     /// When the latest delivery report of each challenge arrived, so the code page
@@ -433,12 +443,27 @@ struct Account {
     pending_phone: Option<(PhoneNumber, Option<ChallengeId>)>,
     /// Bumped at sign-out: signed-in cookies of older epochs stop working.
     epoch: u64,
-    password_failures: Throttle,
     fallback_failures: Throttle,
     /// The second step locked (too many wrong codes): no new code, by SMS or call,
     /// until the password is entered again. Kept here, not in the cookie, so neither
     /// an older cookie nor waiting for the locked challenge to expire gets round it.
     second_step_locked: bool,
+}
+
+/// One throttle of the sign-in map, held under the map's lock.
+struct ThrottleRef<'a> {
+    map: std::sync::MutexGuard<'a, HashMap<(String, String), Throttle>>,
+    key: (String, String),
+}
+
+impl ThrottleRef<'_> {
+    fn reserve(mut self, now: OffsetDateTime) -> Result<(), i64> {
+        self.map.entry(self.key.clone()).or_default().reserve(now)
+    }
+
+    fn succeed(mut self) {
+        self.map.remove(&self.key);
+    }
 }
 
 /// Consecutive failures at one door of one account, and the pause they caused.
@@ -500,7 +525,29 @@ fn locked_page(state: &AppState, ctx: &Ctx) -> Response {
     respond(state, &ctx.session, page)
 }
 
+/// Throttles kept at most; past it, entries with nothing to remember go first.
+const MAX_THROTTLES: usize = 100_000;
+
 impl AppState {
+    /// The sign-in throttle of `username` from `client`, locked for the caller's use.
+    fn sign_in_throttle(&self, username: &str, client: &str) -> ThrottleRef<'_> {
+        let mut map = self
+            .sign_in_throttles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MAX_THROTTLES {
+            let now = self.clock.now();
+            map.retain(|_, t| t.locked(now).is_some());
+            if map.len() >= MAX_THROTTLES {
+                map.clear();
+            }
+        }
+        ThrottleRef {
+            map,
+            key: (username.to_owned(), client.to_owned()),
+        }
+    }
+
     fn lock_second_step(&self, user: &str) {
         if let Some(account) = self.accounts().get_mut(user) {
             account.second_step_locked = true;
@@ -606,10 +653,28 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
             .read(&cookies.join("; "))
             .filter(|s| state.alive(s, now))
             .unwrap_or_else(|| Session::anonymous(now));
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| client_key(c.0.ip()))
+        // Behind a trusted proxy, its header names the client; otherwise the peer does
+        // (a client's own header is never believed).
+        let forwarded = state.client_header.as_deref().and_then(|name| {
+            parts
+                .headers
+                .get(name)?
+                .to_str()
+                .ok()?
+                .split(',')
+                .next()?
+                .trim()
+                .parse::<std::net::IpAddr>()
+                .ok()
+        });
+        let client = forwarded
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip())
+            })
+            .map(client_key)
             .unwrap_or_default();
         let mut nonce = [0u8; 16];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut nonce);
@@ -783,16 +848,17 @@ async fn sign_in(
 
     // Count before compare: the attempt is recorded as a failure under the lock that
     // checks the pause, before Argon2 runs; a right password clears it below.
-    let (stored, locked) = {
-        let mut accounts = state.accounts();
-        match accounts.get_mut(&username) {
-            Some(a) => (
-                Some(a.password_hash.clone()),
-                a.password_failures.reserve(ctx.now).err(),
-            ),
-            None => (None, None),
-        }
-    };
+    // The pause is per username *and* client, for every username typed, known or not:
+    // unknown names pause exactly like real ones (the answer cannot tell them apart),
+    // and an attacker elsewhere cannot lock the owner out.
+    let locked = state
+        .sign_in_throttle(&username, &ctx.client)
+        .reserve(ctx.now)
+        .err();
+    let stored = state
+        .accounts()
+        .get(&username)
+        .map(|a| a.password_hash.clone());
     if let Some(minutes) = locked {
         return Ok(page_with(Msg::PasswordLocked { minutes }, 429));
     }
@@ -809,11 +875,13 @@ async fn sign_in(
         .await
         .unwrap_or(false);
     let right = known && matched;
-    if right && let Some(account) = state.accounts().get_mut(&username) {
+    if right {
         // The failure counted before the comparison is cleared with the rest; the
         // password also opens a second step that had locked.
-        account.password_failures.succeed();
-        account.second_step_locked = false;
+        state.sign_in_throttle(&username, &ctx.client).succeed();
+        if let Some(account) = state.accounts().get_mut(&username) {
+            account.second_step_locked = false;
+        }
     }
     if !right {
         tracing::info!(client = %ctx.client, "sign-in: wrong username or password");
