@@ -1344,3 +1344,38 @@ async fn wrong_passwords_elsewhere_do_not_lock_the_owner_out() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+/// Inputs accept everything the server accepts: no `pattern` on the code fields (a
+/// browser would refuse full-width digits before the server could fold them), and a
+/// full-width authenticator code with a hyphen signs in.
+#[tokio::test]
+async fn full_width_codes_are_not_blocked_by_the_page() {
+    let app = start().await;
+    let c = client("ja");
+    let (_, _, code_page) = password_step(&app, &c).await;
+    assert!(!code_page.contains("pattern="), "{code_page}");
+    let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
+    assert!(!page.contains("pattern="), "{page}");
+    let csrf = csrf_of(&page);
+    let right = app.alice().totp.generate(app.clock.now()).expect("code");
+    let full_width: String = right
+        .expose()
+        .chars()
+        .enumerate()
+        .flat_map(|(i, d)| {
+            let wide = char::from_u32(u32::from(d) - u32::from('0') + 0xFF10).unwrap();
+            if i == 3 {
+                vec!['ー', wide]
+            } else {
+                vec![wide]
+            }
+        })
+        .collect();
+    let (_, path, _) = post(
+        &c,
+        &format!("{}/other-way/totp", app.base),
+        &[("csrf", &csrf), ("code", &full_width)],
+    )
+    .await;
+    assert_eq!(path, "/account", "typed as {full_width}");
+}

@@ -31,15 +31,44 @@
 //!   configure `PUBLIC_URL/receipts/<provider>` as the status callback URL.
 //! - `PUBLIC_URL` (default `http://localhost:PORT`): the scheme and host providers call
 //!   back, exactly as configured with them (Twilio signs the full URL).
+//! - `APP_CLIENT_HEADER` (unset by default): only behind a reverse proxy you run, the
+//!   header it puts the client's address in (`x-forwarded-for`); the per-client limits
+//!   then key on it instead of the proxy's address.
+//!
+//! `--help` prints this list.
 
 mod app;
 
 use std::error::Error;
 
+/// The settings, as `--help` prints them (the module docs above say the same).
+const HELP: &str = "\
+Two-step sign-in example (smsotp): a password, then a code by SMS.
+
+Usage: cargo run --example axum_two_step [--features redis|postgres|twilio|...] [-- --help]
+
+Environment:
+  PORT               port on 127.0.0.1 (default 3000)
+  APP_DOMAIN         host name named in each SMS's origin-bound line (default localhost)
+  APP_NAME           name on pages and in the SMS (default Example)
+  SERVER_KEY         64 hex digits: cookie/CSRF key (random per start when unset)
+  SMSOTP_SECRET      64 hex digits: code-digest key (random per start when unset)
+  COOKIE_SECURE=1    Secure __Host- cookies, behind HTTPS
+  REDIS_URL / REDIS_CLUSTER_URLS   challenges and limits in Redis (--features redis)
+  DATABASE_URL       challenges and limits in PostgreSQL (--features postgres)
+  TWILIO_ACCOUNT_SID, VONAGE_API_KEY, SYMWORLD_API_KEY, SMSOTP_WEBHOOK_URL
+                     send through that provider (its feature; see its from_env)
+  PUBLIC_URL         scheme and host providers call back (default http://localhost:PORT)
+  APP_CLIENT_HEADER  behind your own reverse proxy only: the header naming the client";
+
 use smsotp::Secret;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return Ok(());
+    }
     tracing_subscriber::fmt().with_target(false).init();
 
     let port: u16 = match std::env::var("PORT") {
@@ -68,6 +97,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|_| format!("http://localhost:{port}"));
     choose_store(&mut config).await?;
     choose_transport(&mut config)?;
+    config.client_header = std::env::var("APP_CLIENT_HEADER")
+        .ok()
+        .filter(|h| !h.trim().is_empty());
 
     let (router, handles) = app::app(config)?;
     for account in &handles.accounts {
@@ -88,14 +120,25 @@ async fn main() -> Result<(), Box<dyn Error>> {
             longest.segments.count
         );
     }
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => listener,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            eprintln!("Port {port} on 127.0.0.1 is in use: set PORT to a free port (PORT=3001).");
+            std::process::exit(1);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let port = listener.local_addr()?.port();
+    // Listening on 127.0.0.1; with the default APP_DOMAIN the page is opened as
+    // localhost, the host the SMS's origin-bound line names (so autofill works).
     let host = if domain == "localhost" {
         "localhost"
     } else {
         "127.0.0.1"
     };
-    println!("Open http://{host}:{port}/ (Ctrl-C to stop)");
+    println!(
+        "Listening on 127.0.0.1:{port} (PORT; --help lists every setting). Open http://{host}:{port}/ (Ctrl-C to stop)"
+    );
     tokio::select! {
         served = app::serve(listener, router) => served?,
         _ = tokio::signal::ctrl_c() => println!("Stopping."),

@@ -399,7 +399,9 @@ pub fn verify(
     match live {
         Some(live) => {
             let (inputmode, class, extra) = if input.digits_only {
-                ("numeric", "code numeric", " pattern=\"[0-9 ]*\"")
+                // No `pattern`: the server folds full-width digits, spaces and hyphens,
+                // and the browser must not refuse what the server accepts.
+                ("numeric", "code numeric", "")
             } else {
                 ("text", "code", " autocapitalize=\"characters\"")
             };
@@ -540,7 +542,7 @@ pub fn other_way(
          <h2 id=\"totp-heading\">{totp_heading}</h2>\n{totp_notice}\
          <form method=\"post\" action=\"/other-way/totp\" aria-labelledby=\"totp-heading\">\n{csrf}\
          <label for=\"totp\">{totp_label}</label>\n\
-         <input id=\"totp\" name=\"code\" class=\"code numeric\" autocomplete=\"one-time-code\" inputmode=\"numeric\" pattern=\"[0-9 ]*\" maxlength=\"12\" spellcheck=\"false\" required aria-describedby=\"totp-hint\">\n\
+         <input id=\"totp\" name=\"code\" class=\"code numeric\" autocomplete=\"one-time-code\" inputmode=\"numeric\" maxlength=\"12\" spellcheck=\"false\" required aria-describedby=\"totp-hint\">\n\
          <p class=\"hint\" id=\"totp-hint\">{totp_hint}</p>\n\
          <button class=\"primary\" type=\"submit\" id=\"totp-submit\">{verify}</button>\n</form>\n\
          <p class=\"or\">{or}</p>\n\
