@@ -458,7 +458,7 @@ async fn japanese_pages_and_sms_for_accept_language_ja() {
     let (_, _, page) = password_step(&app, &c).await;
     assert!(
         page.contains(
-            "<strong class=\"nowrap\">+81 90-****-5678</strong> にSMSで確認コードを送信しました。"
+            "<strong class=\"nowrap\">+81 90-****-5678</strong> にSMSで認証コードを送信しました。"
         ),
         "{page}"
     );
