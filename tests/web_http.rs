@@ -1379,3 +1379,41 @@ async fn full_width_codes_are_not_blocked_by_the_page() {
     .await;
     assert_eq!(path, "/account", "typed as {full_width}");
 }
+
+/// GET on a POST-only address, and an oversized or unreadable form, get the site's
+/// own page (with its security headers), not a bare status.
+#[tokio::test]
+async fn wrong_methods_and_bad_bodies_get_the_sites_pages() {
+    let app = start().await;
+    let c = client("ja");
+    let response = c
+        .get(format!("{}/sign-in", app.base))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(response.headers().contains_key("content-security-policy"));
+    let page = response.text().await.expect("body");
+    assert!(page.contains("このページは直接開けません"), "{page}");
+    assert!(page.contains("href=\"/\""), "a way back: {page}");
+
+    let response = c
+        .post(format!("{}/resend", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 64 * 1024])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(response.text().await.expect("body").contains("<html"));
+
+    let response = c
+        .post(format!("{}/resend", app.base))
+        .header("content-type", "text/plain")
+        .body("csrf=x")
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(response.text().await.expect("body").contains("<html"));
+}

@@ -291,6 +291,10 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         // Every form here is a few short fields; a larger body is refused (413) before
         // anything reads it.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            themed_errors,
+        ))
         .with_state(state);
     Ok((
         router,
@@ -718,6 +722,15 @@ impl Ctx {
 
 /// A page with the session cookie and the security headers.
 fn respond(state: &AppState, session: &Session, page: Page) -> Response {
+    let mut response = page_response(page);
+    if let Ok(value) = HeaderValue::from_str(&state.cookies.set_cookie(session)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A page with the security headers every page carries, and no session cookie.
+fn page_response(page: Page) -> Response {
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
     let csp = format!(
         "default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; \
@@ -738,8 +751,45 @@ fn respond(state: &AppState, session: &Session, page: Page) -> Response {
     put(header::X_FRAME_OPTIONS, "DENY");
     put(header::REFERRER_POLICY, "no-referrer");
     put(header::VARY, "Accept-Language, Cookie");
-    put(header::SET_COOKIE, &state.cookies.set_cookie(session));
     response
+}
+
+/// Gives the bare answers axum makes itself (a wrong method, a body too large or of
+/// the wrong type, a form that does not parse) the site's own look and headers, in
+/// the reader's language.
+async fn themed_errors(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = Lang::negotiate(
+        request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let (title, text) = match status {
+        _ if html => return response,
+        405 => (Msg::WrongMethodTitle, Msg::WrongMethodBody),
+        413 => (Msg::TooLargeTitle, Msg::TooLargeBody),
+        400 | 415 | 422 => (Msg::BadRequestTitle, Msg::BadRequestBody),
+        _ => return response,
+    };
+    let mut nonce = [0u8; 16];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut nonce);
+    let nonce = URL_SAFE_NO_PAD.encode(nonce);
+    let chrome = Chrome {
+        lang,
+        brand: &state.brand,
+        nonce: &nonce,
+    };
+    page_response(pages::error(&chrome, status, title, text))
 }
 
 /// A 303 to `to`, setting the session cookie.
