@@ -574,3 +574,49 @@ fn dropping_the_key_that_names_counters_is_refused_loudly() {
         .build()
         .unwrap();
 }
+
+// ---- other doors share the subject's ceiling ----------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn other_doors_count_before_compare_against_the_same_ceiling() {
+    for (name, store) in stores().await {
+        let r = rig(&store, |b| b.subject_ceiling(4, Duration::hours(24)));
+        let who = login("09012345678").with_subject("alice");
+        let p = r.verifier.start(&who).await.unwrap();
+        let code = r.sms.last_code(who.destination()).unwrap();
+        // One wrong SMS code, then three wrong passwords (say): four in a row.
+        assert!(matches!(
+            r.verifier
+                .check(&p.id, &who, &wrong_code(std::slice::from_ref(&code)))
+                .await
+                .unwrap(),
+            Verdict::Rejected { .. }
+        ));
+        for _ in 0..3 {
+            assert!(
+                matches!(
+                    r.verifier.count_door_attempt(&who).await.unwrap(),
+                    Verdict::Rejected { .. }
+                ),
+                "{name}: counted, compare now"
+            );
+        }
+        assert_eq!(
+            r.verifier.count_door_attempt(&who).await.unwrap(),
+            Verdict::TooManyFailures,
+            "{name}: the fifth attempt at any door is refused before comparing"
+        );
+        assert_eq!(
+            r.verifier.check(&p.id, &who, &code).await.unwrap(),
+            Verdict::TooManyFailures,
+            "{name}: the SMS door shares the ceiling"
+        );
+        // A success elsewhere (another door's secret was right) clears it.
+        r.verifier.attempt_succeeded(&who).await.unwrap();
+        assert_eq!(
+            r.verifier.check(&p.id, &who, &code).await.unwrap(),
+            Verdict::Approved,
+            "{name}"
+        );
+    }
+}

@@ -518,6 +518,33 @@ impl Throttle {
     }
 }
 
+/// The account-wide ceiling every door shares (at most 100 failures in a row, the
+/// library's subject ceiling, kept in its store so it holds across instances): one
+/// attempt is counted *before* the door compares its secret. `Err` carries the refusal
+/// to show; nothing is compared then.
+async fn door_gate(state: &AppState, user: &str) -> Result<Option<Binding>, (Msg, u16)> {
+    let Some(binding) = state.binding(user) else {
+        return Ok(None);
+    };
+    match state.en.count_door_attempt(&binding).await {
+        Ok(Verdict::TooManyFailures) => Err((Msg::AccountPaused, 429)),
+        Ok(_) => Ok(Some(binding)),
+        Err(e) => {
+            tracing::warn!(error = %e, "door attempt not counted: refused");
+            Err((Msg::StoreDown, 503))
+        }
+    }
+}
+
+/// A door's secret was right: the account's failures in a row start again from zero.
+async fn door_opened(state: &AppState, binding: Option<&Binding>) {
+    if let Some(binding) = binding
+        && let Err(e) = state.en.attempt_succeeded(binding).await
+    {
+        tracing::warn!(error = %e, "could not clear the account's failures");
+    }
+}
+
 /// The page that says the second step locked and the password is needed again.
 fn locked_page(state: &AppState, ctx: &Ctx) -> Response {
     let page = pages::locked(
@@ -913,6 +940,18 @@ async fn sign_in(
         return Ok(page_with(Msg::PasswordLocked { minutes }, 429));
     }
     let known = stored.is_some();
+    // A known account also counts the attempt against its ceiling across every door
+    // (in the library's store). At the ceiling nothing is compared, and the answer is
+    // the one a wrong password gets, so it names no account either.
+    let binding = if known {
+        match door_gate(&state, &username).await {
+            Ok(binding) => binding,
+            Err((Msg::AccountPaused, _)) => return Ok(page_with(Msg::WrongPassword, 200)),
+            Err((msg, status)) => return Ok(page_with(msg, status)),
+        }
+    } else {
+        None
+    };
     let hash = stored.unwrap_or_else(|| state.dummy_hash.clone());
     let password = form.password;
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
@@ -928,7 +967,11 @@ async fn sign_in(
     if right {
         // The failure counted before the comparison is cleared with the rest; the
         // password also opens a second step that had locked.
+        // The password is only the first factor: it does not clear the account's
+        // failures in a row (or knowing it would reset the second factor's ceiling);
+        // a completed sign-in does.
         state.sign_in_throttle(&username, &ctx.client).succeed();
+        let _ = &binding;
         if let Some(account) = state.accounts().get_mut(&username) {
             account.second_step_locked = false;
         }
@@ -1333,6 +1376,12 @@ async fn other_way_totp(
     let Stage::SecondStep { user, .. } = &ctx.session.stage else {
         return Ok(redirect(&state, &ctx.session, "/"));
     };
+    let binding = match door_gate(&state, user).await {
+        Ok(binding) => binding,
+        Err((msg, status)) => {
+            return Ok(fallback_notice(&state, &ctx, Fallback::Totp, msg, status));
+        }
+    };
     let outcome = {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
@@ -1366,7 +1415,10 @@ async fn other_way_totp(
         }
     };
     match outcome {
-        Ok(()) => Ok(passed_another_way(&state, &ctx, user, Method::Totp).await),
+        Ok(()) => {
+            door_opened(&state, binding.as_ref()).await;
+            Ok(passed_another_way(&state, &ctx, user, Method::Totp).await)
+        }
         Err(msg) => Ok(fallback_notice(&state, &ctx, Fallback::Totp, msg, 200)),
     }
 }
@@ -1379,6 +1431,18 @@ async fn other_way_recovery(
     ctx.check_csrf(&state, &form.csrf)?;
     let Stage::SecondStep { user, .. } = &ctx.session.stage else {
         return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    let binding = match door_gate(&state, user).await {
+        Ok(binding) => binding,
+        Err((msg, status)) => {
+            return Ok(fallback_notice(
+                &state,
+                &ctx,
+                Fallback::Recovery,
+                msg,
+                status,
+            ));
+        }
     };
     let before = {
         let mut accounts = state.accounts();
@@ -1454,7 +1518,10 @@ async fn other_way_recovery(
         }
     };
     match msg {
-        None => Ok(passed_another_way(&state, &ctx, user, Method::Recovery).await),
+        None => {
+            door_opened(&state, binding.as_ref()).await;
+            Ok(passed_another_way(&state, &ctx, user, Method::Recovery).await)
+        }
         Some(msg) => Ok(fallback_notice(&state, &ctx, Fallback::Recovery, msg, 200)),
     }
 }

@@ -465,6 +465,70 @@ impl Verifier {
             .await
     }
 
+    /// Counts an attempt at another door of the subject's (a password, an authenticator
+    /// app, a recovery code) against the same consecutive-failure ceiling as its SMS
+    /// codes, *before* the caller compares the secret: count before compare, in the
+    /// store, so it holds across instances and under any concurrency. Returns
+    /// [`Verdict::TooManyFailures`] when the ceiling is reached (compare nothing, refuse)
+    /// and [`Verdict::Rejected`] when the attempt was counted (compare now; on success
+    /// call [`attempt_succeeded`](Self::attempt_succeeded), which clears the count, as a
+    /// right SMS code does).
+    ///
+    /// It runs through the store's own atomic check: a one-attempt challenge that no
+    /// code matches is created for the binding, checked once with the subject's ceiling,
+    /// and cancelled, so every store (and every store a user wrote) supports it as is.
+    ///
+    /// # Errors
+    /// [`Error::Store`]: treat the door as closed.
+    pub async fn count_door_attempt(&self, binding: &Binding) -> Result<Verdict, Error> {
+        let now = self.clock.now();
+        let id = if self.store.groups_by_subject() {
+            ChallengeId::grouped(subject_key(&self.keys, binding).group())
+        } else {
+            ChallengeId::random()
+        };
+        let tag = self.keys.binding_tag(binding);
+        let mut never = [0u8; 32];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut never);
+        // A token challenge: nothing is sent, one attempt, gone within a minute.
+        let token = NewChallenge::new(
+            id,
+            tag,
+            never,
+            crate::store::Timeline::new(
+                now,
+                time::Duration::minutes(1),
+                time::Duration::minutes(1),
+                time::Duration::ZERO,
+            ),
+            crate::store::Allowance::new(1, 1),
+        )
+        .as_decoy();
+        self.store.create(&token).await?;
+        // The candidate is the zero digest, which the random one never equals.
+        let request = CheckRequest::new(tag, vec![[0u8; 32]], now)
+            .with_subject(self.controls.subject_guard(&self.keys, binding));
+        let outcome = self.store.check(&id, &request).await;
+        let _ = self.store.cancel(&id).await;
+        match outcome? {
+            CheckOutcome::SubjectLocked => Ok(Verdict::TooManyFailures),
+            CheckOutcome::Rejected { .. } => Ok(Verdict::Rejected { attempts_left: 0 }),
+            // Anything else means the token did not behave as created: closed.
+            _ => Err(Error::Store(crate::store::StoreError::Corrupt(
+                "a door's attempt token was not counted".to_owned(),
+            ))),
+        }
+    }
+
+    /// The other door's secret was right: clears the subject's consecutive failures,
+    /// as a right SMS code does.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn attempt_succeeded(&self, binding: &Binding) -> Result<(), Error> {
+        self.reset_subject(binding).await
+    }
+
     /// Unlocks a subject that reached its failure ceiling (after the person proved who
     /// they are another way).
     ///
