@@ -38,6 +38,12 @@ async fn sign_in_with_password(c: &Client, app: &Running) {
         .expect("open the sign-in page");
     until_text(c, "h1", "Sign in").await;
     snapshot(c, "1-sign-in").await;
+    submit_password(c, app).await;
+    until_text(c, "h1", "Enter the code").await;
+}
+
+/// Types alice's username and password into the open sign-in page and continues.
+async fn submit_password(c: &Client, app: &Running) {
     field(c, "username")
         .await
         .send_keys("alice")
@@ -54,7 +60,6 @@ async fn sign_in_with_password(c: &Client, app: &Running) {
         .click()
         .await
         .expect("click");
-    until_text(c, "h1", "Enter the code").await;
 }
 
 async fn type_code(c: &Client, code: &str) {
@@ -182,22 +187,7 @@ async fn password_then_code_page(c: &Client, app: &Running) {
     c.goto(&format!("{}/", app.base))
         .await
         .expect("open the sign-in page");
-    field(c, "username")
-        .await
-        .send_keys("alice")
-        .await
-        .expect("type");
-    field(c, "password")
-        .await
-        .send_keys(&app.alice().password)
-        .await
-        .expect("type");
-    c.find(Locator::Css("form[action='/sign-in'] button[type=submit]"))
-        .await
-        .expect("the Continue button")
-        .click()
-        .await
-        .expect("click");
+    submit_password(c, app).await;
     field(c, "code").await;
 }
 

@@ -943,15 +943,13 @@ async fn sign_in(
     // A known account also counts the attempt against its ceiling across every door
     // (in the library's store). At the ceiling nothing is compared, and the answer is
     // the one a wrong password gets, so it names no account either.
-    let binding = if known {
+    if known {
         match door_gate(&state, &username).await {
-            Ok(binding) => binding,
+            Ok(_) => {}
             Err((Msg::AccountPaused, _)) => return Ok(page_with(Msg::WrongPassword, 200)),
             Err((msg, status)) => return Ok(page_with(msg, status)),
         }
-    } else {
-        None
-    };
+    }
     let hash = stored.unwrap_or_else(|| state.dummy_hash.clone());
     let password = form.password;
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
@@ -965,18 +963,16 @@ async fn sign_in(
         .unwrap_or(false);
     let right = known && matched;
     if right {
-        // The failure counted before the comparison is cleared with the rest; the
-        // password also opens a second step that had locked.
-        // The password is only the first factor: it does not clear the account's
-        // failures in a row (or knowing it would reset the second factor's ceiling);
-        // a completed sign-in does.
+        // The failure counted before the comparison is cleared with this client's
+        // others, and the password reopens a second step that had locked. It does not
+        // clear the account's failures in a row across doors: it is only the first
+        // factor, and knowing it must not reset the second factor's ceiling; a
+        // completed sign-in does.
         state.sign_in_throttle(&username, &ctx.client).succeed();
-        let _ = &binding;
         if let Some(account) = state.accounts().get_mut(&username) {
             account.second_step_locked = false;
         }
-    }
-    if !right {
+    } else {
         tracing::info!(client = %ctx.client, "sign-in: wrong username or password");
         return Ok(page_with(Msg::WrongPassword, 200));
     }
