@@ -957,13 +957,7 @@ async fn a_statement_timeout_or_an_exhausted_pool_is_an_error() {
     // Another session holds the challenge's row lock: the check waits, and the
     // statement timeout (on the server) or the call's timeout (here) ends it.
     let mut holder = postgres_env::raw_client(&url).await.unwrap();
-    let tx = holder.transaction().await.unwrap();
-    tx.execute(
-        &format!("SELECT 1 FROM \"{schema}\".challenges WHERE id = $1 FOR UPDATE"),
-        &[&&id.as_bytes()[..]],
-    )
-    .await
-    .unwrap();
+    let tx = postgres_env::lock_challenge_row(&mut holder, &schema, &id).await;
     let started = stopwatch();
     let check = store.check(&id, &req([1; 16], &[[2; 32]], now)).await;
     assert!(matches!(check, Err(StoreError::Timeout)), "{check:?}");
@@ -1396,13 +1390,7 @@ async fn a_serialization_failure_is_an_error_and_changes_nothing() {
     // Hold the row while eight checks (right code and wrong ones) queue behind the
     // lock, each with its snapshot already taken; then let go.
     let mut holder = postgres_env::raw_client(&url).await.unwrap();
-    let tx = holder.transaction().await.unwrap();
-    tx.execute(
-        &format!("SELECT 1 FROM \"{schema}\".challenges WHERE id = $1 FOR UPDATE"),
-        &[&&id.as_bytes()[..]],
-    )
-    .await
-    .unwrap();
+    let tx = postgres_env::lock_challenge_row(&mut holder, &schema, &id).await;
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let store = serializable.clone();

@@ -74,6 +74,25 @@ fn is_outage(e: &StoreError) -> bool {
     matches!(e, StoreError::Unavailable(_) | StoreError::Timeout)
 }
 
+/// Checks until the store answers (at most ten seconds), every failure before that an
+/// outage: a lazily built store comes back once its server is up, without a rebuild.
+async fn first_answer(
+    store: &RedisStore,
+    id: &ChallengeId,
+    now: OffsetDateTime,
+) -> Option<CheckOutcome> {
+    for _ in 0..100 {
+        match store.check(id, &req([0; 16], &[[0; 32]], now)).await {
+            Ok(outcome) => return Some(outcome),
+            Err(e) => {
+                assert!(is_outage(&e), "{e:?}");
+                tokio::time::sleep(StdDuration::from_millis(100)).await;
+            }
+        }
+    }
+    None
+}
+
 fn config_error(result: Result<RedisStore, StoreError>) -> RedisConfigError {
     match result {
         Err(StoreError::Config(source)) => *source
@@ -1244,20 +1263,10 @@ async fn construction_fails_clearly_and_recovers() {
     let before = lazy.check(&id, &req([0; 16], &[[0; 32]], now)).await;
     assert!(matches!(&before, Err(e) if is_outage(e)), "{before:?}");
     let _server = Throwaway::start_on(port);
-    let mut answered = None;
-    for _ in 0..100 {
-        match lazy.check(&id, &req([0; 16], &[[0; 32]], now)).await {
-            Ok(outcome) => {
-                answered = Some(outcome);
-                break;
-            }
-            Err(e) => {
-                assert!(is_outage(&e), "{e:?}");
-                tokio::time::sleep(StdDuration::from_millis(100)).await;
-            }
-        }
-    }
-    assert_eq!(answered, Some(CheckOutcome::NotFound));
+    assert_eq!(
+        first_answer(&lazy, &id, now).await,
+        Some(CheckOutcome::NotFound)
+    );
     // And an eager build now succeeds: a failed build held nothing.
     RedisStore::builder(&url)
         .timeout(quick)
@@ -1623,18 +1632,8 @@ async fn lazy_cluster_store_works_once_the_cluster_is_up() {
     let before = store.check(&id, &req([0; 16], &[[0; 32]], now)).await;
     assert!(matches!(&before, Err(e) if is_outage(e)), "{before:?}");
     let _cluster = ThrowawayCluster::start_at(base);
-    let mut answered = None;
-    for _ in 0..100 {
-        match store.check(&id, &req([0; 16], &[[0; 32]], now)).await {
-            Ok(outcome) => {
-                answered = Some(outcome);
-                break;
-            }
-            Err(e) => {
-                assert!(is_outage(&e), "{e:?}");
-                tokio::time::sleep(StdDuration::from_millis(100)).await;
-            }
-        }
-    }
-    assert_eq!(answered, Some(CheckOutcome::NotFound));
+    assert_eq!(
+        first_answer(&store, &id, now).await,
+        Some(CheckOutcome::NotFound)
+    );
 }

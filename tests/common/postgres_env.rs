@@ -135,6 +135,23 @@ pub async fn raw_client(url: &str) -> Result<tokio_postgres::Client, tokio_postg
     Ok(client)
 }
 
+/// Takes the challenge's row lock in a transaction of `client`'s own, as another
+/// session would; the lock holds until the transaction ends.
+pub async fn lock_challenge_row<'a>(
+    client: &'a mut tokio_postgres::Client,
+    schema: &str,
+    id: &ChallengeId,
+) -> tokio_postgres::Transaction<'a> {
+    let tx = client.transaction().await.unwrap();
+    tx.execute(
+        &format!("SELECT 1 FROM \"{schema}\".challenges WHERE id = $1 FOR UPDATE"),
+        &[&&id.as_bytes()[..]],
+    )
+    .await
+    .unwrap();
+    tx
+}
+
 /// Drops `schema` and everything in it.
 pub async fn drop_schema(url: &str, schema: &str) {
     let client = raw_client(url).await.unwrap();
