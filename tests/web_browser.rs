@@ -39,7 +39,23 @@ async fn sign_in_with_password(c: &Client, app: &Running) {
     until_text(c, "h1", "Sign in").await;
     snapshot(c, "1-sign-in").await;
     submit_password(c, app).await;
+    by_text_message(c).await;
     until_text(c, "h1", "Enter the code").await;
+}
+
+/// After the password: the first time, the person is asked how the code should come
+/// and picks a text message; later, the text message they chose before just comes.
+async fn by_text_message(c: &Client) {
+    let next = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css("#choose-sms, #code, #resend"))
+        .await
+        .expect("the choice or the code page");
+    if next.attr("id").await.expect("attr").as_deref() == Some("choose-sms") {
+        snapshot(c, "1b-choose").await;
+        next.click().await.expect("choose a text message");
+    }
 }
 
 /// Types alice's username and password into the open sign-in page and continues.
@@ -188,6 +204,7 @@ async fn password_then_code_page(c: &Client, app: &Running) {
         .await
         .expect("open the sign-in page");
     submit_password(c, app).await;
+    by_text_message(c).await;
     field(c, "code").await;
 }
 
@@ -384,5 +401,166 @@ async fn change_the_phone_number_in_headless_chromium() {
     browser.close().await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// After a form: Back, Forward and Reload each show one of the site's pages (never
+/// the browser's "Confirm Form Resubmission" or its error page) and send nothing again.
+async fn history_is_safe(c: &Client, app: &Running, after: &str) {
+    let sent = (app.sms.count(), app.sms.calls().len());
+    let ours = |what: &'static str| async move {
+        let url = c.current_url().await.expect("URL");
+        assert!(
+            url.as_str().starts_with(&app.base),
+            "{after}, {what}: left the site for {url}"
+        );
+        // Every page of the site has the brand line; Chrome's error pages do not.
+        c.wait()
+            .at_most(std::time::Duration::from_secs(20))
+            .for_element(Locator::Css("p.brand"))
+            .await
+            .unwrap_or_else(|e| panic!("{after}, {what}: not one of our pages ({url}): {e}"));
+    };
+    c.refresh().await.expect("reload");
+    ours("reload").await;
+    c.back().await.expect("back");
+    ours("back").await;
+    c.forward().await.expect("forward");
+    ours("forward").await;
+    assert_eq!(
+        (app.sms.count(), app.sms.calls().len()),
+        sent,
+        "{after}: history sent something again"
+    );
+}
+
+/// Clicks `#id` and waits for `#wait` on the page it leads to.
+async fn click_then(c: &Client, id: &str, wait: &str) {
+    field(c, id).await.click().await.expect("click");
+    field(c, wait).await;
+}
+
+/// Types `text` into `#id`, clears it first.
+async fn type_into(c: &Client, id: &str, text: &str) {
+    let input = field(c, id).await;
+    input.clear().await.expect("clear");
+    input.send_keys(text).await.expect("type");
+}
+
+/// Every form of the example, in one language: the method chosen before any SMS (and
+/// remembered), a full-width authenticator code, and Back, Forward and Reload after
+/// every form.
+async fn every_form_scenario(c: Client, app: Running, lang: &'static str) {
+    let lang_of = |c: &Client| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Css("html"))
+                .await
+                .expect("html")
+                .attr("lang")
+                .await
+                .expect("attr")
+        }
+    };
+    c.goto(&format!("{}/", app.base)).await.expect("open");
+    assert_eq!(lang_of(&c).await.as_deref(), Some(lang));
+
+    // A wrong password, then the right one.
+    type_into(&c, "username", "alice").await;
+    type_into(&c, "password", "not-the-password").await;
+    c.find(Locator::Css("form[action='/sign-in'] button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    field(&c, "notice").await;
+    history_is_safe(&c, &app, "wrong password").await;
+    c.goto(&format!("{}/", app.base)).await.expect("open");
+    submit_password(&c, &app).await;
+    field(&c, "choose-app").await;
+    assert_eq!(app.sms.count(), 0, "nothing sent before the choice");
+    snapshot(&c, &format!("12-choose-{lang}")).await;
+    history_is_safe(&c, &app, "password").await;
+
+    // The app, with its code typed in full-width digits and a hyphen, as a Japanese
+    // keyboard gives them: the page lets it through and the server folds it.
+    click_then(&c, "choose-app", "totp").await;
+    history_is_safe(&c, &app, "choice of the app").await;
+    let code = app
+        .alice()
+        .totp
+        .generate(smsotp::Clock::now(&app.clock))
+        .expect("code");
+    let code = code.expose();
+    let wide: String = code
+        .chars()
+        .map(|d| char::from_u32(u32::from(d) - u32::from('0') + 0xFF10).expect("full-width"))
+        .collect();
+    type_into(&c, "totp", &format!("{}-{}", &wide[..9], &wide[9..])).await;
+    click_then(&c, "totp-submit", "welcome").await;
+    history_is_safe(&c, &app, "authenticator code").await;
+    assert_eq!(app.sms.count(), 0);
+
+    // The phone number forms.
+    click_then(&c, "change-phone", "phone").await;
+    type_into(&c, "phone", "050-1234-5678").await;
+    click_then(&c, "phone-submit", "notice").await;
+    history_is_safe(&c, &app, "refused number").await;
+    type_into(&c, "phone", "080-2345-6789").await;
+    click_then(&c, "phone-submit", "phone-confirm").await;
+    history_is_safe(&c, &app, "number typed").await;
+    click_then(&c, "phone-confirm", "code").await;
+    history_is_safe(&c, &app, "number confirmed").await;
+    let new = smsotp::PhoneNumber::parse_e164("+818023456789").expect("E.164");
+    let code = app.sms.last_code(&new).expect("a code to the new number");
+    type_code(&c, &wrong_code(&code)).await;
+    field(&c, "notice").await;
+    history_is_safe(&c, &app, "wrong code for the new number").await;
+    type_code(&c, &code).await;
+    field(&c, "change-phone").await;
+    history_is_safe(&c, &app, "number changed").await;
+
+    // Signed out, and in again: the app comes first, as last time; a text message is
+    // one link away.
+    click_then(&c, "sign-out", "username").await;
+    history_is_safe(&c, &app, "sign-out").await;
+    c.goto(&format!("{}/", app.base)).await.expect("open");
+    submit_password(&c, &app).await;
+    field(&c, "totp").await;
+    assert_eq!(app.sms.count(), 2, "no SMS for someone who uses the app");
+    click_then(&c, "choose", "choose-sms").await;
+    click_then(&c, "choose-sms", "code").await;
+    assert_eq!(app.sms.count(), 3);
+    history_is_safe(&c, &app, "choice of a text message").await;
+    // Codes now go to the new number.
+    let code = app.sms.last_code(&new).expect("a code");
+    type_code(&c, &wrong_code(&code)).await;
+    field(&c, "notice").await;
+    history_is_safe(&c, &app, "wrong code").await;
+    // The resend button waits out the cooldown: the clock moves, the page reloads.
+    app.clock.advance(time::Duration::seconds(61));
+    c.refresh().await.expect("reload");
+    click_then(&c, "resend", "notice").await;
+    assert_eq!(app.sms.count(), 4);
+    history_is_safe(&c, &app, "resend").await;
+    type_code(&c, &app.sms.last_code(&new).expect("a code")).await;
+    field(&c, "welcome").await;
+    history_is_safe(&c, &app, "code").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_survives_back_and_reload_in_english_and_japanese() {
+    if !browser::available("every_form_survives_back_and_reload_in_english_and_japanese") {
+        return;
+    }
+    for lang in ["en", "ja"] {
+        let app = start().await;
+        let browser = Browser::launch_in(lang).await;
+        let outcome = tokio::spawn(every_form_scenario(browser.client.clone(), app, lang)).await;
+        browser.close().await;
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
     }
 }

@@ -4,91 +4,22 @@
 #[path = "common/web_app.rs"]
 mod web_app;
 
+#[path = "common/http.rs"]
+mod http;
 #[cfg(feature = "redis")]
 #[path = "common/redis_env.rs"]
 mod redis_env;
 
-use reqwest::header::{ACCEPT_LANGUAGE, HOST, SET_COOKIE};
-use reqwest::{Client, Response, StatusCode, redirect};
+use http::{
+    client, client_with_jar, csrf_of, fork, get, password_step, post, raw_client, submit_code, text,
+};
+use reqwest::header::{HOST, SET_COOKIE};
+use reqwest::{Client, StatusCode};
 use smsotp::policy::SpendCap;
 use smsotp::transport::TransportErrorKind;
 use smsotp::{Alphabet, Clock, CodeSpec};
 use time::Duration;
 use web_app::{DOMAIN, Running, start, start_with, wrong_code};
-
-fn client(lang: &str) -> Client {
-    // Plain HTTP only, but reqwest's rustls feature wants a provider installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(ACCEPT_LANGUAGE, lang.parse().expect("header value"));
-    Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()
-        .expect("client")
-}
-
-/// A client that keeps no cookies and follows no redirects, to look at raw responses.
-fn raw_client() -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("the page has a CSRF field") + marker.len();
-    let end = html[start..].find('"').expect("closing quote") + start;
-    html[start..end].to_owned()
-}
-
-async fn text(response: Response) -> (StatusCode, String, String) {
-    let status = response.status();
-    let path = response.url().path().to_owned();
-    let body = response.text().await.expect("body");
-    (status, path, body)
-}
-
-async fn get(client: &Client, url: &str) -> (StatusCode, String, String) {
-    text(client.get(url).send().await.expect("GET")).await
-}
-
-async fn post(client: &Client, url: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-    text(client.post(url).form(form).send().await.expect("POST")).await
-}
-
-/// Signs in as alice with her password; returns the code page.
-async fn password_step(app: &Running, client: &Client) -> (StatusCode, String, String) {
-    let (_, _, home) = get(client, &format!("{}/", app.base)).await;
-    let csrf = csrf_of(&home);
-    post(
-        client,
-        &format!("{}/sign-in", app.base),
-        &[
-            ("csrf", &csrf),
-            ("username", "alice"),
-            ("password", &app.alice().password),
-        ],
-    )
-    .await
-}
-
-async fn submit_code(
-    app: &Running,
-    client: &Client,
-    page: &str,
-    code: &str,
-) -> (StatusCode, String, String) {
-    let csrf = csrf_of(page);
-    post(
-        client,
-        &format!("{}/verify", app.base),
-        &[("csrf", &csrf), ("code", code)],
-    )
-    .await
-}
 
 #[tokio::test]
 async fn sign_in_with_one_wrong_code_then_the_right_one() {
@@ -158,7 +89,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_and_no_sms() {
             &[("csrf", &csrf), ("username", user), ("password", password)],
         )
         .await;
-        assert_eq!((status, path.as_str()), (StatusCode::OK, "/sign-in"));
+        assert_eq!((status, path.as_str()), (StatusCode::OK, "/"));
         assert!(
             page.contains("That username and password don&#39;t match."),
             "{page}"
@@ -203,7 +134,8 @@ async fn posts_without_the_sessions_csrf_token_are_refused() {
             .expect("POST"),
     )
     .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Refused like every form is answered: back to the form's page, which says why.
+    assert_eq!(status, StatusCode::SEE_OTHER);
 
     // On the code page, a check without the token costs no attempt.
     let (_, _, page) = password_step(&app, &c).await;
@@ -350,7 +282,7 @@ async fn malformed_and_expired_codes_are_explained() {
         .advance(Duration::minutes(5) + Duration::seconds(1));
     let (_, _, page) = submit_code(&app, &c, &page, &code).await;
     assert!(
-        page.contains("This code has expired. Ask for a new one."),
+        page.contains("This code has expired. Use &quot;Send a code&quot; below to get a new one."),
         "{page}"
     );
     // A new code from the page's button works; it is a new challenge, so the page
@@ -400,7 +332,7 @@ async fn authenticator_app_code_signs_in_once() {
     let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
     let csrf = csrf_of(&page);
     let (_, path, page) = post(&c, &url, &[("csrf", &csrf), ("code", right.expose())]).await;
-    assert_eq!(path, "/other-way/totp");
+    assert_eq!(path, "/other-way");
     assert!(page.contains("That code isn&#39;t right."));
     app.clock.advance(Duration::seconds(30));
     let next = app.alice().totp.generate(app.clock.now()).expect("code");
@@ -435,7 +367,7 @@ async fn recovery_code_signs_in_once() {
     let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
     let csrf = csrf_of(&page);
     let (_, path, page) = post(&c, &url, &[("csrf", &csrf), ("code", &code)]).await;
-    assert_eq!(path, "/other-way/recovery");
+    assert_eq!(path, "/other-way");
     assert!(page.contains("That recovery code isn&#39;t right, or it was already used."));
 }
 
@@ -463,7 +395,7 @@ async fn japanese_pages_and_sms_for_accept_language_ja() {
         "{page}"
     );
     assert!(page.contains("あと5回入力できます。"));
-    assert!(page.contains("60秒後にコードを再送信できます。"));
+    assert!(page.contains("60秒後に認証コードを再送信できます。"));
     let code = app.last_code();
     let body = app.sms.messages()[0].body().expose().to_owned();
     assert!(
@@ -623,6 +555,15 @@ async fn origin_line_names_the_configured_domain_whatever_the_host_header() {
             ("username", "alice"),
             ("password", "correct-horse"),
         ])
+        .send()
+        .await
+        .expect("POST");
+    assert!(response.status().is_success(), "{}", response.status());
+    let choice = response.text().await.expect("the choice page");
+    let response = c
+        .post(format!("{}/choose", app.base))
+        .header(HOST, "evil.example")
+        .form(&[("csrf", csrf_of(&choice).as_str()), ("method", "sms")])
         .send()
         .await
         .expect("POST");
@@ -801,7 +742,7 @@ async fn too_many_failures_pause_every_door_of_the_account() {
         &[("csrf", &csrf_of(&other)), ("code", totp.expose())],
     )
     .await;
-    assert_eq!(path, "/other-way/totp");
+    assert_eq!(path, "/other-way");
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 
     // A day after the last failure the count is forgotten, and SMS codes work again.
@@ -1127,12 +1068,12 @@ async fn change_the_phone_number_in_japanese() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_passwords_are_counted_before_they_are_compared() {
     let app = start().await;
-    let c = client("en");
+    let (c, jar) = client_with_jar("en");
     let (_, _, home) = get(&c, &format!("{}/", app.base)).await;
     let csrf = csrf_of(&home);
     let url = format!("{}/sign-in", app.base);
     let (evaluated, refused) = race(40, |i| {
-        let (c, url, csrf) = (c.clone(), url.clone(), csrf.clone());
+        let (c, url, csrf) = (fork(&jar, &app.base, "en"), url.clone(), csrf.clone());
         async move {
             let password = format!("wrong-password-{i}");
             let form = [
@@ -1174,13 +1115,13 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_recovery_codes_are_counted_before_they_are_compared() {
     let app = start().await;
-    let c = client("en");
+    let (c, jar) = client_with_jar("en");
     password_step(&app, &c).await;
     let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
     let csrf = csrf_of(&page);
     let url = format!("{}/other-way/recovery", app.base);
     let (evaluated, refused) = race(24, |i| {
-        let (c, url, csrf) = (c.clone(), url.clone(), csrf.clone());
+        let (c, url, csrf) = (fork(&jar, &app.base, "en"), url.clone(), csrf.clone());
         async move {
             // Well-formed (10 symbols of the alphabet), and wrong.
             let code = format!("ZZZZZ{:05}", 22_222 + i)
@@ -1324,7 +1265,7 @@ async fn wrong_passwords_elsewhere_do_not_lock_the_owner_out() {
         .send()
         .await
         .expect("POST");
-    assert_eq!(response.url().path(), "/verify", "the owner signs in");
+    assert_eq!(response.url().path(), "/choose", "the owner signs in");
 
     // Without a configured proxy, the header is the client's own word: ignored.
     let app = start().await;

@@ -10,6 +10,8 @@
 // when a test includes it with `#[path]`.
 #[path = "csrf.rs"]
 mod csrf;
+#[path = "flash.rs"]
+mod flash;
 #[path = "i18n.rs"]
 pub mod i18n;
 #[path = "pages.rs"]
@@ -26,7 +28,7 @@ use argon2::password_hash::PasswordVerifier;
 use argon2::{Argon2, PasswordHash, PasswordHasher};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -35,7 +37,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
 use serde::Deserialize;
-use smsotp::message::{Body, Locale, Longest, MessageTemplate};
+use smsotp::message::{Body, Locale, Longest, MessageTemplate, minutes_left};
 use smsotp::otp::{Algorithm, OtpError, OtpSecret, Totp};
 use smsotp::phone::NumberKind;
 use smsotp::policy::CountryPolicy;
@@ -50,9 +52,10 @@ use smsotp::{
 use time::{Duration, OffsetDateTime};
 
 use self::csrf::Csrf;
+use self::flash::Flash;
 use self::i18n::{Lang, Method, Msg};
 use self::pages::{
-    Chrome, CodeInput, DeliveryState, DeliveryView, Fallback, Help, Live, Notice, Page,
+    Chrome, CodeInput, DeliveryState, DeliveryView, Fallback, Help, Live, Notice, Page, Sent,
 };
 use self::session::{CookieCodec, Session, Stage};
 
@@ -274,13 +277,17 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
     let router = Router::new()
         .route("/", get(home))
         .route("/sign-in", post(sign_in))
+        .route("/choose", get(choose_page).post(choose_submit))
         .route("/verify", get(verify_page).post(verify_code))
         .route("/verify/delivery", get(delivery_json))
         .route("/resend", post(resend))
         .route("/call", post(call_me))
         .route("/receipts/{provider}", post(receipt))
         .route("/phone", get(phone_page).post(phone_submit))
-        .route("/phone/confirm", post(phone_confirm))
+        .route(
+            "/phone/confirm",
+            get(phone_confirm_page).post(phone_confirm),
+        )
         .route("/phone/verify", get(phone_code_page).post(phone_verify))
         .route("/other-way", get(other_way_page))
         .route("/other-way/totp", post(other_way_totp))
@@ -387,7 +394,8 @@ fn demo_account(config: &Config) -> Result<(DemoAccount, Account), AppError> {
         pending_phone: None,
         epoch: 0,
         fallback_failures: Throttle::default(),
-        second_step_locked: false,
+        second_step_locked: None,
+        preferred: None,
     };
     let demo = DemoAccount {
         username,
@@ -451,7 +459,28 @@ struct Account {
     /// The second step locked (too many wrong codes): no new code, by SMS or call,
     /// until the password is entered again. Kept here, not in the cookie, so neither
     /// an older cookie nor waiting for the locked challenge to expire gets round it.
-    second_step_locked: bool,
+    second_step_locked: Option<Lock>,
+    /// How the person passed the second step last time (a text message or the app),
+    /// so the next sign-in goes that way without asking; `None` until they chose.
+    preferred: Option<Method>,
+}
+
+/// Why the second step locked, for the page that says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    /// This sign-in's challenge took too many wrong codes.
+    WrongCodes,
+    /// The account reached its ceiling of failures in a row, across every door.
+    AccountPaused,
+}
+
+impl Lock {
+    fn title_and_text(self) -> (Msg, Msg) {
+        match self {
+            Self::WrongCodes => (Msg::LockedTitle, Msg::LockedChallenge),
+            Self::AccountPaused => (Msg::TooManyFailuresTitle, Msg::TooManyFailures),
+        }
+    }
 }
 
 /// One throttle of the sign-in map, held under the map's lock.
@@ -546,13 +575,9 @@ async fn door_opened(state: &AppState, binding: Option<&Binding>) {
 }
 
 /// The page that says the second step locked and the password is needed again.
-fn locked_page(state: &AppState, ctx: &Ctx) -> Response {
-    let page = pages::locked(
-        &ctx.chrome(state),
-        &ctx.csrf(state),
-        Msg::LockedTitle,
-        Msg::LockedChallenge,
-    );
+fn locked_page(state: &AppState, ctx: &Ctx, lock: Lock) -> Response {
+    let (title, text) = lock.title_and_text();
+    let page = pages::locked(&ctx.chrome(state), &ctx.csrf(state), title, text);
     respond(state, &ctx.session, page)
 }
 
@@ -579,16 +604,18 @@ impl AppState {
         }
     }
 
-    fn lock_second_step(&self, user: &str) {
+    fn lock_second_step(&self, user: &str, lock: Lock) {
         if let Some(account) = self.accounts().get_mut(user) {
-            account.second_step_locked = true;
+            account.second_step_locked = Some(lock);
         }
     }
 
-    fn second_step_locked(&self, user: &str) -> bool {
-        self.accounts()
-            .get(user)
-            .is_some_and(|a| a.second_step_locked)
+    fn second_step_locked(&self, user: &str) -> Option<Lock> {
+        self.accounts().get(user)?.second_step_locked
+    }
+
+    fn preferred(&self, user: &str) -> Option<Method> {
+        self.accounts().get(user)?.preferred
     }
 
     fn verifier(&self, lang: Lang) -> &Verifier {
@@ -652,7 +679,13 @@ impl AppState {
 /// What every handler learns from the request: the session (a fresh anonymous one if
 /// the cookie is missing, forged or stale), the language and the client's address.
 struct Ctx {
+    /// The session, its flash already taken out: the page this request shows (or any
+    /// answer that sets the cookie) drops it.
     session: Session,
+    /// What the form before this page had to say.
+    flash: Option<Flash>,
+    /// The page a refused form sends the person back to.
+    form_page: &'static str,
     lang: Lang,
     client: String,
     now: OffsetDateTime,
@@ -679,11 +712,12 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .collect();
-        let session = state
+        let mut session = state
             .cookies
             .read(&cookies.join("; "))
             .filter(|s| state.alive(s, now))
             .unwrap_or_else(|| Session::anonymous(now));
+        let flash = session.flash.take();
         // Behind a trusted proxy, its header names the client; otherwise the peer does
         // (a client's own header is never believed).
         let forwarded = state.client_header.as_deref().and_then(|name| {
@@ -711,6 +745,8 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
         rand::Rng::fill_bytes(&mut rand::rng(), &mut nonce);
         Ok(Self {
             session,
+            flash,
+            form_page: form_page(parts.uri.path()),
             lang,
             client,
             now,
@@ -732,7 +768,8 @@ impl Ctx {
         state.csrf.token(&self.session.id)
     }
 
-    /// Refuses a POST whose form token is not this session's.
+    /// Refuses a POST whose form token is not this session's: back to the form's
+    /// page, which says why (a redirect like every form's answer).
     // The refusal is the finished response, built at most once per request: boxing it
     // would buy nothing.
     #[allow(clippy::result_large_err)]
@@ -741,9 +778,44 @@ impl Ctx {
             Ok(())
         } else {
             tracing::warn!(client = %self.client, "form refused: bad CSRF token");
-            let page = pages::error(&self.chrome(state), 403, Msg::CsrfTitle, Msg::CsrfBody);
-            Err(respond(state, &self.session, page))
+            Err(self.back(state, self.form_page, Flash::error(Msg::CsrfBody, 403)))
         }
+    }
+
+    /// A form's answer: a 303 to `to`, carrying `flash` for the page there.
+    fn back(&self, state: &AppState, to: &str, flash: Flash) -> Response {
+        redirect(state, &self.session.with_flash(flash), to)
+    }
+
+    /// The flash's notice, if it is meant for the form `which` (or for the whole page).
+    fn notice_for(&self, which: Option<Fallback>) -> Option<&Notice> {
+        self.flash
+            .as_ref()
+            .filter(|f| f.form == which)
+            .map(|f| &f.notice)
+    }
+
+    /// The status the page answers with: the flash's, else 200.
+    fn status(&self) -> u16 {
+        self.flash.as_ref().map_or(200, |f| f.status)
+    }
+
+    /// What the person typed into the form before, shown back.
+    fn typed(&self) -> &str {
+        self.flash.as_ref().map_or("", |f| f.typed.as_str())
+    }
+}
+
+/// The page that holds the form posted to `path`: where a refused form goes back to.
+fn form_page(path: &str) -> &'static str {
+    match path {
+        "/verify" | "/resend" | "/call" => "/verify",
+        "/choose" => "/choose",
+        "/other-way/totp" | "/other-way/recovery" => "/other-way",
+        "/phone" => "/phone",
+        "/phone/confirm" => "/phone/confirm",
+        "/phone/verify" => "/phone/verify",
+        _ => "/",
     }
 }
 
@@ -850,12 +922,6 @@ fn seconds_ceil(d: Duration) -> i64 {
 }
 
 #[derive(Deserialize)]
-struct NoticeQuery {
-    #[serde(default)]
-    notice: String,
-}
-
-#[derive(Deserialize)]
 struct SignInForm {
     #[serde(default)]
     csrf: String,
@@ -879,30 +945,35 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn home(
-    State(state): State<Arc<AppState>>,
-    ctx: Ctx,
-    Query(q): Query<NoticeQuery>,
-) -> Response {
+#[derive(Deserialize)]
+struct ChooseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    method: String,
+}
+
+async fn home(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
     match &ctx.session.stage {
         Stage::SecondStep { .. } => redirect(&state, &ctx.session, "/verify"),
         Stage::SignedIn { .. } => redirect(&state, &ctx.session, "/account"),
         Stage::Anonymous => {
-            let notice = match q.notice.as_str() {
-                "signed-out" => Some(Notice::Info(Msg::SignedOut)),
-                "ended" => Some(Notice::Info(Msg::SessionEnded)),
-                _ => None,
-            };
             let page = pages::sign_in(
                 &ctx.chrome(&state),
                 &ctx.csrf(&state),
-                "",
-                notice.as_ref(),
-                200,
+                ctx.typed(),
+                ctx.notice_for(None),
+                ctx.status(),
             );
             respond(&state, &ctx.session, page)
         }
     }
+}
+
+/// An anonymous session whose next page says the sign-in ended.
+fn ended(state: &AppState, ctx: &Ctx) -> Response {
+    let session = Session::anonymous(ctx.now).with_flash(Flash::info(Msg::SessionEnded));
+    redirect(state, &session, "/")
 }
 
 async fn sign_in(
@@ -912,15 +983,9 @@ async fn sign_in(
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
     let username = form.username.trim().to_lowercase();
-    let page_with = |msg: Msg, status: u16| {
-        let page = pages::sign_in(
-            &ctx.chrome(&state),
-            &ctx.csrf(&state),
-            &username,
-            Some(&Notice::Error(msg)),
-            status,
-        );
-        respond(&state, &ctx.session, page)
+    // Every answer but the right password goes back to the sign-in page, the name kept.
+    let back = |msg: Msg, status: u16| {
+        ctx.back(&state, "/", Flash::error(msg, status).with_typed(&username))
     };
 
     // Count before compare: the attempt is recorded as a failure under the lock that
@@ -937,7 +1002,7 @@ async fn sign_in(
         .get(&username)
         .map(|a| a.password_hash.clone());
     if let Some(minutes) = locked {
-        return Ok(page_with(Msg::PasswordLocked { minutes }, 429));
+        return Ok(back(Msg::PasswordLocked { minutes }, 429));
     }
     let known = stored.is_some();
     // A known account also counts the attempt against its ceiling across every door
@@ -946,8 +1011,8 @@ async fn sign_in(
     if known {
         match door_gate(&state, &username).await {
             Ok(_) => {}
-            Err((Msg::AccountPaused, _)) => return Ok(page_with(Msg::WrongPassword, 200)),
-            Err((msg, status)) => return Ok(page_with(msg, status)),
+            Err((Msg::AccountPaused, _)) => return Ok(back(Msg::WrongPassword, 200)),
+            Err((msg, status)) => return Ok(back(msg, status)),
         }
     }
     let hash = stored.unwrap_or_else(|| state.dummy_hash.clone());
@@ -956,58 +1021,89 @@ async fn sign_in(
     // Each Argon2 check holds about 19 MiB: at most HASH_PERMITS run at once, the rest
     // wait their turn, so a flood of sign-ins queues instead of exhausting memory.
     let Ok(_permit) = state.hashing.acquire().await else {
-        return Ok(page_with(Msg::StoreDown, 503));
+        return Ok(back(Msg::StoreDown, 503));
     };
     let matched = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
         .await
         .unwrap_or(false);
-    let right = known && matched;
-    if right {
-        // The failure counted before the comparison is cleared with this client's
-        // others, and the password reopens a second step that had locked. It does not
-        // clear the account's failures in a row across doors: it is only the first
-        // factor, and knowing it must not reset the second factor's ceiling; a
-        // completed sign-in does.
-        state.sign_in_throttle(&username, &ctx.client).succeed();
-        if let Some(account) = state.accounts().get_mut(&username) {
-            account.second_step_locked = false;
-        }
-    } else {
+    if !(known && matched) {
         tracing::info!(client = %ctx.client, "sign-in: wrong username or password");
-        return Ok(page_with(Msg::WrongPassword, 200));
+        return Ok(back(Msg::WrongPassword, 200));
+    }
+    // The failure counted before the comparison is cleared with this client's others,
+    // and the password reopens a second step that had locked. It does not clear the
+    // account's failures in a row across doors: it is only the first factor, and
+    // knowing it must not reset the second factor's ceiling; a completed sign-in does.
+    state.sign_in_throttle(&username, &ctx.client).succeed();
+    if let Some(account) = state.accounts().get_mut(&username) {
+        account.second_step_locked = None;
     }
 
     // New privilege, new session id (and so a new CSRF token): no session fixation.
-    let mut session = Session::fresh(
+    let session = Session::fresh(
         ctx.now,
         Stage::SecondStep {
             user: username.clone(),
             challenge: None,
             since: ctx.now.unix_timestamp(),
+            called: false,
         },
     );
-    match send_code(&state, &ctx, &username, None).await {
-        Ok(sent) => {
-            set_challenge(&mut session, sent.id());
-            Ok(redirect(&state, &session, "/verify"))
-        }
-        Err(failure) => {
-            let ctx = Ctx { session, ..ctx };
-            Ok(render_verify(
-                &state,
-                &ctx,
-                Some(Notice::Error(failure.msg)),
-                failure.status,
-            )
-            .await)
-        }
-    }
+    let ctx = Ctx { session, ..ctx };
+    // Nothing is sent before the person said how the second factor should come: the
+    // way they used last time, or the question.
+    Ok(match state.preferred(&username) {
+        Some(Method::Sms) => send_by_sms(&state, &ctx, &username).await,
+        Some(_) => redirect(&state, &ctx.session, "/other-way"),
+        None => redirect(&state, &ctx.session, "/choose"),
+    })
 }
 
-fn set_challenge(session: &mut Session, id: ChallengeId) {
-    if let Stage::SecondStep { challenge, .. } = &mut session.stage {
-        *challenge = Some(id);
+/// "How do you want to confirm it's you?", between the password and any SMS.
+async fn choose_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
+        return redirect(&state, &ctx.session, "/");
+    };
+    if let Some(lock) = state.second_step_locked(user) {
+        return locked_page(&state, &ctx, lock);
     }
+    let page = pages::choose(
+        &ctx.chrome(&state),
+        &ctx.csrf(&state),
+        &state.masked_phone(user),
+        ctx.notice_for(None),
+        ctx.status(),
+    );
+    respond(&state, &ctx.session, page)
+}
+
+async fn choose_submit(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Form(form): Form<ChooseForm>,
+) -> Result<Response, Response> {
+    ctx.check_csrf(&state, &form.csrf)?;
+    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
+        return Ok(redirect(&state, &ctx.session, "/"));
+    };
+    Ok(match form.method.as_str() {
+        "sms" => send_by_sms(&state, &ctx, user).await,
+        "app" => redirect(&state, &ctx.session, "/other-way"),
+        _ => redirect(&state, &ctx.session, "/choose"),
+    })
+}
+
+/// Records the challenge and how its latest code went out.
+fn with_sent(session: &Session, id: ChallengeId, by_call: bool) -> Session {
+    let mut session = session.clone();
+    if let Stage::SecondStep {
+        challenge, called, ..
+    } = &mut session.stage
+    {
+        *challenge = Some(id);
+        *called = by_call;
+    }
+    session
 }
 
 /// Why no code went out, as the person should hear it.
@@ -1016,13 +1112,39 @@ struct SendFailure {
     status: u16,
 }
 
+/// A code by SMS for this second step, unless it locked: a resend of its challenge
+/// while that is pending, else a new challenge. Answers with the code page either way.
+async fn send_by_sms(state: &AppState, ctx: &Ctx, user: &str) -> Response {
+    let Stage::SecondStep { challenge, .. } = &ctx.session.stage else {
+        return redirect(state, &ctx.session, "/");
+    };
+    // A locked challenge stays locked: a fresh code needs the password again.
+    if state.second_step_locked(user).is_some() {
+        return redirect(state, &ctx.session, "/verify");
+    }
+    if let Some(id) = challenge
+        && let Ok(Some(st)) = state.en.status(id).await
+        && st.phase == Phase::Locked
+    {
+        return redirect(state, &ctx.session, "/verify");
+    }
+    match send_code(state, ctx, user, *challenge).await {
+        Ok(sent) => {
+            let session = with_sent(&ctx.session, sent.id(), false);
+            let flash = sent.flash(state.masked_phone(user));
+            redirect(state, &session.with_flash(flash), "/verify")
+        }
+        Err(failure) => ctx.back(state, "/verify", Flash::error(failure.msg, failure.status)),
+    }
+}
+
 /// Sends a code: a resend of `existing` when it is still pending, else a new challenge.
 async fn send_code(
     state: &AppState,
     ctx: &Ctx,
     user: &str,
     existing: Option<ChallengeId>,
-) -> Result<Sent, SendFailure> {
+) -> Result<SentCode, SendFailure> {
     let Some(binding) = state.binding(user) else {
         return Err(SendFailure {
             msg: Msg::SessionEnded,
@@ -1033,7 +1155,7 @@ async fn send_code(
     let options = StartOptions::client(ctx.client.clone());
     if let Some(id) = existing {
         match verifier.resend_with(&id, &binding, &options).await {
-            Ok(pending) => return Ok(Sent::Resent(pending.id)),
+            Ok(pending) => return Ok(SentCode::Resent(pending.id)),
             // Expired or gone: a new challenge below. (A locked one never gets here.)
             Err(Error::NotPending) => {}
             Err(e) => return Err(send_failure(&e, ctx.now)),
@@ -1042,18 +1164,18 @@ async fn send_code(
     verifier
         .start_with(&binding, &options)
         .await
-        .map(|pending| Sent::New(pending.id))
+        .map(|pending| SentCode::New(pending.id))
         .map_err(|e| send_failure(&e, ctx.now))
 }
 
 /// What [`send_code`] did: a code for the same challenge (earlier codes still work),
 /// or a new challenge (they do not).
-enum Sent {
+enum SentCode {
     Resent(ChallengeId),
     New(ChallengeId),
 }
 
-impl Sent {
+impl SentCode {
     fn id(&self) -> ChallengeId {
         match self {
             Self::Resent(id) | Self::New(id) => *id,
@@ -1061,10 +1183,10 @@ impl Sent {
     }
 
     /// The code page's notice for it.
-    fn notice(&self) -> &'static str {
+    fn flash(&self, to: String) -> Flash {
         match self {
-            Self::Resent(_) => "/verify?notice=resent",
-            Self::New(_) => "/verify?notice=new",
+            Self::Resent(_) => Flash::info(Msg::NewCodeSent { to }),
+            Self::New(_) => Flash::info(Msg::CodeSentTo { to }),
         }
     }
 }
@@ -1095,26 +1217,25 @@ fn send_failure(error: &Error, now: OffsetDateTime) -> SendFailure {
     SendFailure { msg, status }
 }
 
-/// The code page for the session's challenge as it stands now. `notice` replaces the
-/// page's own note about an expired or finished challenge.
-async fn render_verify(
-    state: &AppState,
-    ctx: &Ctx,
-    notice: Option<Notice>,
-    status: u16,
-) -> Response {
+/// The code page for the session's challenge as it stands now, with what the form
+/// before it had to say.
+async fn verify_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
     let Stage::SecondStep {
-        user, challenge, ..
+        user,
+        challenge,
+        called,
+        ..
     } = &ctx.session.stage
     else {
-        return redirect(state, &ctx.session, "/");
+        return redirect(&state, &ctx.session, "/");
     };
-    let chrome = ctx.chrome(state);
-    let csrf = ctx.csrf(state);
+    if let Some(lock) = state.second_step_locked(user) {
+        return locked_page(&state, &ctx, lock);
+    }
     let to = state.masked_phone(user);
     let mut delivery = None;
     let (live, own_notice, status) = match challenge {
-        None => (None, Some(Notice::Info(Msg::NotSent)), status),
+        None => (None, Some(Notice::Info(Msg::NotSent)), 200),
         Some(id) => match state.en.status(id).await {
             Ok(Some(st)) => match st.phase {
                 Phase::Pending => {
@@ -1124,60 +1245,49 @@ async fn render_verify(
                         ctx.now,
                         state.voice,
                     ));
-                    (
-                        Some(Live {
-                            attempts_left: st.attempts_left,
-                            expires_in_minutes: minutes_ceil(st.expires_at - ctx.now),
-                            resend_in: seconds_ceil(st.resend_at - ctx.now),
-                            sends_left: st.sends_left,
-                        }),
-                        None,
-                        status,
-                    )
+                    let live = Live {
+                        attempts_left: st.attempts_left,
+                        expires_in_minutes: i64::from(minutes_left(st.expires_at - ctx.now)),
+                        resend_in: seconds_ceil(st.resend_at - ctx.now),
+                        sends_left: st.sends_left,
+                    };
+                    (Some(live), None, 200)
                 }
-                Phase::Locked => {
-                    let page =
-                        pages::locked(&chrome, &csrf, Msg::LockedTitle, Msg::LockedChallenge);
-                    return respond(state, &ctx.session, page);
-                }
-                _ => (None, Some(Notice::Error(Msg::CodeExpired)), status),
+                Phase::Locked => return locked_page(&state, &ctx, Lock::WrongCodes),
+                _ => (None, Some(Notice::Error(Msg::CodeExpired)), 200),
             },
-            Ok(None) => (None, Some(Notice::Error(Msg::ChallengeGone)), status),
+            Ok(None) => (None, Some(Notice::Error(Msg::ChallengeGone)), 200),
             Err(e) => {
                 tracing::warn!(error = %e, "challenge status unavailable");
                 (None, Some(Notice::Error(Msg::StoreDown)), 503)
             }
         },
     };
-    let notice = notice.or(own_notice);
+    let sent = match (challenge, called) {
+        (None, _) => Sent::Nothing,
+        (Some(_), true) => Sent::Call,
+        (Some(_), false) => Sent::Sms,
+    };
+    // The form's own notice comes first; the page's note about the challenge otherwise.
+    let (notice, status) = match (ctx.notice_for(None), own_notice) {
+        (Some(notice), _) => (Some(notice.clone()), ctx.status()),
+        (None, own) => (own, status),
+    };
     let view = pages::CodeView {
         to: &to,
+        sent,
         input: state.input,
         live,
         delivery,
     };
-    let page = pages::verify(&chrome, &csrf, view, notice.as_ref(), status);
-    respond(state, &ctx.session, page)
-}
-
-async fn verify_page(
-    State(state): State<Arc<AppState>>,
-    ctx: Ctx,
-    Query(q): Query<NoticeQuery>,
-) -> Response {
-    let notice = match (&ctx.session.stage, q.notice.as_str()) {
-        (Stage::SecondStep { user, .. }, "resent") => Some(Notice::Info(Msg::NewCodeSent {
-            to: state.masked_phone(user),
-        })),
-        (Stage::SecondStep { user, .. }, "new") => Some(Notice::Info(Msg::CodeSentTo {
-            to: state.masked_phone(user),
-        })),
-        (Stage::SecondStep { user, .. }, "calling") => Some(Notice::Info(Msg::Calling {
-            to: state.masked_phone(user),
-        })),
-        _ => None,
-    };
-    render_verify(&state, &ctx, notice, 200).await
+    let page = pages::verify(
+        &ctx.chrome(&state),
+        &ctx.csrf(&state),
+        view,
+        notice.as_ref(),
+        status,
+    );
+    respond(&state, &ctx.session, page)
 }
 
 async fn verify_code(
@@ -1195,56 +1305,51 @@ async fn verify_code(
         return Ok(redirect(&state, &ctx.session, "/"));
     };
     let Some(binding) = state.binding(user) else {
-        return Ok(redirect(
-            &state,
-            &Session::anonymous(ctx.now),
-            "/?notice=ended",
-        ));
+        return Ok(ended(&state, &ctx));
     };
-    let chrome = ctx.chrome(&state);
-    let csrf = ctx.csrf(&state);
-    let notice = match state.en.check(id, &binding, &form.code).await {
-        Ok(Verdict::Approved) => return Ok(finish(&state, &ctx, user, Method::Sms)),
-        Ok(Verdict::Rejected { attempts_left }) => {
-            if attempts_left == 0 {
-                // The last attempt is spent: the challenge is locked from here.
-                state.lock_second_step(user);
-            }
-            Msg::WrongCode { attempts_left }
+    let back = |msg: Msg, status: u16| ctx.back(&state, "/verify", Flash::error(msg, status));
+    Ok(match state.en.check(id, &binding, &form.code).await {
+        Ok(Verdict::Approved) => finish(&state, &ctx, user, Method::Sms),
+        Ok(Verdict::Rejected { attempts_left: 0 }) | Ok(Verdict::Locked) => {
+            // The last attempt is spent: the second step is locked from here, and the
+            // code page says so.
+            state.lock_second_step(user, Lock::WrongCodes);
+            redirect(&state, &ctx.session, "/verify")
         }
-        Ok(Verdict::Malformed) => Msg::MalformedCode {
-            length: state.input.length,
-            digits_only: state.input.digits_only,
-        },
-        Ok(Verdict::Expired) => Msg::CodeExpired,
-        Ok(Verdict::Locked) => {
-            state.lock_second_step(user);
-            let page = pages::locked(&chrome, &csrf, Msg::LockedTitle, Msg::LockedChallenge);
-            return Ok(respond(&state, &ctx.session, page));
-        }
+        Ok(Verdict::Rejected { attempts_left }) => back(Msg::WrongCode { attempts_left }, 200),
+        Ok(Verdict::Malformed) => back(
+            Msg::MalformedCode {
+                length: state.input.length,
+                digits_only: state.input.digits_only,
+            },
+            200,
+        ),
+        Ok(Verdict::Expired) => back(Msg::CodeExpired, 200),
         Ok(Verdict::TooManyFailures) => {
-            state.lock_second_step(user);
-            let page = pages::locked(
-                &chrome,
-                &csrf,
-                Msg::TooManyFailuresTitle,
-                Msg::TooManyFailures,
-            );
-            return Ok(respond(&state, &ctx.session, page));
+            state.lock_second_step(user, Lock::AccountPaused);
+            redirect(&state, &ctx.session, "/verify")
         }
-        Ok(_) => Msg::ChallengeGone,
+        Ok(_) => back(Msg::ChallengeGone, 200),
         Err(e) => {
             tracing::warn!(error = %e, "code check failed");
-            Msg::StoreDown
+            back(Msg::StoreDown, 503)
         }
-    };
-    Ok(render_verify(&state, &ctx, Some(Notice::Error(notice)), 200).await)
+    })
 }
 
-/// The second step is passed: a new signed-in session, and the SMS challenge, if any,
-/// is no longer needed.
+/// The second step is passed: a new signed-in session, and the way it was passed is
+/// remembered for next time (a recovery code is a one-off, not a way to remember).
 fn finish(state: &AppState, ctx: &Ctx, user: &str, method: Method) -> Response {
-    let epoch = state.accounts().get(user).map_or(0, |a| a.epoch);
+    let epoch = {
+        let mut accounts = state.accounts();
+        let Some(account) = accounts.get_mut(user) else {
+            return ended(state, ctx);
+        };
+        if method != Method::Recovery {
+            account.preferred = Some(method);
+        }
+        account.epoch
+    };
     tracing::info!(client = %ctx.client, method = method.as_str(), "signed in");
     let session = Session::fresh(
         ctx.now,
@@ -1263,36 +1368,10 @@ async fn resend(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Stage::SecondStep {
-        user, challenge, ..
-    } = &ctx.session.stage
-    else {
+    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
         return Ok(redirect(&state, &ctx.session, "/"));
     };
-    // A locked challenge stays locked: a fresh code needs the password again.
-    if state.second_step_locked(user) {
-        return Ok(locked_page(&state, &ctx));
-    }
-    if let Some(id) = challenge
-        && let Ok(Some(st)) = state.en.status(id).await
-        && st.phase == Phase::Locked
-    {
-        return Ok(render_verify(&state, &ctx, None, 200).await);
-    }
-    match send_code(&state, &ctx, user, *challenge).await {
-        Ok(sent) => {
-            let mut session = ctx.session.clone();
-            set_challenge(&mut session, sent.id());
-            Ok(redirect(&state, &session, sent.notice()))
-        }
-        Err(failure) => Ok(render_verify(
-            &state,
-            &ctx,
-            Some(Notice::Error(failure.msg)),
-            failure.status,
-        )
-        .await),
-    }
+    Ok(send_by_sms(&state, &ctx, user).await)
 }
 
 /// "Call me with the code instead": the challenge's next code by a voice call, a
@@ -1311,41 +1390,44 @@ async fn call_me(
     else {
         return Ok(redirect(&state, &ctx.session, "/verify"));
     };
-    if state.second_step_locked(user) {
-        return Ok(locked_page(&state, &ctx));
+    if state.second_step_locked(user).is_some() {
+        return Ok(redirect(&state, &ctx.session, "/verify"));
     }
     let Some(binding) = state.binding(user) else {
-        return Ok(redirect(&state, &ctx.session, "/"));
+        return Ok(ended(&state, &ctx));
     };
     let options = StartOptions::client(ctx.client.clone());
-    match state
-        .verifier(ctx.lang)
-        .resend_by_voice_with(id, &binding, &options)
-        .await
-    {
-        Ok(_) => Ok(redirect(&state, &ctx.session, "/verify?notice=calling")),
-        Err(e) => {
-            let failure = send_failure(&e, ctx.now);
-            Ok(render_verify(
-                &state,
-                &ctx,
-                Some(Notice::Error(failure.msg)),
-                failure.status,
-            )
-            .await)
-        }
-    }
+    Ok(
+        match state
+            .verifier(ctx.lang)
+            .resend_by_voice_with(id, &binding, &options)
+            .await
+        {
+            Ok(pending) => {
+                let session = with_sent(&ctx.session, pending.id, true);
+                let flash = Flash::info(Msg::Calling {
+                    to: state.masked_phone(user),
+                });
+                redirect(&state, &session.with_flash(flash), "/verify")
+            }
+            Err(e) => {
+                let failure = send_failure(&e, ctx.now);
+                ctx.back(&state, "/verify", Flash::error(failure.msg, failure.status))
+            }
+        },
+    )
 }
 
 async fn other_way_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
     if !matches!(ctx.session.stage, Stage::SecondStep { .. }) {
         return redirect(&state, &ctx.session, "/");
     }
-    let page = pages::other_way(&ctx.chrome(&state), &ctx.csrf(&state), None, 200);
+    let notice = ctx.flash.as_ref().and_then(|f| Some((f.form?, &f.notice)));
+    let page = pages::other_way(&ctx.chrome(&state), &ctx.csrf(&state), notice, ctx.status());
     respond(&state, &ctx.session, page)
 }
 
-/// Re-renders the fallback page with a notice under one form.
+/// Back to the fallback page with a notice under one of its forms.
 fn fallback_notice(
     state: &AppState,
     ctx: &Ctx,
@@ -1353,14 +1435,8 @@ fn fallback_notice(
     msg: Msg,
     status: u16,
 ) -> Response {
-    let notice = Notice::Error(msg);
-    let page = pages::other_way(
-        &ctx.chrome(state),
-        &ctx.csrf(state),
-        Some((which, &notice)),
-        status,
-    );
-    respond(state, &ctx.session, page)
+    let flash = Flash::error(msg, status).for_form(which);
+    ctx.back(state, "/other-way", flash)
 }
 
 async fn other_way_totp(
@@ -1381,11 +1457,7 @@ async fn other_way_totp(
     let outcome = {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
-            return Ok(redirect(
-                &state,
-                &Session::anonymous(ctx.now),
-                "/?notice=ended",
-            ));
+            return Ok(ended(&state, &ctx));
         };
         if let Some(minutes) = account.fallback_failures.locked(ctx.now) {
             Err(Msg::FallbackLocked { minutes })
@@ -1428,36 +1500,20 @@ async fn other_way_recovery(
     let Stage::SecondStep { user, .. } = &ctx.session.stage else {
         return Ok(redirect(&state, &ctx.session, "/"));
     };
+    let refuse =
+        |msg: Msg, status: u16| fallback_notice(&state, &ctx, Fallback::Recovery, msg, status);
     let binding = match door_gate(&state, user).await {
         Ok(binding) => binding,
-        Err((msg, status)) => {
-            return Ok(fallback_notice(
-                &state,
-                &ctx,
-                Fallback::Recovery,
-                msg,
-                status,
-            ));
-        }
+        Err((msg, status)) => return Ok(refuse(msg, status)),
     };
     let before = {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
-            return Ok(redirect(
-                &state,
-                &Session::anonymous(ctx.now),
-                "/?notice=ended",
-            ));
+            return Ok(ended(&state, &ctx));
         };
         // Count before compare, as at the password door.
         if let Err(minutes) = account.fallback_failures.reserve(ctx.now) {
-            return Ok(fallback_notice(
-                &state,
-                &ctx,
-                Fallback::Recovery,
-                Msg::FallbackLocked { minutes },
-                429,
-            ));
+            return Ok(refuse(Msg::FallbackLocked { minutes }, 429));
         }
         account.recovery.clone()
     };
@@ -1466,13 +1522,7 @@ async fn other_way_recovery(
     // Up to ten Argon2id checks: off the async workers, without holding the lock, and
     // under the same cap on concurrent hashing as the password door.
     let Ok(_permit) = state.hashing.acquire().await else {
-        return Ok(fallback_notice(
-            &state,
-            &ctx,
-            Fallback::Recovery,
-            Msg::StoreDown,
-            503,
-        ));
+        return Ok(refuse(Msg::StoreDown, 503));
     };
     let redeemed = tokio::task::spawn_blocking(move || {
         let mut set = RecoverySet::from_stored(&stored)?;
@@ -1483,11 +1533,7 @@ async fn other_way_recovery(
     let msg = {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
-            return Ok(redirect(
-                &state,
-                &Session::anonymous(ctx.now),
-                "/?notice=ended",
-            ));
+            return Ok(ended(&state, &ctx));
         };
         match redeemed {
             // Compare-and-set: if another request changed the set meanwhile, this one
@@ -1518,7 +1564,7 @@ async fn other_way_recovery(
             door_opened(&state, binding.as_ref()).await;
             Ok(passed_another_way(&state, &ctx, user, Method::Recovery).await)
         }
-        Some(msg) => Ok(fallback_notice(&state, &ctx, Fallback::Recovery, msg, 200)),
+        Some(msg) => Ok(refuse(msg, 200)),
     }
 }
 
@@ -1542,11 +1588,7 @@ async fn passed_another_way(state: &AppState, ctx: &Ctx, user: &str, method: Met
     finish(state, ctx, user, method)
 }
 
-async fn account_page(
-    State(state): State<Arc<AppState>>,
-    ctx: Ctx,
-    Query(q): Query<NoticeQuery>,
-) -> Response {
+async fn account_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
     let Stage::SignedIn { user, method, .. } = &ctx.session.stage else {
         return redirect(&state, &ctx.session, "/");
     };
@@ -1559,18 +1601,13 @@ async fn account_page(
                 .map(|s| s.remaining())
         })
         .flatten();
-    let notice = (q.notice == "phone-changed").then(|| {
-        Notice::Info(Msg::PhoneChanged {
-            to: state.masked_phone(user),
-        })
-    });
     let page = pages::account(
         &ctx.chrome(&state),
         &ctx.csrf(&state),
         user,
         *method,
         recovery_left,
-        notice.as_ref(),
+        ctx.notice_for(None),
     );
     respond(&state, &ctx.session, page)
 }
@@ -1581,12 +1618,12 @@ async fn sign_out(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let notice = match &ctx.session.stage {
+    let flash = match &ctx.session.stage {
         Stage::SignedIn { user, .. } => {
             if let Some(account) = state.accounts().get_mut(user) {
                 account.epoch += 1;
             }
-            "/?notice=signed-out"
+            Some(Flash::info(Msg::SignedOut))
         }
         Stage::SecondStep {
             challenge: Some(id),
@@ -1595,11 +1632,13 @@ async fn sign_out(
             if let Err(e) = state.en.cancel(id).await {
                 tracing::warn!(error = %e, "could not cancel the SMS challenge");
             }
-            "/"
+            None
         }
-        _ => "/",
+        _ => None,
     };
-    Ok(redirect(&state, &Session::anonymous(ctx.now), notice))
+    let mut session = Session::anonymous(ctx.now);
+    session.flash = flash;
+    Ok(redirect(&state, &session, "/"))
 }
 
 async fn not_found(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
@@ -1782,35 +1821,28 @@ fn signed_in_user(ctx: &Ctx) -> Option<&str> {
     }
 }
 
-fn phone_form_page(
-    state: &AppState,
-    ctx: &Ctx,
-    user: &str,
-    typed: &str,
-    refusal: Option<Msg>,
-) -> Response {
-    let status = if refusal.is_some() { 422 } else { 200 };
-    let notice = refusal.map(Notice::Error);
-    let page = pages::phone_form(
-        &ctx.chrome(state),
-        &ctx.csrf(state),
-        &state.masked_phone(user),
-        typed,
-        notice.as_ref(),
-        status,
-    );
-    respond(state, &ctx.session, page)
+/// The number being added, and its challenge once a code went to it.
+fn pending_phone(state: &AppState, user: &str) -> Option<(PhoneNumber, Option<ChallengeId>)> {
+    state.accounts().get(user)?.pending_phone.clone()
 }
 
 async fn phone_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
     let Some(user) = signed_in_user(&ctx) else {
         return redirect(&state, &ctx.session, "/");
     };
-    phone_form_page(&state, &ctx, user, "", None)
+    let page = pages::phone_form(
+        &ctx.chrome(&state),
+        &ctx.csrf(&state),
+        &state.masked_phone(user),
+        ctx.typed(),
+        ctx.notice_for(None),
+        ctx.status(),
+    );
+    respond(&state, &ctx.session, page)
 }
 
 /// The typed number, parsed with Japan as the default region: refused with the
-/// reason, or shown back normalised and masked for the person to confirm.
+/// reason (and kept in the field), or normalised and masked for the person to confirm.
 async fn phone_submit(
     State(state): State<Arc<AppState>>,
     ctx: Ctx,
@@ -1821,49 +1853,40 @@ async fn phone_submit(
         return Ok(redirect(&state, &ctx.session, "/"));
     };
     let typed = form.phone.trim();
+    let refuse = |msg: Msg| ctx.back(&state, "/phone", Flash::error(msg, 422).with_typed(typed));
     let number = match PhoneNumber::parse(typed, Region::JP) {
         Ok(number) => number,
-        Err(e) => {
-            return Ok(phone_form_page(
-                &state,
-                &ctx,
-                user,
-                typed,
-                Some(phone_refusal(&e)),
-            ));
-        }
+        Err(e) => return Ok(refuse(phone_refusal(&e))),
     };
     // Checked here to tell the person; the verifier enforces the same policy for the
     // change-phone purpose (a refused number would get a code that never comes).
     if !CountryPolicy::allow(ADD_NUMBER_COUNTRIES).permits(number.calling_code()) {
-        return Ok(phone_form_page(
-            &state,
-            &ctx,
-            user,
-            typed,
-            Some(Msg::PhoneCountry),
-        ));
+        return Ok(refuse(Msg::PhoneCountry));
     }
-    let masked = number.masked();
     {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
-            return Ok(redirect(&state, &Session::anonymous(ctx.now), "/"));
+            return Ok(ended(&state, &ctx));
         };
         if account.phone == number {
             drop(accounts);
-            return Ok(phone_form_page(
-                &state,
-                &ctx,
-                user,
-                typed,
-                Some(Msg::PhoneSame),
-            ));
+            return Ok(refuse(Msg::PhoneSame));
         }
         account.pending_phone = Some((number, None));
     }
-    let page = pages::phone_confirm(&ctx.chrome(&state), &ctx.csrf(&state), &masked);
-    Ok(respond(&state, &ctx.session, page))
+    Ok(redirect(&state, &ctx.session, "/phone/confirm"))
+}
+
+/// "Is this +81 80-****-6789?"
+async fn phone_confirm_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
+    let Some(user) = signed_in_user(&ctx) else {
+        return redirect(&state, &ctx.session, "/");
+    };
+    let Some((number, _)) = pending_phone(&state, user) else {
+        return redirect(&state, &ctx.session, "/phone");
+    };
+    let page = pages::phone_confirm(&ctx.chrome(&state), &ctx.csrf(&state), &number.masked());
+    respond(&state, &ctx.session, page)
 }
 
 /// "Yes, send a code": a challenge for the new number under its own purpose.
@@ -1876,18 +1899,8 @@ async fn phone_confirm(
     let Some(user) = signed_in_user(&ctx) else {
         return Ok(redirect(&state, &ctx.session, "/"));
     };
-    let pending = state
-        .accounts()
-        .get(user)
-        .and_then(|a| a.pending_phone.clone());
-    let Some((number, _)) = pending else {
-        return Ok(phone_form_page(
-            &state,
-            &ctx,
-            user,
-            "",
-            Some(Msg::PhoneChangeGone),
-        ));
+    let Some((number, _)) = pending_phone(&state, user) else {
+        return Ok(ctx.back(&state, "/phone", Flash::error(Msg::PhoneChangeGone, 409)));
     };
     let binding = Binding::new(number.clone(), state.change_phone.clone()).with_subject(user);
     let options = StartOptions::client(ctx.client.clone());
@@ -1904,37 +1917,27 @@ async fn phone_confirm(
         }
         Err(e) => {
             let failure = send_failure(&e, ctx.now);
-            Ok(phone_form_page(&state, &ctx, user, "", Some(failure.msg)))
+            Ok(ctx.back(&state, "/phone", Flash::error(failure.msg, failure.status)))
         }
     }
-}
-
-fn phone_code_view(state: &AppState, ctx: &Ctx, masked: &str, notice: Option<Msg>) -> Response {
-    let status = if notice.is_some() { 422 } else { 200 };
-    let notice = notice.map(Notice::Error);
-    let page = pages::phone_code(
-        &ctx.chrome(state),
-        &ctx.csrf(state),
-        masked,
-        state.input,
-        notice.as_ref(),
-        status,
-    );
-    respond(state, &ctx.session, page)
 }
 
 async fn phone_code_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
     let Some(user) = signed_in_user(&ctx) else {
         return redirect(&state, &ctx.session, "/");
     };
-    let pending = state
-        .accounts()
-        .get(user)
-        .and_then(|a| a.pending_phone.clone());
-    match pending {
-        Some((number, Some(_))) => phone_code_view(&state, &ctx, &number.masked(), None),
-        _ => redirect(&state, &ctx.session, "/phone"),
-    }
+    let Some((number, Some(_))) = pending_phone(&state, user) else {
+        return redirect(&state, &ctx.session, "/phone");
+    };
+    let page = pages::phone_code(
+        &ctx.chrome(&state),
+        &ctx.csrf(&state),
+        &number.masked(),
+        state.input,
+        ctx.notice_for(None),
+        ctx.status(),
+    );
+    respond(&state, &ctx.session, page)
 }
 
 /// The code for the new number: only an approval replaces the old number, and the old
@@ -1948,11 +1951,7 @@ async fn phone_verify(
     let Some(user) = signed_in_user(&ctx) else {
         return Ok(redirect(&state, &ctx.session, "/"));
     };
-    let pending = state
-        .accounts()
-        .get(user)
-        .and_then(|a| a.pending_phone.clone());
-    let Some((number, Some(id))) = pending else {
+    let Some((number, Some(id))) = pending_phone(&state, user) else {
         return Ok(redirect(&state, &ctx.session, "/phone"));
     };
     let binding = Binding::new(number.clone(), state.change_phone.clone()).with_subject(user);
@@ -1973,22 +1972,19 @@ async fn phone_verify(
         }
     };
     if let Some(msg) = refusal {
-        return Ok(phone_code_view(&state, &ctx, &masked, Some(msg)));
+        return Ok(ctx.back(&state, "/phone/verify", Flash::error(msg, 422)));
     }
     let old = {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
-            return Ok(redirect(&state, &Session::anonymous(ctx.now), "/"));
+            return Ok(ended(&state, &ctx));
         };
         account.pending_phone = None;
         std::mem::replace(&mut account.phone, number)
     };
     tell_old_number(&state, &ctx, user, &old, &masked).await;
-    Ok(redirect(
-        &state,
-        &ctx.session,
-        "/account?notice=phone-changed",
-    ))
+    let flash = Flash::info(Msg::PhoneChanged { to: masked });
+    Ok(ctx.back(&state, "/account", flash))
 }
 
 /// A plain SMS (no code) to the number that was replaced, so a change the owner did

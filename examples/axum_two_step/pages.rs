@@ -24,7 +24,7 @@ pub struct Chrome<'a> {
 }
 
 /// A message shown above a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Notice {
     /// Something went wrong; announced at once to screen readers.
     Error(Msg),
@@ -225,6 +225,43 @@ pub fn sign_in(
     layout(chrome, status, &Msg::SignInTitle.text(l), &body, &[])
 }
 
+/// "How do you want to confirm it's you?": asked after the password, before anything
+/// is sent; the person's last choice comes first next time without asking.
+pub fn choose(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    to: &str,
+    notice: Option<&Notice>,
+    status: u16,
+) -> Page {
+    let l = chrome.lang;
+    let option = |id: &str, value: &str, label: &Msg, hint: &Msg| {
+        format!(
+            "<button class=\"primary choice\" type=\"submit\" name=\"method\" value=\"{value}\" id=\"{id}\" aria-describedby=\"{id}-hint\">{label}</button>\n\
+             <p class=\"hint\" id=\"{id}-hint\">{hint}</p>\n",
+            label = esc(&label.text(l)),
+            hint = esc(&hint.text(l)),
+        )
+    };
+    let body = format!(
+        "<p class=\"lead\">{lead}</p>\n{notice}\
+         <form method=\"post\" action=\"/choose\" id=\"choose-form\">\n{csrf}{sms}{app}</form>\n\
+         {footer}",
+        lead = esc(&Msg::ChooseLead.text(l)),
+        notice = notice_html(l, notice),
+        csrf = csrf_field(csrf),
+        sms = option(
+            "choose-sms",
+            "sms",
+            &Msg::ChooseSms { to: to.to_owned() },
+            &Msg::ChooseSmsHint
+        ),
+        app = option("choose-app", "app", &Msg::ChooseApp, &Msg::ChooseAppHint),
+        footer = footer(l, csrf, "/other-way", "other-way", &Msg::UseAppOrRecovery),
+    );
+    layout(chrome, status, &Msg::ChooseTitle.text(l), &body, &[])
+}
+
 /// How the code input should behave.
 #[derive(Debug, Clone, Copy)]
 pub struct CodeInput {
@@ -242,11 +279,24 @@ pub struct Live {
     pub sends_left: u32,
 }
 
+/// How the latest code reached the person, as far as the page knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Nothing yet: the page offers to send one.
+    Nothing,
+    /// By text message.
+    Sms,
+    /// Read out by a call.
+    Call,
+}
+
 /// What the code page is about: where the code went, how it is typed, and the live
 /// challenge if there is one.
 #[derive(Debug, Clone, Copy)]
 pub struct CodeView<'a> {
     pub to: &'a str,
+    /// How the latest code came: the lead and the label say so, and nothing else.
+    pub sent: Sent,
     pub input: CodeInput,
     pub live: Option<Live>,
     /// Where the latest SMS got to, when a challenge is live.
@@ -379,14 +429,22 @@ pub fn verify(
 ) -> Page {
     let CodeView {
         to,
+        sent,
         input,
         live,
         delivery,
     } = view;
     let l = chrome.lang;
     let mut body = String::new();
+    let placeholder = "\u{0}".to_owned();
+    let (lead, label) = match (sent, live.is_some()) {
+        (Sent::Call, true) => (Msg::CodeCalled { to: placeholder }, Msg::CodeLabelHeard),
+        (Sent::Sms, true) => (Msg::CodeSentTo { to: placeholder }, Msg::CodeLabel),
+        // No live code: whatever was sent is spent, and the page offers a new one.
+        _ => (Msg::CodeWillGoTo { to: placeholder }, Msg::CodeLabel),
+    };
     // The number is kept on one line: a phone number broken mid-way misleads.
-    let lead = esc(&Msg::CodeSentTo { to: "\u{0}".into() }.text(l)).replace(
+    let lead = esc(&lead.text(l)).replace(
         '\u{0}',
         &format!("<strong class=\"nowrap\">{}</strong>", esc(to)),
     );
@@ -412,10 +470,10 @@ pub fn verify(
                  <input id=\"code\" name=\"code\" class=\"{class}\" autocomplete=\"one-time-code\" inputmode=\"{inputmode}\"{extra} \
                  spellcheck=\"false\" autocorrect=\"off\" maxlength=\"{max}\" required autofocus aria-describedby=\"code-hint attempts\">\n\
                  <p class=\"hint\" id=\"code-hint\">{hint}</p>\n\
-                 <p class=\"meta\" id=\"attempts\">{attempts} {expires}</p>\n\
+                 <p class=\"meta\" id=\"attempts\">{attempts}{gap}{expires}</p>\n\
                  <button class=\"primary\" type=\"submit\">{verify}</button>\n</form>\n",
                 csrf = csrf_field(csrf),
-                label = esc(&Msg::CodeLabel.text(l)),
+                label = esc(&label.text(l)),
                 // Room for separators people type between groups.
                 max = input.length * 3,
                 hint = esc(&Msg::CodeHint {
@@ -423,6 +481,8 @@ pub fn verify(
                     digits_only: input.digits_only
                 }
                 .text(l)),
+                // Japanese sentences follow each other without a space.
+                gap = if l == Lang::Ja { "" } else { " " },
                 attempts = esc(&Msg::AttemptsLeft {
                     n: live.attempts_left
                 }
@@ -434,7 +494,8 @@ pub fn verify(
                 verify = esc(&Msg::Verify.text(l)),
             );
             body.push_str(&resend_form(l, csrf, live));
-            if let Some(delivery) = delivery {
+            // The SMS delivery line is about an SMS: after a call it would mislead.
+            if let Some(delivery) = delivery.filter(|_| sent == Sent::Sms) {
                 body.push_str(&delivery_html(l, csrf, to, delivery));
                 scripts.push(DELIVERY_JS);
             }
@@ -517,7 +578,7 @@ pub fn locked(chrome: &Chrome<'_>, csrf: &str, title: Msg, text: Msg) -> Page {
 }
 
 /// Which fallback form a notice belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Fallback {
     Totp,
     Recovery,
@@ -552,7 +613,9 @@ pub fn other_way(
          <input id=\"recovery\" name=\"code\" class=\"code\" autocomplete=\"off\" inputmode=\"text\" autocapitalize=\"characters\" maxlength=\"40\" spellcheck=\"false\" autocorrect=\"off\" required aria-describedby=\"recovery-hint\">\n\
          <p class=\"hint\" id=\"recovery-hint\">{rec_hint}</p>\n\
          <button class=\"primary\" type=\"submit\" id=\"recovery-submit\">{verify}</button>\n</form>\n\
+         <p class=\"alt\"><a href=\"/choose\" id=\"choose\">{choose}</a></p>\n\
          {footer}",
+        choose = esc(&Msg::ChooseOtherLink.text(l)),
         lead = esc(&Msg::OtherWayLead.text(l)),
         totp_heading = esc(&Msg::TotpHeading.text(l)),
         totp_notice = notice_for(Fallback::Totp),

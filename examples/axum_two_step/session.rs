@@ -16,12 +16,13 @@ use sha2::Sha256;
 use smsotp::ChallengeId;
 use time::OffsetDateTime;
 
+use super::flash::Flash;
 use super::i18n::Method;
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// Cookies longer than this are refused before any work.
-const MAX_COOKIE_LEN: usize = 1024;
+const MAX_COOKIE_LEN: usize = 1536;
 
 /// Where a visitor stands in signing in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,9 @@ pub enum Stage {
         challenge: Option<ChallengeId>,
         /// When the password was checked (Unix seconds).
         since: i64,
+        /// The latest code was read out by a call rather than sent by SMS: the pages
+        /// then speak of the call.
+        called: bool,
     },
     /// Signed in.
     SignedIn {
@@ -58,6 +62,8 @@ pub struct Session {
     pub issued: i64,
     /// The sign-in stage.
     pub stage: Stage,
+    /// What the last form had to say, for the page it redirected to; shown once.
+    pub flash: Option<Flash>,
 }
 
 impl Session {
@@ -74,6 +80,15 @@ impl Session {
             id,
             issued: now.unix_timestamp(),
             stage,
+            flash: None,
+        }
+    }
+
+    /// This session, carrying `flash` to the next page.
+    pub fn with_flash(&self, flash: Flash) -> Self {
+        Self {
+            flash: Some(flash),
+            ..self.clone()
         }
     }
 
@@ -85,9 +100,11 @@ impl Session {
                 user,
                 challenge,
                 since,
+                called,
             } => {
                 let challenge = challenge.map_or_else(|| "-".to_owned(), |c| c.to_string());
-                format!("step|{user}|{challenge}|{since}")
+                let by = if *called { "call" } else { "sms" };
+                format!("step|{user}|{challenge}|{since}|{by}")
             }
             Stage::SignedIn {
                 user,
@@ -95,12 +112,16 @@ impl Session {
                 method,
             } => format!("in|{user}|{epoch}|{}", method.as_str()),
         };
-        format!("v1|{id}|{}|{stage}", self.issued)
+        let flash = self
+            .flash
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), Flash::encode);
+        format!("v2|{id}|{}|{flash}|{stage}", self.issued)
     }
 
     fn decode_payload(text: &str) -> Option<Self> {
         let mut f = text.split('|');
-        if f.next()? != "v1" {
+        if f.next()? != "v2" {
             return None;
         }
         let mut id = [0u8; 16];
@@ -110,6 +131,10 @@ impl Session {
         }
         id.copy_from_slice(&raw);
         let issued = f.next()?.parse().ok()?;
+        let flash = match f.next()? {
+            "-" => None,
+            text => Some(Flash::decode(text)?),
+        };
         let stage = match f.next()? {
             "anon" => Stage::Anonymous,
             "step" => {
@@ -119,10 +144,16 @@ impl Session {
                     c => Some(c.parse().ok()?),
                 };
                 let since = f.next()?.parse().ok()?;
+                let called = match f.next()? {
+                    "call" => true,
+                    "sms" => false,
+                    _ => return None,
+                };
                 Stage::SecondStep {
                     user,
                     challenge,
                     since,
+                    called,
                 }
             }
             "in" => Stage::SignedIn {
@@ -135,7 +166,12 @@ impl Session {
         if f.next().is_some() {
             return None;
         }
-        Some(Self { id, issued, stage })
+        Some(Self {
+            id,
+            issued,
+            stage,
+            flash,
+        })
     }
 }
 

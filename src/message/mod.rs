@@ -26,11 +26,13 @@ mod body;
 mod segments;
 mod speech;
 mod template;
+mod time_left;
 
 pub use body::Body;
 pub use segments::{Encoding, Segments, encoded_units, gsm7_septets, segments};
 pub use speech::{Speech, Spoken, Unspeakable, spoken_symbol};
 pub use template::{EmbeddedSigil, Longest, MessageTemplate, TemplateError};
+pub use time_left::minutes_left;
 
 /// A message language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -44,8 +44,9 @@ impl Composer {
     /// send number, so a retried hand-off to the provider never doubles the SMS.
     pub(super) fn compose(&self, binding: &Binding, send: &SendNo<'_>, code: &Code) -> Sms {
         let left = send.expires_at - send.now;
-        let minutes = u32::try_from(left.whole_minutes().max(1)).unwrap_or(u32::MAX);
-        let body = self.template.render(code.expose(), minutes);
+        let body = self
+            .template
+            .render(code.expose(), crate::message::minutes_left(left));
         let sms = Sms::new(
             binding.destination().clone(),
             body,
