@@ -1138,6 +1138,38 @@ async fn parallel_wrong_recovery_codes_are_counted_before_they_are_compared() {
     assert_eq!(evaluated + refused, 24);
 }
 
+/// Count before compare at the authenticator door: 40 wrong codes sent at once are
+/// evaluated at most as many times as the limit; the rest are refused (429).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_authenticator_codes_are_counted_before_they_are_compared() {
+    let app = start().await;
+    let (c, jar) = client_with_jar("en");
+    password_step(&app, &c).await;
+    let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
+    let csrf = csrf_of(&page);
+    let url = format!("{}/other-way/totp", app.base);
+    let right: u32 = app
+        .alice()
+        .totp
+        .generate(app.clock.now())
+        .expect("code")
+        .expose()
+        .parse()
+        .expect("digits");
+    let (evaluated, refused) = race(40, |i| {
+        let (c, url, csrf) = (fork(&jar, &app.base, "en"), url.clone(), csrf.clone());
+        // Well-formed, and never the code of this step or the ones beside it.
+        let code = format!("{:06}", (right + 500_000 + i) % 1_000_000);
+        async move { post(&c, &url, &[("csrf", &csrf), ("code", &code)]).await.0 }
+    })
+    .await;
+    assert!(
+        evaluated <= 10,
+        "{evaluated} wrong authenticator codes were evaluated"
+    );
+    assert_eq!(evaluated + refused, 40);
+}
+
 /// The per-client limit's key: an IPv6 subscriber is one client across its /64 (not
 /// 2^64 of them); IPv4, and IPv4 mapped into IPv6, by the address.
 #[test]

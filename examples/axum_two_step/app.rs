@@ -1460,7 +1460,7 @@ async fn other_way_totp(
             return Ok(ended(&state, &ctx));
         };
         if let Some(minutes) = account.fallback_failures.locked(ctx.now) {
-            Err(Msg::FallbackLocked { minutes })
+            Err((Msg::FallbackLocked { minutes }, 429))
         } else {
             // Checked and recorded under one lock: two requests with the same code
             // cannot both pass.
@@ -1473,11 +1473,11 @@ async fn other_way_totp(
                     account.fallback_failures.succeed();
                     Ok(())
                 }
-                Err(OtpError::Malformed) => Err(Msg::TotpMalformed),
+                Err(OtpError::Malformed) => Err((Msg::TotpMalformed, 200)),
                 Err(e) => {
                     tracing::info!(client = %ctx.client, error = %e, "authenticator code refused");
                     account.fallback_failures.fail(ctx.now);
-                    Err(Msg::TotpWrong)
+                    Err((Msg::TotpWrong, 200))
                 }
             }
         }
@@ -1487,7 +1487,7 @@ async fn other_way_totp(
             door_opened(&state, binding.as_ref()).await;
             Ok(passed_another_way(&state, &ctx, user, Method::Totp).await)
         }
-        Err(msg) => Ok(fallback_notice(&state, &ctx, Fallback::Totp, msg, 200)),
+        Err((msg, status)) => Ok(fallback_notice(&state, &ctx, Fallback::Totp, msg, status)),
     }
 }
 
