@@ -1311,6 +1311,30 @@ async fn wrong_passwords_elsewhere_do_not_lock_the_owner_out() {
     );
 }
 
+/// One client trying many usernames (credential stuffing) is paused across them all,
+/// whichever exist; another client is not.
+#[tokio::test]
+async fn one_client_trying_many_usernames_is_paused() {
+    let app = start_with(|c| c.client_header = Some("x-forwarded-for".to_owned())).await;
+    let stuffer = client("en");
+    for i in 0..30 {
+        let status = wrong_sign_in(&app, &stuffer, &format!("user{i}"), Some("198.51.100.7")).await;
+        assert_eq!(status, StatusCode::OK, "attempt {i}");
+    }
+    for user in ["someone-new", "alice"] {
+        assert_eq!(
+            wrong_sign_in(&app, &stuffer, user, Some("198.51.100.7")).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{user}"
+        );
+    }
+    let other = client("en");
+    assert_eq!(
+        wrong_sign_in(&app, &other, "someone-new", Some("203.0.113.9")).await,
+        StatusCode::OK
+    );
+}
+
 /// Inputs accept everything the server accepts: no `pattern` on the code fields (a
 /// browser would refuse full-width digits before the server could fold them), and a
 /// full-width authenticator code with a hyphen signs in.

@@ -18,6 +18,8 @@ pub mod i18n;
 mod pages;
 #[path = "session.rs"]
 mod session;
+#[path = "throttle.rs"]
+mod throttle;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -58,19 +60,23 @@ use self::pages::{
     Chrome, CodeInput, DeliveryState, DeliveryView, Fallback, Help, Live, Notice, Page, Sent,
 };
 use self::session::{CookieCodec, Session, Stage};
+use self::throttle::{Throttle, Throttles};
 
 /// How long a signed-in session lasts.
 const SESSION_TTL: Duration = Duration::hours(12);
 /// How long the second step may take after the password was accepted.
 const SECOND_STEP_TTL: Duration = Duration::minutes(15);
-/// Wrong passwords, or wrong fallback codes, before the account pauses that door.
+/// Wrong passwords for one username from one client, or wrong fallback codes for one
+/// account, before that door pauses.
 const MAX_FAILURES: u32 = 10;
+/// Wrong passwords from one client, whatever the usernames, before that client pauses:
+/// credential stuffing tries many accounts a few times each. Generous, because many
+/// people can share one address (a household, an office, a carrier's NAT).
+const MAX_CLIENT_FAILURES: u32 = 30;
 /// The largest form body accepted, in bytes.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 /// Argon2 checks allowed at once (each holds about 19 MiB while it runs).
 const HASH_PERMITS: usize = 2;
-/// How long such a pause lasts.
-const LOCKOUT: Duration = Duration::minutes(15);
 /// The wait between two SMS of one challenge (the verifier's default, set explicitly
 /// because the code page works out when the latest SMS went from it).
 const RESEND_COOLDOWN: Duration = Duration::seconds(60);
@@ -257,7 +263,8 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         transport: config.transport.clone(),
         voice: config.voice.is_some(),
         hashing: tokio::sync::Semaphore::new(HASH_PERMITS),
-        sign_in_throttles: Mutex::new(HashMap::new()),
+        sign_in_throttles: Throttles::default(),
+        client_throttles: Throttles::default(),
         client_header: config.client_header.clone(),
         receipts: config.receipts,
         public_url: config.public_url,
@@ -422,7 +429,9 @@ struct AppState {
     /// Permits for Argon2 checks in flight (password and recovery doors).
     hashing: tokio::sync::Semaphore,
     /// Wrong passwords per (username as typed, client), known usernames or not.
-    sign_in_throttles: Mutex<HashMap<(String, String), Throttle>>,
+    sign_in_throttles: Throttles<(String, String), MAX_FAILURES>,
+    /// Wrong passwords per client, across every username.
+    client_throttles: Throttles<String, MAX_CLIENT_FAILURES>,
     /// A request header naming the client behind a trusted reverse proxy.
     client_header: Option<String>,
     receipts: Vec<(&'static str, Arc<dyn DeliveryReceipts>)>,
@@ -455,7 +464,7 @@ struct Account {
     pending_phone: Option<(PhoneNumber, Option<ChallengeId>)>,
     /// Bumped at sign-out: signed-in cookies of older epochs stop working.
     epoch: u64,
-    fallback_failures: Throttle,
+    fallback_failures: Throttle<MAX_FAILURES>,
     /// The second step locked (too many wrong codes): no new code, by SMS or call,
     /// until the password is entered again. Kept here, not in the cookie, so neither
     /// an older cookie nor waiting for the locked challenge to expire gets round it.
@@ -480,70 +489,6 @@ impl Lock {
             Self::WrongCodes => (Msg::LockedTitle, Msg::LockedChallenge),
             Self::AccountPaused => (Msg::TooManyFailuresTitle, Msg::TooManyFailures),
         }
-    }
-}
-
-/// One throttle of the sign-in map, held under the map's lock.
-struct ThrottleRef<'a> {
-    map: std::sync::MutexGuard<'a, HashMap<(String, String), Throttle>>,
-    key: (String, String),
-}
-
-impl ThrottleRef<'_> {
-    fn reserve(mut self, now: OffsetDateTime) -> Result<(), i64> {
-        self.map.entry(self.key.clone()).or_default().reserve(now)
-    }
-
-    fn succeed(mut self) {
-        self.map.remove(&self.key);
-    }
-}
-
-/// Consecutive failures at one door of one account, and the pause they caused.
-#[derive(Debug, Default)]
-struct Throttle {
-    failures: u32,
-    locked_until: Option<OffsetDateTime>,
-}
-
-impl Throttle {
-    /// Minutes left of a pause, if one is on.
-    fn locked(&self, now: OffsetDateTime) -> Option<i64> {
-        self.locked_until
-            .filter(|until| *until > now)
-            .map(|until| minutes_ceil(until - now))
-    }
-
-    /// Counts one attempt as a failure *before* the secret is compared, under the
-    /// same lock as the check of the pause (count before compare): parallel requests
-    /// can never all pass "not locked yet". A success then clears it; `Err` gives the
-    /// minutes of a pause already on, and nothing is compared.
-    fn reserve(&mut self, now: OffsetDateTime) -> Result<(), i64> {
-        if let Some(minutes) = self.locked(now) {
-            return Err(minutes);
-        }
-        self.fail(now);
-        Ok(())
-    }
-
-    /// Gives back an attempt [`reserve`](Self::reserve) took for input that was never
-    /// compared with anything (malformed, nothing left to redeem).
-    fn give_back(&mut self, now: OffsetDateTime) {
-        if self.locked(now).is_none() {
-            self.failures = self.failures.saturating_sub(1);
-        }
-    }
-
-    fn fail(&mut self, now: OffsetDateTime) {
-        self.failures += 1;
-        if self.failures >= MAX_FAILURES {
-            self.failures = 0;
-            self.locked_until = Some(now + LOCKOUT);
-        }
-    }
-
-    fn succeed(&mut self) {
-        *self = Self::default();
     }
 }
 
@@ -581,29 +526,7 @@ fn locked_page(state: &AppState, ctx: &Ctx, lock: Lock) -> Response {
     respond(state, &ctx.session, page)
 }
 
-/// Throttles kept at most; past it, entries with nothing to remember go first.
-const MAX_THROTTLES: usize = 100_000;
-
 impl AppState {
-    /// The sign-in throttle of `username` from `client`, locked for the caller's use.
-    fn sign_in_throttle(&self, username: &str, client: &str) -> ThrottleRef<'_> {
-        let mut map = self
-            .sign_in_throttles
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= MAX_THROTTLES {
-            let now = self.clock.now();
-            map.retain(|_, t| t.locked(now).is_some());
-            if map.len() >= MAX_THROTTLES {
-                map.clear();
-            }
-        }
-        ThrottleRef {
-            map,
-            key: (username.to_owned(), client.to_owned()),
-        }
-    }
-
     fn lock_second_step(&self, user: &str, lock: Lock) {
         if let Some(account) = self.accounts().get_mut(user) {
             account.second_step_locked = Some(lock);
@@ -993,16 +916,25 @@ async fn sign_in(
     // The pause is per username *and* client, for every username typed, known or not:
     // unknown names pause exactly like real ones (the answer cannot tell them apart),
     // and an attacker elsewhere cannot lock the owner out.
-    let locked = state
-        .sign_in_throttle(&username, &ctx.client)
-        .reserve(ctx.now)
-        .err();
+    // Then the client's count across every username, which names no account either.
+    let pair = (username.clone(), ctx.client.clone());
+    let paused = match state.sign_in_throttles.reserve(pair.clone(), ctx.now) {
+        Err(minutes) => Some(Msg::PasswordLocked { minutes }),
+        Ok(()) => match state.client_throttles.reserve(ctx.client.clone(), ctx.now) {
+            Err(minutes) => {
+                // Nothing is compared: the pair's attempt goes back.
+                state.sign_in_throttles.give_back(&pair, ctx.now);
+                Some(Msg::ClientPaused { minutes })
+            }
+            Ok(()) => None,
+        },
+    };
     let stored = state
         .accounts()
         .get(&username)
         .map(|a| a.password_hash.clone());
-    if let Some(minutes) = locked {
-        return Ok(back(Msg::PasswordLocked { minutes }, 429));
+    if let Some(msg) = paused {
+        return Ok(back(msg, 429));
     }
     let known = stored.is_some();
     // A known account also counts the attempt against its ceiling across every door
@@ -1034,7 +966,10 @@ async fn sign_in(
     // and the password reopens a second step that had locked. It does not clear the
     // account's failures in a row across doors: it is only the first factor, and
     // knowing it must not reset the second factor's ceiling; a completed sign-in does.
-    state.sign_in_throttle(&username, &ctx.client).succeed();
+    state.sign_in_throttles.succeed(&pair);
+    // The client's count across usernames only gets this attempt back: one account's
+    // success must not wipe what a stuffer sharing the address has run up.
+    state.client_throttles.give_back(&ctx.client, ctx.now);
     if let Some(account) = state.accounts().get_mut(&username) {
         account.second_step_locked = None;
     }

@@ -111,6 +111,7 @@ pub enum Msg {
     DemoHint,
     WrongPassword,
     PasswordLocked { minutes: i64 },
+    ClientPaused { minutes: i64 },
     SessionEnded,
     SignedOut,
     // Choosing how the second factor comes.
@@ -257,6 +258,7 @@ impl Msg {
             Self::DemoHint => "Demo account: alice / correct-horse".into(),
             Self::WrongPassword => "That username and password don't match. Check them and try again.".into(),
             Self::PasswordLocked { minutes } => format!("Too many failed sign-ins for this account. Try again in {}.", en_minutes(*minutes)),
+            Self::ClientPaused { minutes } => format!("Too many failed sign-ins from your network. Try again in {}.", en_minutes(*minutes)),
             Self::SessionEnded => "Your sign-in has ended. Please sign in again.".into(),
             Self::SignedOut => "You have signed out.".into(),
             Self::CodeTitle => "Enter the code".into(),
@@ -394,6 +396,7 @@ impl Msg {
             Self::DemoHint => "デモ用アカウント：alice / correct-horse".into(),
             Self::WrongPassword => "ユーザー名またはパスワードが正しくありません。確認して、もう一度お試しください。".into(),
             Self::PasswordLocked { minutes } => format!("このアカウントへのログイン失敗が多すぎます。{minutes}分後にもう一度お試しください。"),
+            Self::ClientPaused { minutes } => format!("お使いのネットワークからのログイン失敗が多すぎます。{minutes}分後にもう一度お試しください。"),
             Self::SessionEnded => "ログインの手続きが終了しました。もう一度ログインしてください。".into(),
             Self::SignedOut => "ログアウトしました。".into(),
             Self::CodeTitle => "認証コードの入力".into(),
