@@ -2,11 +2,9 @@
 
 use super::*;
 
-pub(super) async fn account_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let Stage::SignedIn { user, method, .. } = &ctx.session.stage else {
-        return redirect(&state, &ctx.session, "/");
-    };
-    let recovery_left = (*method == Method::Recovery)
+pub(super) async fn account_page(State(state): State<Arc<AppState>>, ctx: SignedIn) -> Response {
+    let (user, method) = (&ctx.user, ctx.method);
+    let recovery_left = (method == Method::Recovery)
         .then(|| {
             let accounts = state.accounts();
             let stored = accounts.get(user)?.recovery.clone();
@@ -19,7 +17,7 @@ pub(super) async fn account_page(State(state): State<Arc<AppState>>, ctx: Ctx) -
         &ctx.chrome(&state),
         &ctx.csrf(&state),
         user,
-        *method,
+        method,
         recovery_left,
         ctx.notice_for(None),
     );

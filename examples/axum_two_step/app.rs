@@ -35,6 +35,8 @@ mod second_step;
 mod session;
 #[path = "sign_in.rs"]
 mod sign_in;
+#[path = "stage_guards.rs"]
+mod stage_guards;
 #[path = "throttle.rs"]
 mod throttle;
 
@@ -88,6 +90,7 @@ use self::second_step::{
 };
 use self::session::{CookieCodec, Session, Stage};
 use self::sign_in::{ended, home, sign_in};
+use self::stage_guards::{SecondStep, SignedIn};
 use self::throttle::{Throttle, Throttles};
 
 /// How long a signed-in session lasts.

@@ -2,10 +2,10 @@
 
 use super::*;
 
-pub(super) async fn other_way_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    if !matches!(ctx.session.stage, Stage::SecondStep { .. }) {
-        return redirect(&state, &ctx.session, "/");
-    }
+pub(super) async fn other_way_page(
+    State(state): State<Arc<AppState>>,
+    ctx: SecondStep,
+) -> Response {
     let notice = ctx.flash.as_ref().and_then(|f| Some((f.form?, &f.notice)));
     let page = pages::other_way(&ctx.chrome(&state), &ctx.csrf(&state), notice, ctx.status());
     respond(&state, &ctx.session, page)
@@ -25,13 +25,11 @@ pub(super) fn fallback_notice(
 
 pub(super) async fn other_way_totp(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SecondStep,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
-        return Ok(redirect(&state, &ctx.session, "/"));
-    };
+    let user = &ctx.user;
     let binding = match door_gate(&state, user).await {
         Ok(binding) => binding,
         Err((msg, status)) => {
@@ -69,7 +67,7 @@ pub(super) async fn other_way_totp(
     match outcome {
         Ok(()) => {
             door_opened(&state, binding.as_ref()).await;
-            Ok(passed_another_way(&state, &ctx, user, Method::Totp).await)
+            Ok(passed_another_way(&state, &ctx, Method::Totp).await)
         }
         Err((msg, status)) => Ok(fallback_notice(&state, &ctx, Fallback::Totp, msg, status)),
     }
@@ -77,13 +75,11 @@ pub(super) async fn other_way_totp(
 
 pub(super) async fn other_way_recovery(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SecondStep,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
-        return Ok(redirect(&state, &ctx.session, "/"));
-    };
+    let user = &ctx.user;
     let refuse =
         |msg: Msg, status: u16| fallback_notice(&state, &ctx, Fallback::Recovery, msg, status);
     let binding = match door_gate(&state, user).await {
@@ -146,7 +142,7 @@ pub(super) async fn other_way_recovery(
     match msg {
         None => {
             door_opened(&state, binding.as_ref()).await;
-            Ok(passed_another_way(&state, &ctx, user, Method::Recovery).await)
+            Ok(passed_another_way(&state, &ctx, Method::Recovery).await)
         }
         Some(msg) => Ok(refuse(msg, 200)),
     }
@@ -156,14 +152,11 @@ pub(super) async fn other_way_recovery(
 /// failure count is cleared, since the person has now proved who they are.
 pub(super) async fn passed_another_way(
     state: &AppState,
-    ctx: &Ctx,
-    user: &str,
+    ctx: &SecondStep,
     method: Method,
 ) -> Response {
-    if let Stage::SecondStep {
-        challenge: Some(id),
-        ..
-    } = &ctx.session.stage
+    let user = &ctx.user;
+    if let Some(id) = &ctx.challenge
         && let Err(e) = state.en.cancel(id).await
     {
         // It expires on its own within minutes.

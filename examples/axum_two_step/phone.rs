@@ -26,13 +26,6 @@ pub(super) fn phone_refusal(error: &PhoneError) -> Msg {
     }
 }
 
-pub(super) fn signed_in_user(ctx: &Ctx) -> Option<&str> {
-    match &ctx.session.stage {
-        Stage::SignedIn { user, .. } => Some(user),
-        _ => None,
-    }
-}
-
 /// The number being added, and its challenge once a code went to it.
 pub(super) fn pending_phone(
     state: &AppState,
@@ -41,10 +34,8 @@ pub(super) fn pending_phone(
     state.accounts().get(user)?.pending_phone.clone()
 }
 
-pub(super) async fn phone_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let Some(user) = signed_in_user(&ctx) else {
-        return redirect(&state, &ctx.session, "/");
-    };
+pub(super) async fn phone_page(State(state): State<Arc<AppState>>, ctx: SignedIn) -> Response {
+    let user = &ctx.user;
     let page = pages::phone_form(
         &ctx.chrome(&state),
         &ctx.csrf(&state),
@@ -60,13 +51,11 @@ pub(super) async fn phone_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> 
 /// reason (and kept in the field), or normalised and masked for the person to confirm.
 pub(super) async fn phone_submit(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SignedIn,
     Form(form): Form<PhoneForm>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Some(user) = signed_in_user(&ctx) else {
-        return Ok(redirect(&state, &ctx.session, "/"));
-    };
+    let user = &ctx.user;
     let typed = form.phone.trim();
     let refuse = |msg: Msg| ctx.back(&state, "/phone", Flash::error(msg, 422).with_typed(typed));
     let number = match PhoneNumber::parse(typed, Region::JP) {
@@ -93,10 +82,11 @@ pub(super) async fn phone_submit(
 }
 
 /// "Is this +81 80-****-6789?"
-pub(super) async fn phone_confirm_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let Some(user) = signed_in_user(&ctx) else {
-        return redirect(&state, &ctx.session, "/");
-    };
+pub(super) async fn phone_confirm_page(
+    State(state): State<Arc<AppState>>,
+    ctx: SignedIn,
+) -> Response {
+    let user = &ctx.user;
     let Some((number, _)) = pending_phone(&state, user) else {
         return redirect(&state, &ctx.session, "/phone");
     };
@@ -107,13 +97,11 @@ pub(super) async fn phone_confirm_page(State(state): State<Arc<AppState>>, ctx: 
 /// "Yes, send a code": a challenge for the new number under its own purpose.
 pub(super) async fn phone_confirm(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SignedIn,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Some(user) = signed_in_user(&ctx) else {
-        return Ok(redirect(&state, &ctx.session, "/"));
-    };
+    let user = &ctx.user;
     let Some((number, _)) = pending_phone(&state, user) else {
         return Ok(ctx.back(&state, "/phone", Flash::error(Msg::PhoneChangeGone, 409)));
     };
@@ -137,10 +125,8 @@ pub(super) async fn phone_confirm(
     }
 }
 
-pub(super) async fn phone_code_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let Some(user) = signed_in_user(&ctx) else {
-        return redirect(&state, &ctx.session, "/");
-    };
+pub(super) async fn phone_code_page(State(state): State<Arc<AppState>>, ctx: SignedIn) -> Response {
+    let user = &ctx.user;
     let Some((number, Some(_))) = pending_phone(&state, user) else {
         return redirect(&state, &ctx.session, "/phone");
     };
@@ -159,13 +145,11 @@ pub(super) async fn phone_code_page(State(state): State<Arc<AppState>>, ctx: Ctx
 /// number is then told of the change.
 pub(super) async fn phone_verify(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SignedIn,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Some(user) = signed_in_user(&ctx) else {
-        return Ok(redirect(&state, &ctx.session, "/"));
-    };
+    let user = &ctx.user;
     let Some((number, Some(id))) = pending_phone(&state, user) else {
         return Ok(redirect(&state, &ctx.session, "/phone"));
     };

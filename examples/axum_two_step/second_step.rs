@@ -11,10 +11,8 @@ pub(super) fn locked_page(state: &AppState, ctx: &Ctx, lock: Lock) -> Response {
 }
 
 /// "How do you want to confirm it's you?", between the password and any SMS.
-pub(super) async fn choose_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
-        return redirect(&state, &ctx.session, "/");
-    };
+pub(super) async fn choose_page(State(state): State<Arc<AppState>>, ctx: SecondStep) -> Response {
+    let user = &ctx.user;
     if let Some(lock) = state.second_step_locked(user) {
         return locked_page(&state, &ctx, lock);
     }
@@ -30,15 +28,12 @@ pub(super) async fn choose_page(State(state): State<Arc<AppState>>, ctx: Ctx) ->
 
 pub(super) async fn choose_submit(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SecondStep,
     Form(form): Form<ChooseForm>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
-        return Ok(redirect(&state, &ctx.session, "/"));
-    };
     Ok(match form.method.as_str() {
-        "sms" => send_by_sms(&state, &ctx, user).await,
+        "sms" => send_by_sms(&state, &ctx).await,
         "app" => redirect(&state, &ctx.session, "/other-way"),
         _ => redirect(&state, &ctx.session, "/choose"),
     })
@@ -65,10 +60,8 @@ pub(super) struct SendFailure {
 
 /// A code by SMS for this second step, unless it locked: a resend of its challenge
 /// while that is pending, else a new challenge. Answers with the code page either way.
-pub(super) async fn send_by_sms(state: &AppState, ctx: &Ctx, user: &str) -> Response {
-    let Stage::SecondStep { challenge, .. } = &ctx.session.stage else {
-        return redirect(state, &ctx.session, "/");
-    };
+pub(super) async fn send_by_sms(state: &AppState, ctx: &SecondStep) -> Response {
+    let (user, challenge) = (&ctx.user, &ctx.challenge);
     // A locked challenge stays locked: a fresh code needs the password again.
     if state.second_step_locked(user).is_some() {
         return redirect(state, &ctx.session, "/verify");
@@ -170,16 +163,8 @@ pub(super) fn send_failure(error: &Error, now: OffsetDateTime) -> SendFailure {
 
 /// The code page for the session's challenge as it stands now, with what the form
 /// before it had to say.
-pub(super) async fn verify_page(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
-    let Stage::SecondStep {
-        user,
-        challenge,
-        called,
-        ..
-    } = &ctx.session.stage
-    else {
-        return redirect(&state, &ctx.session, "/");
-    };
+pub(super) async fn verify_page(State(state): State<Arc<AppState>>, ctx: SecondStep) -> Response {
+    let (user, challenge, called) = (&ctx.user, &ctx.challenge, ctx.called);
     if let Some(lock) = state.second_step_locked(user) {
         return locked_page(&state, &ctx, lock);
     }
@@ -243,17 +228,12 @@ pub(super) async fn verify_page(State(state): State<Arc<AppState>>, ctx: Ctx) ->
 
 pub(super) async fn verify_code(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SecondStep,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Stage::SecondStep {
-        user,
-        challenge: Some(id),
-        ..
-    } = &ctx.session.stage
-    else {
-        return Ok(redirect(&state, &ctx.session, "/"));
+    let (user, Some(id)) = (&ctx.user, &ctx.challenge) else {
+        return Ok(redirect(&state, &ctx.session, "/verify"));
     };
     let Some(binding) = state.binding(user) else {
         return Ok(ended(&state, &ctx));
@@ -315,30 +295,22 @@ pub(super) fn finish(state: &AppState, ctx: &Ctx, user: &str, method: Method) ->
 
 pub(super) async fn resend(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SecondStep,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Stage::SecondStep { user, .. } = &ctx.session.stage else {
-        return Ok(redirect(&state, &ctx.session, "/"));
-    };
-    Ok(send_by_sms(&state, &ctx, user).await)
+    Ok(send_by_sms(&state, &ctx).await)
 }
 
 /// "Call me with the code instead": the challenge's next code by a voice call, a
 /// resend like any other (same attempts, cooldown, send cap and limits).
 pub(super) async fn call_me(
     State(state): State<Arc<AppState>>,
-    ctx: Ctx,
+    ctx: SecondStep,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
-    let Stage::SecondStep {
-        user,
-        challenge: Some(id),
-        ..
-    } = &ctx.session.stage
-    else {
+    let (user, Some(id)) = (&ctx.user, &ctx.challenge) else {
         return Ok(redirect(&state, &ctx.session, "/verify"));
     };
     if state.second_step_locked(user).is_some() {

@@ -100,21 +100,12 @@ pub(super) async fn sign_in(
         account.second_step_locked = None;
     }
 
-    // New privilege, new session id (and so a new CSRF token): no session fixation.
-    let session = Session::fresh(
-        ctx.now,
-        Stage::SecondStep {
-            user: username.clone(),
-            challenge: None,
-            since: ctx.now.unix_timestamp(),
-            called: false,
-        },
-    );
-    let ctx = Ctx { session, ..ctx };
+    let preferred = state.preferred(&username);
+    let ctx = SecondStep::begin(ctx, username);
     // Nothing is sent before the person said how the second factor should come: the
     // way they used last time, or the question.
-    Ok(match state.preferred(&username) {
-        Some(Method::Sms) => send_by_sms(&state, &ctx, &username).await,
+    Ok(match preferred {
+        Some(Method::Sms) => send_by_sms(&state, &ctx).await,
         Some(_) => redirect(&state, &ctx.session, "/other-way"),
         None => redirect(&state, &ctx.session, "/choose"),
     })
