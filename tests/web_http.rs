@@ -1110,25 +1110,37 @@ where
     (evaluated, refused)
 }
 
+/// Signs in with the password, then sends `n` codes at once to the fallback door
+/// `path`, each from its own tab of that session; counts the answers as [`race`] does.
+async fn race_at_fallback_door(
+    app: &Running,
+    path: &str,
+    n: u32,
+    code: impl Fn(u32) -> String,
+) -> (u32, u32) {
+    let (c, jar) = client_with_jar("en");
+    password_step(app, &c).await;
+    let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
+    let csrf = csrf_of(&page);
+    let url = format!("{}{path}", app.base);
+    race(n, |i| {
+        let (c, url, csrf) = (fork(&jar, &app.base, "en"), url.clone(), csrf.clone());
+        let code = code(i);
+        async move { post(&c, &url, &[("csrf", &csrf), ("code", &code)]).await.0 }
+    })
+    .await
+}
+
 /// Count before compare at the recovery-code door too: 24 wrong codes sent at once
 /// are evaluated (Argon2) at most as many times as the limit; the rest are refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_recovery_codes_are_counted_before_they_are_compared() {
     let app = start().await;
-    let (c, jar) = client_with_jar("en");
-    password_step(&app, &c).await;
-    let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
-    let csrf = csrf_of(&page);
-    let url = format!("{}/other-way/recovery", app.base);
-    let (evaluated, refused) = race(24, |i| {
-        let (c, url, csrf) = (fork(&jar, &app.base, "en"), url.clone(), csrf.clone());
-        async move {
-            // Well-formed (10 symbols of the alphabet), and wrong.
-            let code = format!("ZZZZZ{:05}", 22_222 + i)
-                .replace('0', "2")
-                .replace('1', "3");
-            post(&c, &url, &[("csrf", &csrf), ("code", &code)]).await.0
-        }
+    // Well-formed (10 symbols of the alphabet), and wrong.
+    let (evaluated, refused) = race_at_fallback_door(&app, "/other-way/recovery", 24, |i| {
+        format!("ZZZZZ{:05}", 22_222 + i)
+            .replace('0', "2")
+            .replace('1', "3")
     })
     .await;
     assert!(
@@ -1143,11 +1155,6 @@ async fn parallel_wrong_recovery_codes_are_counted_before_they_are_compared() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_authenticator_codes_are_counted_before_they_are_compared() {
     let app = start().await;
-    let (c, jar) = client_with_jar("en");
-    password_step(&app, &c).await;
-    let (_, _, page) = get(&c, &format!("{}/other-way", app.base)).await;
-    let csrf = csrf_of(&page);
-    let url = format!("{}/other-way/totp", app.base);
     let right: u32 = app
         .alice()
         .totp
@@ -1156,11 +1163,9 @@ async fn parallel_wrong_authenticator_codes_are_counted_before_they_are_compared
         .expose()
         .parse()
         .expect("digits");
-    let (evaluated, refused) = race(40, |i| {
-        let (c, url, csrf) = (fork(&jar, &app.base, "en"), url.clone(), csrf.clone());
-        // Well-formed, and never the code of this step or the ones beside it.
-        let code = format!("{:06}", (right + 500_000 + i) % 1_000_000);
-        async move { post(&c, &url, &[("csrf", &csrf), ("code", &code)]).await.0 }
+    // Well-formed, and never the code of this step or the ones beside it.
+    let (evaluated, refused) = race_at_fallback_door(&app, "/other-way/totp", 40, |i| {
+        format!("{:06}", (right + 500_000 + i) % 1_000_000)
     })
     .await;
     assert!(
