@@ -421,7 +421,17 @@ async fn history_is_safe(c: &Client, app: &Running, after: &str) {
             .await
             .unwrap_or_else(|e| panic!("{after}, {what}: not one of our pages ({url}): {e}"));
     };
+    // A reload makes a new document: the mark on this one must be gone, or the reload
+    // did not happen (a prompt to resubmit, say) and the old page only stayed.
+    c.execute("document.documentElement.dataset.old = '1';", vec![])
+        .await
+        .expect("mark the page");
     c.refresh().await.expect("reload");
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css("html:not([data-old]) p.brand"))
+        .await
+        .unwrap_or_else(|e| panic!("{after}: the reload showed no new page of ours: {e}"));
     ours("reload").await;
     c.back().await.expect("back");
     ours("back").await;

@@ -182,7 +182,8 @@ async fn every_form_answers_with_a_redirect_to_a_page() {
         ("/phone", StatusCode::UNPROCESSABLE_ENTITY)
     );
     assert!(page.contains("050 numbers are IP phone numbers"), "{page}");
-    assert!(page.contains("value=\"050-1234-5678\""), "{page}");
+    // Not typed back: a full number does not ride in the cookie to the next page.
+    assert!(!page.contains("050-1234-5678"), "{page}");
     let (to, _, page) = post_then_get(
         &app,
         &c,
@@ -440,5 +441,174 @@ async fn the_last_recovery_code_comes_with_a_warning_in_both_languages() {
         assert_eq!(path, "/account", "{page}");
         assert!(page.contains(left), "{lang}: {page}");
         assert!(page.contains(warning), "{lang}: {page}");
+    }
+}
+
+/// A form refused for its CSRF token always leads to a page that says why, whatever
+/// the page and stage: the fallback page, the number's confirmation, and "Sign out"
+/// while signed in (which leads back to the account page, still signed in).
+#[tokio::test]
+async fn a_refused_form_always_says_why() {
+    let app = start().await;
+    let c = client("en");
+    let why = "didn&#39;t come from this site";
+    let (_, _, page) = password_only(&app, &c).await;
+    let (_, path, page) = choose(&app, &c, &page, "app").await;
+    assert_eq!(path, "/other-way");
+    let (status, path, refused) = post(
+        &c,
+        &format!("{}/other-way/totp", app.base),
+        &[("csrf", "forged"), ("code", "123456")],
+    )
+    .await;
+    assert_eq!(
+        (status, path.as_str()),
+        (StatusCode::FORBIDDEN, "/other-way")
+    );
+    assert!(refused.contains(why), "{refused}");
+    let account = sign_in_with_the_app(&app, &c, &page).await;
+
+    let (_, _, phone) = get(&c, &format!("{}/phone", app.base)).await;
+    let (_, path, confirm) = post(
+        &c,
+        &format!("{}/phone", app.base),
+        &[("csrf", &csrf_of(&phone)), ("phone", "080-2345-6789")],
+    )
+    .await;
+    assert_eq!(path, "/phone/confirm");
+    let (status, path, refused) = post(
+        &c,
+        &format!("{}/phone/confirm", app.base),
+        &[("csrf", "forged")],
+    )
+    .await;
+    assert_eq!(
+        (status, path.as_str()),
+        (StatusCode::FORBIDDEN, "/phone/confirm")
+    );
+    assert!(refused.contains(why), "{refused}");
+    assert!(confirm.contains("+81 80-****-6789"));
+
+    let (status, path, refused) =
+        post(&c, &format!("{}/sign-out", app.base), &[("csrf", "forged")]).await;
+    assert_eq!((status, path.as_str()), (StatusCode::FORBIDDEN, "/account"));
+    assert!(refused.contains(why), "{refused}");
+    assert!(account.contains("Welcome, alice."));
+}
+
+/// Signed in with the code a call read out: the account page says so, and the next
+/// sign-in does not send a text message unasked to someone whose SMS did not arrive.
+#[tokio::test]
+async fn a_sign_in_by_call_is_not_remembered_as_a_text_message() {
+    let app = start().await;
+    let c = client("en");
+    let (_, _, page) = password_step(&app, &c).await;
+    app.clock.advance(Duration::seconds(61));
+    let (_, _, page) = post(
+        &c,
+        &format!("{}/call", app.base),
+        &[("csrf", &csrf_of(&page))],
+    )
+    .await;
+    let spoken = app
+        .sms
+        .last_spoken_code(&app.alice().phone)
+        .expect("a call read the code");
+    let (_, path, account) = post(
+        &c,
+        &format!("{}/verify", app.base),
+        &[("csrf", &csrf_of(&page)), ("code", &spoken)],
+    )
+    .await;
+    assert_eq!(path, "/account");
+    assert!(account.contains("read out in a call"), "{account}");
+    sign_out(&app, &c, &account).await;
+    let sent = app.sms.count();
+    let (_, path, _) = password_only(&app, &c).await;
+    assert_eq!(path, "/choose", "asked again, not texted");
+    assert_eq!(app.sms.count(), sent);
+}
+
+/// Changing the number in Japanese: the same one word for the code; a code locked by
+/// wrong guesses says what to do on this page (type the number again), and a store
+/// that is down answers 503 rather than blaming the input.
+#[tokio::test]
+async fn changing_the_number_speaks_plainly_when_the_code_locks() {
+    let app = start().await;
+    let c = client("ja");
+    let (_, _, page) = password_only(&app, &c).await;
+    let (_, _, page) = choose(&app, &c, &page, "app").await;
+    let account = sign_in_with_the_app(&app, &c, &page).await;
+    let _ = account;
+    let (_, _, phone) = get(&c, &format!("{}/phone", app.base)).await;
+    let (_, _, confirm) = post(
+        &c,
+        &format!("{}/phone", app.base),
+        &[("csrf", &csrf_of(&phone)), ("phone", "080-2345-6789")],
+    )
+    .await;
+    for page in [&phone, &confirm] {
+        let rest = page.replace("認証コード", "");
+        assert!(!rest.contains("コード"), "{page}");
+    }
+    let (_, _, mut page) = post(
+        &c,
+        &format!("{}/phone/confirm", app.base),
+        &[("csrf", &csrf_of(&confirm))],
+    )
+    .await;
+    let rest = page.replace("認証コード", "");
+    assert!(!rest.contains("コード"), "{page}");
+    let new = smsotp::PhoneNumber::parse_e164("+818023456789").expect("E.164");
+    let bad = wrong_code(&app.sms.last_code(&new).expect("a code"));
+    for _ in 0..5 {
+        (_, _, page) = post(
+            &c,
+            &format!("{}/phone/verify", app.base),
+            &[("csrf", &csrf_of(&page)), ("code", &bad)],
+        )
+        .await;
+    }
+    assert!(page.contains("電話番号をもう一度入力"), "{page}");
+    assert!(!page.contains("最初からやり直す"), "{page}");
+}
+
+/// A flash never makes the session cookie too long to come back: a username of 64
+/// characters that JSON escapes six bytes each still leaves the person's session (and
+/// its sign-in page) intact.
+#[tokio::test]
+async fn a_long_typed_value_never_breaks_the_session() {
+    let app = start().await;
+    let c = client("en");
+    let (_, _, home) = get(&c, &format!("{}/", app.base)).await;
+    let csrf = csrf_of(&home);
+    let name: String = std::iter::repeat_n('\u{1}', 64).collect();
+    let (status, path, page) = post(
+        &c,
+        &format!("{}/sign-in", app.base),
+        &[("csrf", &csrf), ("username", &name), ("password", "x")],
+    )
+    .await;
+    assert_eq!((status, path.as_str()), (StatusCode::OK, "/"));
+    assert!(
+        page.contains("don&#39;t match"),
+        "the notice came through: {page}"
+    );
+    assert_eq!(csrf_of(&page), csrf, "the same session");
+}
+
+/// Without a voice route, the choice page promises no call.
+#[tokio::test]
+async fn the_choice_promises_a_call_only_when_there_is_one() {
+    for (voice, promised) in [(true, true), (false, false)] {
+        let app = start_with(|c| {
+            if !voice {
+                c.voice = None;
+            }
+        })
+        .await;
+        let c = client("en");
+        let (_, _, page) = password_only(&app, &c).await;
+        assert_eq!(page.contains("call you"), promised, "{page}");
     }
 }

@@ -13,7 +13,7 @@ pub(super) async fn account_page(State(state): State<Arc<AppState>>, ctx: Signed
                 .map(|s| s.remaining())
         })
         .flatten();
-    let page = pages::account(
+    let mut page = pages::account(
         &ctx.chrome(&state),
         &ctx.csrf(&state),
         user,
@@ -21,6 +21,8 @@ pub(super) async fn account_page(State(state): State<Arc<AppState>>, ctx: Signed
         recovery_left,
         ctx.notice_for(None),
     );
+    // A refused form that led here (a forged "Sign out") answers with its status.
+    page.status = ctx.status();
     respond(&state, &ctx.session, page)
 }
 

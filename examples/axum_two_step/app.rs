@@ -162,8 +162,12 @@ pub struct Config {
     /// policy, attempts, the subject ceiling. The identity by default.
     pub tune: fn(VerifierBuilder) -> VerifierBuilder,
     /// Only behind a reverse proxy you run: the header it puts the client's address in
-    /// (`x-forwarded-for`, its first address is used). Unset (the default), the peer
-    /// address is the client, and a header a client sends is ignored.
+    /// (`x-forwarded-for`). Its *last* address is used: the one your proxy appended
+    /// (nginx's `$proxy_add_x_forwarded_for`, AWS ALB and most CDNs append), never one
+    /// the client wrote in front of it. Behind several proxies of yours, have the
+    /// outermost one overwrite a header of its own (`x-real-ip`) and name that one.
+    /// Unset (the default), the peer address is the client, and a header a client
+    /// sends is ignored.
     pub client_header: Option<String>,
 }
 
@@ -339,6 +343,10 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             themed_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            no_cookie_for_cookieless_posts,
         ))
         .with_state(state);
     Ok((
@@ -523,10 +531,12 @@ impl Lock {
     }
 }
 
-/// The account-wide ceiling every door shares (at most 100 failures in a row, the
-/// library's subject ceiling, kept in its store so it holds across instances): one
-/// attempt is counted *before* the door compares its secret. `Err` carries the refusal
-/// to show; nothing is compared then.
+/// The account-wide ceiling the second factor's doors share (at most 100 failures in a
+/// row, the library's subject ceiling, kept in its store so it holds across
+/// instances; the SMS code counts against it inside the library): one attempt is
+/// counted *before* the door compares its secret. `Err` carries the refusal to show;
+/// nothing is compared then. The password does not count: only the second factor,
+/// which needs the password first, so nobody can lock an owner out from outside.
 async fn door_gate(state: &AppState, user: &str) -> Result<Option<Binding>, (Msg, u16)> {
     let Some(binding) = state.binding(user) else {
         return Ok(None);
@@ -665,15 +675,16 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
             .filter(|s| state.alive(s, now))
             .unwrap_or_else(|| Session::anonymous(now));
         let flash = session.flash.take();
-        // Behind a trusted proxy, its header names the client; otherwise the peer does
-        // (a client's own header is never believed).
+        // Behind a trusted proxy, the address it appended names the client; otherwise
+        // the peer does (a client's own header, or its own part of one, is never
+        // believed).
         let forwarded = state.client_header.as_deref().and_then(|name| {
             parts
                 .headers
                 .get(name)?
                 .to_str()
                 .ok()?
-                .split(',')
+                .rsplit(',')
                 .next()?
                 .trim()
                 .parse::<std::net::IpAddr>()
@@ -687,7 +698,13 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
                     .map(|c| c.0.ip())
             })
             .map(client_key)
-            .unwrap_or_default();
+            .unwrap_or_else(|| {
+                // Served without `serve` (no peer address): every request is the same
+                // "client", so the per-client limits act on everyone together (closed,
+                // not open). Serve with `serve`, or with connect info.
+                tracing::error!("no client address: serve the router with `serve`");
+                String::new()
+            });
         let mut nonce = [0u8; 16];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut nonce);
         Ok(Self {
@@ -727,6 +744,14 @@ impl Ctx {
             tracing::warn!(client = %self.client, "form refused: bad CSRF token");
             Err(self.back(state, self.form_page, Flash::error(Msg::CsrfBody, 403)))
         }
+    }
+
+    /// The session with its flash put back, for a redirect that only passes the
+    /// person on to the page for their stage: the notice is for that page.
+    fn passing_on(&self) -> Session {
+        let mut session = self.session.clone();
+        session.flash.clone_from(&self.flash);
+        session
     }
 
     /// A form's answer: a 303 to `to`, carrying `flash` for the page there.
@@ -836,6 +861,29 @@ async fn themed_errors(
         nonce: &nonce,
     };
     page_response(pages::error(&chrome, status, title, text))
+}
+
+/// A POST that came without a session cookie gets none back. `SameSite=Lax` keeps the
+/// cookie off another site's POST, so such a POST is either from another site or from
+/// a client that keeps no cookies; answering it with a fresh session would let any site
+/// replace a person's session with an empty one, signing them out.
+async fn no_cookie_for_cookieless_posts(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let cookieless = request.method() == axum::http::Method::POST
+        && !request
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| state.cookies.present(v));
+    let mut response = next.run(request).await;
+    if cookieless {
+        response.headers_mut().remove(header::SET_COOKIE);
+    }
+    response
 }
 
 /// A 303 to `to`, setting the session cookie.

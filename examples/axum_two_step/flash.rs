@@ -52,10 +52,13 @@ impl Flash {
         }
     }
 
-    /// Carries `typed` back to the form (dropped if longer than any real value).
+    /// Carries `typed` back to the form (dropped if longer than any real value; the
+    /// cookie codec drops it too if the cookie would grow too long).
     pub fn with_typed(mut self, typed: &str) -> Self {
         if typed.chars().count() <= MAX_TYPED {
             typed.clone_into(&mut self.typed);
+        } else {
+            self.typed.clear();
         }
         self
     }

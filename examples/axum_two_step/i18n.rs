@@ -71,6 +71,8 @@ fn parse_qvalue(text: &str) -> Option<u16> {
 pub enum Method {
     /// A code sent by SMS.
     Sms,
+    /// A code read out by a call.
+    Call,
     /// An authenticator app (TOTP).
     Totp,
     /// A single-use recovery code.
@@ -82,6 +84,7 @@ impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sms => "sms",
+            Self::Call => "call",
             Self::Totp => "totp",
             Self::Recovery => "recovery",
         }
@@ -91,6 +94,7 @@ impl Method {
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "sms" => Some(Self::Sms),
+            "call" => Some(Self::Call),
             "totp" => Some(Self::Totp),
             "recovery" => Some(Self::Recovery),
             _ => None,
@@ -118,7 +122,7 @@ pub enum Msg {
     ChooseTitle,
     ChooseLead,
     ChooseSms { to: String },
-    ChooseSmsHint,
+    ChooseSmsHint { call: bool },
     ChooseApp,
     ChooseAppHint,
     ChooseOtherLink,
@@ -202,6 +206,7 @@ pub enum Msg {
     PhoneCodeLead { to: String },
     PhoneChanged { to: String },
     PhoneChangeGone,
+    PhoneCodeLocked,
     OldNumberNotice { brand: String, to: String },
     // Lockout.
     LockedTitle,
@@ -265,7 +270,8 @@ impl Msg {
             Self::ChooseTitle => "How do you want to confirm it's you?".into(),
             Self::ChooseLead => "Choose how you get your code. We'll remember your choice for next time.".into(),
             Self::ChooseSms { to } => format!("Text message to {to}"),
-            Self::ChooseSmsHint => "We send a code to your phone. If it doesn't arrive, we can call you with it.".into(),
+            Self::ChooseSmsHint { call: true } => "We send a code to your phone. If it doesn't arrive, we can call you with it.".into(),
+            Self::ChooseSmsHint { call: false } => "We send a code to your phone.".into(),
             Self::ChooseApp => "Authenticator app".into(),
             Self::ChooseAppHint => "Enter the code your app shows. Nothing is sent, and it works without signal.".into(),
             Self::ChooseOtherLink => "Choose another way to get the code".into(),
@@ -347,6 +353,7 @@ impl Msg {
             Self::PhoneCodeLead { to } => format!("We sent a code by text message to {to}. Type it to make this your number."),
             Self::PhoneChanged { to } => format!("Your phone number is now {to}. We told your old number about the change."),
             Self::PhoneChangeGone => "That change has ended. Enter the new number again.".into(),
+            Self::PhoneCodeLocked => "Too many wrong codes for this number. Enter the phone number again to get a new code.".into(),
             Self::OldNumberNotice { brand, to } => format!("{brand}: the phone number on your account was changed to {to}. If you did not do this, contact us."),
             Self::LockedTitle => "Too many wrong codes".into(),
             Self::LockedChallenge => "For your security, this sign-in is locked after too many wrong codes. Start over to get a new code, or use another way.".into(),
@@ -370,6 +377,7 @@ impl Msg {
             Self::AccountTitle => "You're signed in".into(),
             Self::Welcome { user } => format!("Welcome, {user}."),
             Self::SignedInWith { method: Method::Sms } => "You signed in with a code sent by text message.".into(),
+            Self::SignedInWith { method: Method::Call } => "You signed in with a code read out in a call.".into(),
             Self::SignedInWith { method: Method::Totp } => "You signed in with your authenticator app.".into(),
             Self::SignedInWith { method: Method::Recovery } => "You signed in with a recovery code.".into(),
             Self::RecoveryLeft { n: 0 } => "You have no recovery codes left. Make new ones now, before you need one.".into(),
@@ -403,7 +411,8 @@ impl Msg {
             Self::ChooseTitle => "本人確認の方法".into(),
             Self::ChooseLead => "認証コードの受け取り方を選んでください。選んだ方法は次回も使います。".into(),
             Self::ChooseSms { to } => format!("SMSで受け取る（{to}）"),
-            Self::ChooseSmsHint => "携帯電話に認証コードをお送りします。届かない場合は、音声通話でお伝えすることもできます。".into(),
+            Self::ChooseSmsHint { call: true } => "携帯電話に認証コードをお送りします。届かない場合は、音声通話でお伝えすることもできます。".into(),
+            Self::ChooseSmsHint { call: false } => "携帯電話に認証コードをお送りします。".into(),
             Self::ChooseApp => "認証アプリを使う".into(),
             Self::ChooseAppHint => "アプリに表示される認証コードを入力します。何も送信しないので、電波がなくても使えます。".into(),
             Self::ChooseOtherLink => "認証コードの受け取り方を変える".into(),
@@ -468,7 +477,7 @@ impl Msg {
             Self::PhoneSubmit => "次へ".into(),
             Self::PhoneConfirmTitle => "電話番号の確認".into(),
             Self::PhoneConfirm { to } => format!("{to} でよろしいですか？"),
-            Self::PhoneConfirmLead => "この番号に認証コードを送信します。コードを入力するまでは、現在の番号のままです。".into(),
+            Self::PhoneConfirmLead => "この番号に認証コードを送信します。認証コードを入力するまでは、現在の番号のままです。".into(),
             Self::PhoneConfirmYes => "はい、認証コードを送信する".into(),
             Self::PhoneConfirmNo => "いいえ、入力し直す".into(),
             Self::PhoneNotANumber => "電話番号として認識できませんでした。090-1234-5678 や +81 90 1234 5678 のように入力してください。".into(),
@@ -480,9 +489,10 @@ impl Msg {
             Self::PhoneCountry => "現在、登録できるのは日本の携帯電話番号（+81）のみです。".into(),
             Self::PhoneSame => "この番号はすでに登録されています。".into(),
             Self::PhoneCodeTitle => "新しい電話番号の確認".into(),
-            Self::PhoneCodeLead { to } => format!("{to} にSMSで認証コードを送信しました。コードを入力すると、この番号に変更されます。"),
+            Self::PhoneCodeLead { to } => format!("{to} にSMSで認証コードを送信しました。認証コードを入力すると、この番号に変更されます。"),
             Self::PhoneChanged { to } => format!("電話番号を {to} に変更しました。以前の番号にも変更をお知らせしました。"),
             Self::PhoneChangeGone => "この変更手続きは終了しました。新しい番号をもう一度入力してください。".into(),
+            Self::PhoneCodeLocked => "認証コードの入力を続けて間違えました。新しい認証コードを受け取るには、電話番号をもう一度入力してください。".into(),
             Self::OldNumberNotice { brand, to } => format!("【{brand}】アカウントの電話番号が {to} に変更されました。お心当たりがない場合はご連絡ください。"),
             Self::LockedTitle => "認証コードの入力を続けて間違えました".into(),
             Self::LockedChallenge => "安全のため、このログインでは認証コードを入力できなくなりました。「最初からやり直す」からパスワードを入力し直すと、新しい認証コードをお送りします。認証アプリやリカバリーコードも使えます。".into(),
@@ -506,6 +516,7 @@ impl Msg {
             Self::AccountTitle => "ログインしました".into(),
             Self::Welcome { user } => format!("ようこそ、{user}さん。"),
             Self::SignedInWith { method: Method::Sms } => "SMSで受け取った認証コードでログインしました。".into(),
+            Self::SignedInWith { method: Method::Call } => "音声通話でお伝えした認証コードでログインしました。".into(),
             Self::SignedInWith { method: Method::Totp } => "認証アプリでログインしました。".into(),
             Self::SignedInWith { method: Method::Recovery } => "リカバリーコードでログインしました。".into(),
             Self::RecoveryLeft { n: 0 } => "リカバリーコードが残っていません。必要になる前に、新しいリカバリーコードを作成してください。".into(),

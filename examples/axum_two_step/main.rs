@@ -32,8 +32,9 @@
 //! - `PUBLIC_URL` (default `http://localhost:PORT`): the scheme and host providers call
 //!   back, exactly as configured with them (Twilio signs the full URL).
 //! - `APP_CLIENT_HEADER` (unset by default): only behind a reverse proxy you run, the
-//!   header it puts the client's address in (`x-forwarded-for`); the per-client limits
-//!   then key on it instead of the proxy's address.
+//!   header it puts the client's address in (`x-forwarded-for`: its last address, the
+//!   one your proxy appended); the per-client limits then key on it instead of the
+//!   proxy's address.
 //!
 //! `--help` prints this list.
 

@@ -6,8 +6,17 @@ pub(super) async fn other_way_page(
     State(state): State<Arc<AppState>>,
     ctx: SecondStep,
 ) -> Response {
-    let notice = ctx.flash.as_ref().and_then(|f| Some((f.form?, &f.notice)));
-    let page = pages::other_way(&ctx.chrome(&state), &ctx.csrf(&state), notice, ctx.status());
+    let (notice, form) = ctx
+        .flash
+        .as_ref()
+        .map_or((None, None), |f| (Some(&f.notice), f.form));
+    let page = pages::other_way(
+        &ctx.chrome(&state),
+        &ctx.csrf(&state),
+        notice,
+        form,
+        ctx.status(),
+    );
     respond(&state, &ctx.session, page)
 }
 
@@ -30,6 +39,16 @@ pub(super) async fn other_way_totp(
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
     let user = &ctx.user;
+    // The door's own pause first: a paused door answers without touching the
+    // account's ceiling (nothing is compared, so nothing is counted).
+    let paused = state
+        .accounts()
+        .get(user.as_str())
+        .and_then(|a| a.fallback_failures.locked(ctx.now));
+    if let Some(minutes) = paused {
+        let msg = Msg::FallbackLocked { minutes };
+        return Ok(fallback_notice(&state, &ctx, Fallback::Totp, msg, 429));
+    }
     let binding = match door_gate(&state, user).await {
         Ok(binding) => binding,
         Err((msg, status)) => {
@@ -82,20 +101,27 @@ pub(super) async fn other_way_recovery(
     let user = &ctx.user;
     let refuse =
         |msg: Msg, status: u16| fallback_notice(&state, &ctx, Fallback::Recovery, msg, status);
-    let binding = match door_gate(&state, user).await {
-        Ok(binding) => binding,
-        Err((msg, status)) => return Ok(refuse(msg, status)),
-    };
+    // Count before compare, as at the password door: the door's own count first (a
+    // paused door answers without touching the account's ceiling), then the ceiling.
     let before = {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
             return Ok(ended(&state, &ctx));
         };
-        // Count before compare, as at the password door.
         if let Err(minutes) = account.fallback_failures.reserve(ctx.now) {
             return Ok(refuse(Msg::FallbackLocked { minutes }, 429));
         }
         account.recovery.clone()
+    };
+    let binding = match door_gate(&state, user).await {
+        Ok(binding) => binding,
+        Err((msg, status)) => {
+            // Not compared: the door's own count gets its attempt back.
+            if let Some(account) = state.accounts().get_mut(user) {
+                account.fallback_failures.give_back(ctx.now);
+            }
+            return Ok(refuse(msg, status));
+        }
     };
     let typed = form.code;
     let stored = before.clone();

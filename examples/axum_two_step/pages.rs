@@ -227,10 +227,12 @@ pub fn sign_in(
 
 /// "How do you want to confirm it's you?": asked after the password, before anything
 /// is sent; the person's last choice comes first next time without asking.
+/// `call`: whether a call can carry the code when the SMS does not arrive.
 pub fn choose(
     chrome: &Chrome<'_>,
     csrf: &str,
     to: &str,
+    call: bool,
     notice: Option<&Notice>,
     status: u16,
 ) -> Page {
@@ -254,7 +256,7 @@ pub fn choose(
             "choose-sms",
             "sms",
             &Msg::ChooseSms { to: to.to_owned() },
-            &Msg::ChooseSmsHint
+            &Msg::ChooseSmsHint { call }
         ),
         app = option("choose-app", "app", &Msg::ChooseApp, &Msg::ChooseAppHint),
         footer = footer(l, csrf, "/other-way", "other-way", &Msg::UseAppOrRecovery),
@@ -488,7 +490,7 @@ pub fn verify(
                 }
                 .text(l)),
                 expires = esc(&Msg::ExpiresIn {
-                    minutes: live.expires_in_minutes.max(1)
+                    minutes: live.expires_in_minutes
                 }
                 .text(l)),
                 verify = esc(&Msg::Verify.text(l)),
@@ -584,22 +586,24 @@ pub enum Fallback {
     Recovery,
 }
 
-/// The authenticator-app and recovery-code page.
+/// The authenticator-app and recovery-code page. A notice about one of its forms
+/// stands above that form; any other, above both.
 pub fn other_way(
     chrome: &Chrome<'_>,
     csrf: &str,
-    notice: Option<(Fallback, &Notice)>,
+    notice: Option<&Notice>,
+    form: Option<Fallback>,
     status: u16,
 ) -> Page {
     let l = chrome.lang;
-    let notice_for = |which: Fallback| {
+    let notice_for = |which: Option<Fallback>| {
         notice
-            .filter(|(w, _)| *w == which)
-            .map(|(_, n)| notice_html(l, Some(n)))
+            .filter(|_| form == which)
+            .map(|n| notice_html(l, Some(n)))
             .unwrap_or_default()
     };
     let body = format!(
-        "<p class=\"lead\">{lead}</p>\n\
+        "<p class=\"lead\">{lead}</p>\n{page_notice}\
          <h2 id=\"totp-heading\">{totp_heading}</h2>\n{totp_notice}\
          <form method=\"post\" action=\"/other-way/totp\" aria-labelledby=\"totp-heading\">\n{csrf}\
          <label for=\"totp\">{totp_label}</label>\n\
@@ -618,14 +622,15 @@ pub fn other_way(
         choose = esc(&Msg::ChooseOtherLink.text(l)),
         lead = esc(&Msg::OtherWayLead.text(l)),
         totp_heading = esc(&Msg::TotpHeading.text(l)),
-        totp_notice = notice_for(Fallback::Totp),
+        page_notice = notice_for(None),
+        totp_notice = notice_for(Some(Fallback::Totp)),
         csrf = csrf_field(csrf),
         totp_label = esc(&Msg::TotpLabel.text(l)),
         totp_hint = esc(&Msg::TotpHint.text(l)),
         verify = esc(&Msg::Verify.text(l)),
         or = esc(&Msg::Skip.text(l)),
         rec_heading = esc(&Msg::RecoveryHeading.text(l)),
-        rec_notice = notice_for(Fallback::Recovery),
+        rec_notice = notice_for(Some(Fallback::Recovery)),
         rec_label = esc(&Msg::RecoveryLabel.text(l)),
         rec_hint = esc(&Msg::RecoveryHint.text(l)),
         footer = footer(l, csrf, "/verify", "back", &Msg::BackToSms),
@@ -703,7 +708,13 @@ pub fn phone_form(
 }
 
 /// "Is this +81 90-****-5678?": the number as parsed, normalised and masked.
-pub fn phone_confirm(chrome: &Chrome<'_>, csrf: &str, masked: &str) -> Page {
+pub fn phone_confirm(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    masked: &str,
+    notice: Option<&Notice>,
+    status: u16,
+) -> Page {
     let l = chrome.lang;
     let question = esc(&Msg::PhoneConfirm { to: "\u{0}".into() }.text(l)).replace(
         '\u{0}',
@@ -713,16 +724,17 @@ pub fn phone_confirm(chrome: &Chrome<'_>, csrf: &str, masked: &str) -> Page {
         ),
     );
     let body = format!(
-        "<p class=\"lead\" id=\"confirm-question\">{question}</p>\n<p>{lead}</p>\n\
+        "<p class=\"lead\" id=\"confirm-question\">{question}</p>\n<p>{lead}</p>\n{notice}\
          <form method=\"post\" action=\"/phone/confirm\">\n{csrf}\
          <button class=\"primary\" type=\"submit\" id=\"phone-confirm\">{yes}</button>\n</form>\n\
          <p class=\"alt\"><a href=\"/phone\" id=\"phone-retype\">{no}</a></p>\n",
         lead = esc(&Msg::PhoneConfirmLead.text(l)),
+        notice = notice_html(l, notice),
         csrf = csrf_field(csrf),
         yes = esc(&Msg::PhoneConfirmYes.text(l)),
         no = esc(&Msg::PhoneConfirmNo.text(l)),
     );
-    layout(chrome, 200, &Msg::PhoneConfirmTitle.text(l), &body, &[])
+    layout(chrome, status, &Msg::PhoneConfirmTitle.text(l), &body, &[])
 }
 
 /// The code sent to the new number.

@@ -57,7 +57,9 @@ pub(super) async fn phone_submit(
     ctx.check_csrf(&state, &form.csrf)?;
     let user = &ctx.user;
     let typed = form.phone.trim();
-    let refuse = |msg: Msg| ctx.back(&state, "/phone", Flash::error(msg, 422).with_typed(typed));
+    // The number is not carried back into the field: a full number must not ride in
+    // a cookie (and into every proxy's log of cookies).
+    let refuse = |msg: Msg| ctx.back(&state, "/phone", Flash::error(msg, 422));
     let number = match PhoneNumber::parse(typed, Region::JP) {
         Ok(number) => number,
         Err(e) => return Ok(refuse(phone_refusal(&e))),
@@ -90,7 +92,13 @@ pub(super) async fn phone_confirm_page(
     let Some((number, _)) = pending_phone(&state, user) else {
         return redirect(&state, &ctx.session, "/phone");
     };
-    let page = pages::phone_confirm(&ctx.chrome(&state), &ctx.csrf(&state), &number.masked());
+    let page = pages::phone_confirm(
+        &ctx.chrome(&state),
+        &ctx.csrf(&state),
+        &number.masked(),
+        ctx.notice_for(None),
+        ctx.status(),
+    );
     respond(&state, &ctx.session, page)
 }
 
@@ -157,13 +165,15 @@ pub(super) async fn phone_verify(
     let masked = number.masked();
     let refusal = match state.enrol_en.check(&id, &binding, &form.code).await {
         Ok(Verdict::Approved) => None,
+        // The last attempt spent locks the code: say what to do, not "0 attempts left".
+        Ok(Verdict::Rejected { attempts_left: 0 }) => Some(Msg::PhoneCodeLocked),
         Ok(Verdict::Rejected { attempts_left }) => Some(Msg::WrongCode { attempts_left }),
         Ok(Verdict::Malformed) => Some(Msg::MalformedCode {
             length: state.input.length,
             digits_only: state.input.digits_only,
         }),
         Ok(Verdict::Expired) => Some(Msg::CodeExpired),
-        Ok(Verdict::Locked | Verdict::TooManyFailures) => Some(Msg::LockedChallenge),
+        Ok(Verdict::Locked | Verdict::TooManyFailures) => Some(Msg::PhoneCodeLocked),
         Ok(_) => Some(Msg::PhoneChangeGone),
         Err(e) => {
             tracing::warn!(error = %e, "code check failed");
@@ -171,7 +181,9 @@ pub(super) async fn phone_verify(
         }
     };
     if let Some(msg) = refusal {
-        return Ok(ctx.back(&state, "/phone/verify", Flash::error(msg, 422)));
+        // Our failure, not the person's input.
+        let status = if msg == Msg::StoreDown { 503 } else { 422 };
+        return Ok(ctx.back(&state, "/phone/verify", Flash::error(msg, status)));
     }
     let old = {
         let mut accounts = state.accounts();

@@ -20,6 +20,7 @@ pub(super) async fn choose_page(State(state): State<Arc<AppState>>, ctx: SecondS
         &ctx.chrome(&state),
         &ctx.csrf(&state),
         &state.masked_phone(user),
+        state.voice,
         ctx.notice_for(None),
         ctx.status(),
     );
@@ -59,7 +60,8 @@ pub(super) struct SendFailure {
 }
 
 /// A code by SMS for this second step, unless it locked: a resend of its challenge
-/// while that is pending, else a new challenge. Answers with the code page either way.
+/// while that is pending, else a new challenge. Answers with a redirect to the code
+/// page either way, which says what happened.
 pub(super) async fn send_by_sms(state: &AppState, ctx: &SecondStep) -> Response {
     let (user, challenge) = (&ctx.user, &ctx.challenge);
     // A locked challenge stays locked: a fresh code needs the password again.
@@ -240,7 +242,14 @@ pub(super) async fn verify_code(
     };
     let back = |msg: Msg, status: u16| ctx.back(&state, "/verify", Flash::error(msg, status));
     Ok(match state.en.check(id, &binding, &form.code).await {
-        Ok(Verdict::Approved) => finish(&state, &ctx, user, Method::Sms),
+        Ok(Verdict::Approved) => {
+            let method = if ctx.called {
+                Method::Call
+            } else {
+                Method::Sms
+            };
+            finish(&state, &ctx, user, method)
+        }
         Ok(Verdict::Rejected { attempts_left: 0 }) | Ok(Verdict::Locked) => {
             // The last attempt is spent: the second step is locked from here, and the
             // code page says so.
@@ -269,16 +278,21 @@ pub(super) async fn verify_code(
 }
 
 /// The second step is passed: a new signed-in session, and the way it was passed is
-/// remembered for next time (a recovery code is a one-off, not a way to remember).
+/// remembered for next time.
 pub(super) fn finish(state: &AppState, ctx: &Ctx, user: &str, method: Method) -> Response {
     let epoch = {
         let mut accounts = state.accounts();
         let Some(account) = accounts.get_mut(user) else {
             return ended(state, ctx);
         };
-        if method != Method::Recovery {
-            account.preferred = Some(method);
-        }
+        account.preferred = match method {
+            Method::Sms | Method::Totp => Some(method),
+            // The code came by a call because the SMS did not: ask next time rather
+            // than text unasked.
+            Method::Call => None,
+            // A one-off: it says nothing of how they want the next code.
+            Method::Recovery => account.preferred,
+        };
         account.epoch
     };
     tracing::info!(client = %ctx.client, method = method.as_str(), "signed in");

@@ -213,17 +213,46 @@ impl CookieCodec {
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
     }
 
-    /// The `Set-Cookie` value for `session`.
+    /// The `Set-Cookie` value for `session`. A cookie too long to be read back would
+    /// sign the person out, so a flash that makes it so loses what was typed, and
+    /// then itself: the session always comes back.
     pub fn set_cookie(&self, session: &Session) -> String {
+        let mut value = self.value(session);
+        if value.len() > MAX_COOKIE_LEN
+            && let Some(flash) = &session.flash
+        {
+            let mut lighter = session.clone();
+            lighter.flash = Some(flash.clone().with_typed(""));
+            value = self.value(&lighter);
+            if value.len() > MAX_COOKIE_LEN {
+                lighter.flash = None;
+                value = self.value(&lighter);
+            }
+            tracing::warn!("a notice was too long for the session cookie: trimmed");
+        }
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+            self.name()
+        )
+    }
+
+    /// The cookie's value: the payload and its tag.
+    fn value(&self, session: &Session) -> String {
         let payload = URL_SAFE_NO_PAD.encode(session.encode_payload());
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
         let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        let secure = if self.secure { "; Secure" } else { "" };
-        format!(
-            "{}={payload}.{tag}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            self.name()
-        )
+        format!("{payload}.{tag}")
+    }
+
+    /// Whether a `Cookie` request header carries a session cookie at all, good or not.
+    pub fn present(&self, cookie_header: &str) -> bool {
+        cookie_header.split(';').any(|pair| {
+            pair.trim()
+                .split_once('=')
+                .is_some_and(|(name, _)| name == self.name())
+        })
     }
 
     /// The session in a `Cookie` request header, if one is there and its signature is

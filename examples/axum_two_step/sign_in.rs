@@ -1,11 +1,11 @@
-//! The first step: the sign-in page and its password, and signing out.
+//! The first step: the sign-in page and its password.
 
 use super::*;
 
 pub(super) async fn home(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
     match &ctx.session.stage {
-        Stage::SecondStep { .. } => redirect(&state, &ctx.session, "/verify"),
-        Stage::SignedIn { .. } => redirect(&state, &ctx.session, "/account"),
+        Stage::SecondStep { .. } => redirect(&state, &ctx.passing_on(), "/verify"),
+        Stage::SignedIn { .. } => redirect(&state, &ctx.passing_on(), "/account"),
         Stage::Anonymous => {
             let page = pages::sign_in(
                 &ctx.chrome(&state),
@@ -41,8 +41,11 @@ pub(super) async fn sign_in(
     // checks the pause, before Argon2 runs; a right password clears it below.
     // The pause is per username *and* client, for every username typed, known or not:
     // unknown names pause exactly like real ones (the answer cannot tell them apart),
-    // and an attacker elsewhere cannot lock the owner out.
-    // Then the client's count across every username, which names no account either.
+    // and an attacker elsewhere cannot lock the owner out. Then the client's count
+    // across every username (credential stuffing), which names no account either.
+    // Wrong passwords do not count against the account's ceiling across doors: that
+    // would let anyone lock anyone out (Login.gov's lesson). The ceiling guards the
+    // second factor, which only the password opens.
     let pair = (username.clone(), ctx.client.clone());
     let paused = match state.sign_in_throttles.reserve(pair.clone(), ctx.now) {
         Err(minutes) => Some(Msg::PasswordLocked { minutes }),
@@ -63,16 +66,6 @@ pub(super) async fn sign_in(
         return Ok(back(msg, 429));
     }
     let known = stored.is_some();
-    // A known account also counts the attempt against its ceiling across every door
-    // (in the library's store). At the ceiling nothing is compared, and the answer is
-    // the one a wrong password gets, so it names no account either.
-    if known {
-        match door_gate(&state, &username).await {
-            Ok(_) => {}
-            Err((Msg::AccountPaused, _)) => return Ok(back(Msg::WrongPassword, 200)),
-            Err((msg, status)) => return Ok(back(msg, status)),
-        }
-    }
     let hash = stored.unwrap_or_else(|| state.dummy_hash.clone());
     let password = form.password;
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.

@@ -87,7 +87,7 @@ impl FromRequestParts<Arc<AppState>> for SecondStep {
                 called: *called,
                 ctx,
             }),
-            _ => Err(redirect(state, &ctx.session, "/")),
+            _ => Err(redirect(state, &ctx.passing_on(), "/")),
         }
     }
 }
@@ -106,7 +106,7 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
                 method: *method,
                 ctx,
             }),
-            _ => Err(redirect(state, &ctx.session, "/")),
+            _ => Err(redirect(state, &ctx.passing_on(), "/")),
         }
     }
 }

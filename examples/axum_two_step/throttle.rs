@@ -88,9 +88,15 @@ impl<K: Eq + Hash, const MAX: u32> Throttles<K, MAX> {
     pub fn reserve(&self, key: K, now: OffsetDateTime) -> Result<(), i64> {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= MAX_KEYS && !map.contains_key(&key) {
+            // Counts below a pause go first: they cost an attacker little to rebuild.
             map.retain(|_, t| t.locked(now).is_some());
             if map.len() >= MAX_KEYS {
-                map.clear();
+                // Every key is paused: the half of the pauses that end soonest go, the
+                // rest hold (wiping them all would lift every pause at once).
+                let mut paused: Vec<(K, Throttle<MAX>)> = map.drain().collect();
+                paused.sort_unstable_by_key(|(_, t)| std::cmp::Reverse(t.locked_until));
+                paused.truncate(MAX_KEYS / 2);
+                map.extend(paused);
             }
         }
         map.entry(key).or_default().reserve(now)

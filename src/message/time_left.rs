@@ -3,9 +3,10 @@
 
 use time::Duration;
 
-/// The whole minutes a code has left, rounded *down*, and at least 1 while any time is
-/// left: a resend 4 min 30 s before expiry says "4 minutes", never promising time the
-/// code does not have; the last minute says "1 minute" rather than "0".
+/// The whole minutes a code has left, rounded *down*, and never less than 1: a resend
+/// 4 min 30 s before expiry says "4 minutes", never promising time the code does not
+/// have; the last minute says "1 minute" rather than "0" (and so does a moment past
+/// expiry, which no caller should be saying anything about).
 ///
 /// The verifier's SMS uses it for `{minutes}`; an application showing the time left
 /// beside the code should use it too, so that the page and the SMS read alike.
