@@ -32,7 +32,8 @@ pub(super) async fn sign_in(
 ) -> Result<Response, Response> {
     ctx.check_csrf(&state, &form.csrf)?;
     let username = form.username.trim().to_lowercase();
-    // Every answer but the right password goes back to the sign-in page, the name kept.
+    // Every answer but the right password goes back to the sign-in page, the name kept
+    // (a username is no secret; it rides one redirect in the signed cookie).
     let back = |msg: Msg, status: u16| {
         ctx.back(&state, "/", Flash::error(msg, status).with_typed(&username))
     };
