@@ -112,10 +112,13 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
-        let id = if self.store.groups_by_subject() {
-            ChallengeId::grouped(subject_key(&self.keys, binding).group())
-        } else {
-            ChallengeId::random()
+        // The subject's key, only when the store wants it at create: to group ids, or
+        // to keep it with the challenge so checks need not compute it.
+        let subject = (self.store.groups_by_subject() || self.store.keeps_subject())
+            .then(|| subject_key(&self.keys, binding));
+        let id = match &subject {
+            Some(key) if self.store.groups_by_subject() => ChallengeId::grouped(key.group()),
+            _ => ChallengeId::random(),
         };
         let timeline = self.lifetimes.timeline(now);
         let number = SendNo {
@@ -136,6 +139,9 @@ impl Verifier {
         );
         if matches!(admission.route, Route::Decoy(_)) {
             record = record.as_decoy();
+        }
+        if let Some(key) = subject.filter(|_| self.store.keeps_subject()) {
+            record = record.with_subject(key);
         }
         if let Err(e) = self.store.create(&record).await {
             self.controls.release(&admission, now, self.deps()).await;
@@ -186,8 +192,14 @@ impl Verifier {
         };
         let now = self.clock.now();
         let tag = self.keys.binding_tag(binding);
-        let request = CheckRequest::new(tag, self.keys.candidates(id, &tag, code.expose()), now)
-            .with_subject(self.controls.subject_guard(&self.keys, binding));
+        let request = CheckRequest::new(tag, self.keys.candidates(id, &tag, code.expose()), now);
+        // A store that kept the subject at create gets only the ceiling: the subject's
+        // key (a keyed hash and its encoding) is not computed again on every check.
+        let request = if self.store.keeps_subject() {
+            request.with_kept_subject(self.controls.subject_ceiling())
+        } else {
+            request.with_subject(self.controls.subject_guard(&self.keys, binding))
+        };
         let (verdict, event) = match self.store.check(id, &request).await? {
             CheckOutcome::Approved => (Verdict::Approved, Event::Approved { challenge: *id }),
             CheckOutcome::Rejected { attempts_left } => (
