@@ -2,8 +2,9 @@
 
 mod expiring;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -21,13 +22,16 @@ use crate::challenge::{ChallengeId, Phase, Status};
 use crate::digest::prefix_eq;
 
 const SHARDS: usize = 64;
-const SUBJECT_SHARDS: usize = 16;
 /// The default capacity: about 200 MB at the measured per-challenge cost.
 pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
 /// Keeps challenges in this process's memory. The default store.
 ///
 /// - Each operation takes one shard's lock, so it is atomic, and costs O(1) amortised.
+///   Ids are grouped by subject ([`groups_by_subject`](ChallengeStore::groups_by_subject))
+///   and a subject's failure count lives in its group's shard, so a check takes one lock;
+///   the subject is kept with the challenge ([`keeps_subject`](ChallengeStore::keeps_subject)),
+///   so checks need not name it.
 /// - Expired challenges are swept as a side effect of later operations on the same
 ///   shard, so no background task is needed.
 /// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
@@ -41,10 +45,11 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 /// Several app instances need a shared store instead (Redis).
 #[derive(Debug)]
 pub struct MemoryStore {
+    /// Challenges, and subjects' failure counts, by shard. The store asks for ids
+    /// grouped by subject ([`groups_by_subject`](ChallengeStore::groups_by_subject)),
+    /// and a shard holds whole groups: a check finds its challenge and its subject's
+    /// count under one lock.
     shards: Box<[Mutex<Shard>]>,
-    /// Per-subject failure counts, by [`subject_slot`]. Locked after a challenge
-    /// shard, never before.
-    subjects: Box<[Mutex<ExpiringMap<u64, u32>>]>,
     /// Rate counters: units used in the window, expiring at the window's end.
     rates: Mutex<ExpiringMap<CounterKey, u64>>,
     /// Provider message -> challenge, for delivery reports.
@@ -62,9 +67,11 @@ pub struct MemoryStore {
 /// prefix, country, global) plus the spend cap and the conversion guard's.
 const COUNTERS_PER_SLOT: usize = 4;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shard {
     records: HashMap<[u8; 16], Record, BuildHasherDefault<IdHasher>>,
+    /// Failure counts of the subjects whose group is this shard's, by [`subject_slot`].
+    subjects: ExpiringMap<u64, u32>,
     /// Inserts since the last sweep; a sweep runs once they outnumber the records
     /// then held, so each insert pays for O(1) sweeping on average.
     inserts_since_sweep: usize,
@@ -130,9 +137,7 @@ fn short(digest: &Digest) -> Short {
 /// a record without a subject). Keys are keyed-PRF names (or an app's own), so two
 /// subjects share a slot with probability about n²/2^64: 3·10^-8 for a million.
 fn subject_slot(key: &CounterKey) -> u64 {
-    let mut h = FastHash::default().build_hasher();
-    key.hash(&mut h);
-    h.finish() | 1
+    FastHash::default().hash_one(key) | 1
 }
 
 impl Record {
@@ -146,7 +151,9 @@ impl Record {
         self.attempts_used >= self.max_attempts()
     }
     fn bound_to(&self, tag: &BindingTag) -> bool {
-        self.binding.ct_eq(&tag8(tag)).into()
+        // One word compared in constant time, not eight bytes behind eight barriers.
+        let diff = u64::from_ne_bytes(self.binding) ^ u64::from_ne_bytes(tag8(tag));
+        diff.ct_eq(&0).into()
     }
     fn attempts_left(&self) -> u32 {
         u32::from(self.max_attempts().saturating_sub(self.attempts_used))
@@ -174,6 +181,11 @@ impl Record {
         }
         hit.into()
     }
+}
+
+/// The shard of every challenge of a group, and of the group's subjects' counts.
+fn shard_of_group(group: u16) -> usize {
+    usize::from(group >> 8) % SHARDS
 }
 
 fn clamp_i32(v: i64) -> i32 {
@@ -243,12 +255,14 @@ impl MemoryStore {
     pub fn with_capacity(capacity: usize) -> Self {
         let counters = capacity.saturating_mul(COUNTERS_PER_SLOT);
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            subjects: (0..SUBJECT_SHARDS)
+            shards: (0..SHARDS)
                 .map(|_| {
-                    Mutex::new(ExpiringMap::new(capacity / SUBJECT_SHARDS, |n, _| {
-                        u64::from(*n)
-                    }))
+                    Mutex::new(Shard {
+                        records: HashMap::default(),
+                        subjects: ExpiringMap::new(capacity / SHARDS, |n, _| u64::from(*n)),
+                        inserts_since_sweep: 0,
+                        len_after_sweep: 0,
+                    })
                 })
                 .collect(),
             rates: Mutex::new(ExpiringMap::new(counters, |n, _| *n)),
@@ -343,18 +357,14 @@ impl MemoryStore {
             .is_ok()
     }
 
-    fn subject_shard(&self, slot: u64) -> MutexGuard<'_, ExpiringMap<u64, u32>> {
-        // The slot is a hash already; its high bits pick the shard (the map uses all).
-        lock(&self.subjects[usize::try_from(slot >> 60).unwrap_or(0) % SUBJECT_SHARDS])
-    }
-
     fn delivery_of(&self, id: &ChallengeId, now: i64) -> Option<DeliveryRecord> {
         lock(&self.deliveries).get(id.as_bytes(), now).cloned()
     }
 
     fn shard(&self, id: &ChallengeId) -> MutexGuard<'_, Shard> {
-        // Ids are uniformly random, so any byte spreads load evenly.
-        lock(&self.shards[usize::from(id.as_bytes()[0]) % SHARDS])
+        // The first byte is the high byte of the id's group (keyed-hash bits of the
+        // subject's name) or random: either way it spreads load evenly.
+        lock(&self.shards[shard_of_group(id.group())])
     }
 
     fn sweep_shard(&self, shard: &mut Shard, now: i64) {
@@ -433,9 +443,29 @@ impl ChallengeStore for MemoryStore {
         // The challenge, then the subject: the one lock order used everywhere (a kept
         // subject is known only once the record is read).
         let mut shard = self.shard(id);
-        let Some(record) = live(&mut shard, id, now).filter(|r| r.bound_to(&request.binding))
-        else {
+        let Shard {
+            records, subjects, ..
+        } = &mut *shard;
+        // One lookup: an approval removes the record through the same entry.
+        let Entry::Occupied(mut entry) = records.entry(*id.as_bytes()) else {
             return Ok(CheckOutcome::NotFound);
+        };
+        let record = entry.get_mut();
+        if record.purge_at <= now || !record.bound_to(&request.binding) {
+            return Ok(CheckOutcome::NotFound);
+        }
+        // The request's guard if it names one; else the subject kept with the record.
+        // Both are counted in this shard. A guard of another group than the id's is
+        // another binding (as `groups_by_subject` allows): the verifier never sends one.
+        let guard = match (&request.subject, &request.kept_subject) {
+            (Some(guard), _) if guard.key.group() != id.group() => {
+                return Ok(CheckOutcome::NotFound);
+            }
+            (Some(guard), _) => Some((subject_slot(&guard.key), guard.max_failures, guard.window)),
+            (None, Some(ceiling)) if record.subject != 0 => {
+                Some((record.subject, ceiling.max_failures, ceiling.window))
+            }
+            _ => None,
         };
         if now >= record.expires_at {
             return Ok(CheckOutcome::Expired);
@@ -443,19 +473,9 @@ impl ChallengeStore for MemoryStore {
         if record.locked() {
             return Ok(CheckOutcome::Locked);
         }
-        // The request's guard if it names one; else the subject kept with the record.
-        let guard = match (&request.subject, &request.kept_subject) {
-            (Some(guard), _) => Some((subject_slot(&guard.key), guard.max_failures, guard.window)),
-            (None, Some(ceiling)) if record.subject != 0 => {
-                Some((record.subject, ceiling.max_failures, ceiling.window))
-            }
-            _ => None,
-        };
-        let mut subject =
-            guard.map(|(slot, max, window)| (slot, max, window, self.subject_shard(slot)));
-        if let Some((slot, max_failures, _, failures)) = &subject {
-            let so_far = failures.get(slot, now).copied().unwrap_or(0);
-            if so_far >= *max_failures {
+        if let Some((slot, max_failures, _)) = guard {
+            let so_far = subjects.get(&slot, now).copied().unwrap_or(0);
+            if so_far >= max_failures {
                 return Ok(CheckOutcome::SubjectLocked);
             }
         }
@@ -464,17 +484,18 @@ impl ChallengeStore for MemoryStore {
         record.attempts_used += 1;
         let approved = record.matches(&request.candidates);
         let attempts_left = record.attempts_left();
-        if let Some((slot, _, window, failures)) = subject.as_mut() {
+        if let Some((slot, _, window)) = guard {
             if approved {
-                failures.remove(&*slot);
+                subjects.remove(&slot);
             } else {
-                let so_far = failures.get(slot, now).copied().unwrap_or(0);
-                let until = millis(request.now + *window);
-                failures.insert(*slot, so_far + 1, until, now);
+                let so_far = subjects.get(&slot, now).copied().unwrap_or(0);
+                let until = millis(request.now + window);
+                subjects.insert(slot, so_far + 1, until, now);
             }
         }
         if approved {
-            self.remove(&mut shard, id);
+            entry.remove();
+            self.len.fetch_sub(1, Ordering::AcqRel);
             return Ok(CheckOutcome::Approved);
         }
         Ok(CheckOutcome::Rejected { attempts_left })
@@ -573,8 +594,14 @@ impl ChallengeStore for MemoryStore {
 
     async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
         let slot = subject_slot(key);
-        self.subject_shard(slot).remove(&slot);
+        lock(&self.shards[shard_of_group(key.group())])
+            .subjects
+            .remove(&slot);
         Ok(())
+    }
+
+    fn groups_by_subject(&self) -> bool {
+        true
     }
 
     fn keeps_subject(&self) -> bool {
