@@ -494,20 +494,25 @@ impl CodeSpec {
         if input.is_ascii() {
             // What nearly everyone types: ASCII symbols, maybe with spaces or hyphens.
             // Byte by byte, with the same separators and folding as the general loop.
+            let mut n = 0;
             for b in input.bytes() {
                 if matches!(b, b' ' | b'\t' | b'-' | b'.') {
                     continue;
                 }
-                let s = self.alphabet.fold(char::from(b)).ok_or(Malformed)?;
-                if out.len() == self.length {
+                // ASCII, so below 128: the fold table's index.
+                let s = self.alphabet.fold[usize::from(b & 0x7f)];
+                if s == 0 || n == self.length {
                     return Err(Malformed);
                 }
-                out.push(char::from(s));
+                // n < length <= MAX_LENGTH, the array's size.
+                out.symbols[n] = s;
+                n += 1;
                 has_digit |= s.is_ascii_digit();
             }
-            if out.len() != self.length || (self.require_digit && !has_digit) {
+            if n != self.length || (self.require_digit && !has_digit) {
                 return Err(Malformed);
             }
+            out.len = u8::try_from(n).unwrap_or(0);
             return Ok(out);
         }
         for c in input.chars() {
@@ -665,6 +670,11 @@ impl Code {
     fn clear(&mut self) {
         self.symbols.fill(0);
         self.len = 0;
+    }
+
+    /// The code's symbols as bytes, for a keyed digest (no UTF-8 check needed).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.symbols[..self.len()]
     }
 
     /// The code's text, for putting into the SMS body or a keyed digest.

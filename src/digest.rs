@@ -24,6 +24,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::challenge::{Binding, ChallengeId};
+use crate::code::Code;
 use crate::store::{BindingTag, Digest};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -273,7 +274,25 @@ impl Keyring {
     /// [`binding_tag`](Self::binding_tag)), under the current key.
     #[must_use]
     pub fn digest(&self, id: &ChallengeId, tag: &BindingTag, code: &str) -> Digest {
-        code_digest(&self.keys[0].1, id, tag, code)
+        code_digest(&self.keys[0].1, id, tag, code.as_bytes())
+    }
+
+    /// [`digest`](Self::digest) of a [`Code`](crate::Code), from its bytes.
+    pub(crate) fn digest_code(&self, id: &ChallengeId, tag: &BindingTag, code: &Code) -> Digest {
+        code_digest(&self.keys[0].1, id, tag, code.as_bytes())
+    }
+
+    /// [`candidates`](Self::candidates) of a [`Code`](crate::Code), from its bytes.
+    pub(crate) fn code_candidates(
+        &self,
+        id: &ChallengeId,
+        tag: &BindingTag,
+        code: &Code,
+    ) -> Vec<Digest> {
+        self.keys
+            .iter()
+            .map(|(_, key)| code_digest(key, id, tag, code.as_bytes()))
+            .collect()
     }
 
     /// The digests of `code` under every live key, current first.
@@ -281,7 +300,7 @@ impl Keyring {
     pub fn candidates(&self, id: &ChallengeId, tag: &BindingTag, code: &str) -> Vec<Digest> {
         self.keys
             .iter()
-            .map(|(_, key)| code_digest(key, id, tag, code))
+            .map(|(_, key)| code_digest(key, id, tag, code.as_bytes()))
             .collect()
     }
 
@@ -295,19 +314,16 @@ impl Keyring {
             Some(subject) => (b"subject", subject.as_bytes()),
             None => (b"no subject", b""),
         };
-        // The domain (BINDING_DOMAIN) is already in the precomputed hasher.
-        let mut fields = Fields::default();
-        for field in [
+        let fields = [
             binding.purpose().as_str().as_bytes(),
             binding.destination().as_e164().as_bytes(),
             marker,
             subject,
-        ] {
-            fields.feed(field);
-        }
+        ];
         self.using_index_key(|key| {
+            // The domain (BINDING_DOMAIN) is already in the precomputed hasher.
             let mut h = key.binding;
-            h.write(fields.as_bytes());
+            write_fields(&mut h, &fields);
             h.finish128().as_bytes()
         })
     }
@@ -402,47 +418,27 @@ fn feed(mac: &mut HmacSha256, field: &[u8]) {
     mac.update(field);
 }
 
-/// Length-prefixed fields gathered on the stack (a heap buffer only past 256 bytes),
-/// so SipHash takes one write instead of one per piece.
-struct Fields {
-    inline: [u8; 256],
-    len: usize,
-    spill: Vec<u8>,
-}
-
-impl Default for Fields {
-    fn default() -> Self {
-        Self {
-            inline: [0; 256],
-            len: 0,
-            spill: Vec::new(),
+/// Writes `fields`, each prefixed by its length (so ("ab","c") and ("a","bc") differ).
+/// Gathered on the stack first when they fit, so SipHash takes one write instead of
+/// one per piece; longer ones (a long subject) go piece by piece, with the same output.
+fn write_fields(h: &mut SipHasher24, fields: &[&[u8]; 4]) {
+    const ROOM: usize = 128;
+    let total: usize = fields.iter().map(|f| 4 + f.len()).sum();
+    if total > ROOM {
+        for field in fields {
+            sip_feed(h, field);
         }
+        return;
     }
-}
-
-impl Fields {
-    fn feed(&mut self, field: &[u8]) {
+    let mut buf = [0u8; ROOM];
+    let mut at = 0;
+    for field in fields {
         let len = u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes();
-        for piece in [&len[..], field] {
-            if self.spill.is_empty() && self.len + piece.len() <= self.inline.len() {
-                self.inline[self.len..self.len + piece.len()].copy_from_slice(piece);
-                self.len += piece.len();
-            } else {
-                if self.spill.is_empty() {
-                    self.spill.extend_from_slice(&self.inline[..self.len]);
-                }
-                self.spill.extend_from_slice(piece);
-            }
-        }
+        buf[at..at + 4].copy_from_slice(&len);
+        buf[at + 4..at + 4 + field.len()].copy_from_slice(field);
+        at += 4 + field.len();
     }
-
-    fn as_bytes(&self) -> &[u8] {
-        if self.spill.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.spill
-        }
-    }
+    h.write(&buf[..at]);
 }
 
 fn sip_feed(h: &mut SipHasher24, field: &[u8]) {
@@ -454,8 +450,7 @@ fn sip_feed(h: &mut SipHasher24, field: &[u8]) {
 /// The part of a code digest's message before the code: domain, id, tag, length.
 const CODE_HEAD: usize = CODE_DOMAIN.len() + 16 + 16 + 1;
 
-fn code_digest(key: &SigningKey, id: &ChallengeId, tag: &BindingTag, code: &str) -> Digest {
-    let code = code.as_bytes();
+fn code_digest(key: &SigningKey, id: &ChallengeId, tag: &BindingTag, code: &[u8]) -> Digest {
     if code.len() > crate::code::MAX_LENGTH {
         // Not a code this crate makes; the general path gives the same HMAC.
         return code_digest_general(&key.mac, id, tag, code);
@@ -515,7 +510,7 @@ mod tests {
 
     use siphasher::sip128::{Hasher128 as _, SipHasher24};
 
-    use super::{BINDING_DOMAIN, Fields, INDEX_DOMAIN, KeyId, Keyring, Secret, sip_feed};
+    use super::{BINDING_DOMAIN, INDEX_DOMAIN, KeyId, Keyring, Secret, sip_feed};
     use crate::challenge::{Binding, Purpose};
     use crate::phone::PhoneNumber;
 
@@ -553,7 +548,7 @@ mod tests {
                 Some(s) => (b"subject", s.as_bytes()),
                 None => (b"no subject", b""),
             };
-            let mut fields = Fields::default();
+            let mut fields = Vec::new();
             for field in [
                 BINDING_DOMAIN,
                 b"login".as_slice(),
@@ -561,10 +556,11 @@ mod tests {
                 marker,
                 name,
             ] {
-                fields.feed(field);
+                fields.extend_from_slice(&u32::try_from(field.len()).unwrap().to_be_bytes());
+                fields.extend_from_slice(field);
             }
             let mut h = SipHasher24::new_with_key(&sip);
-            h.write(fields.as_bytes());
+            h.write(&fields);
             assert_eq!(ring.binding_tag(&binding), h.finish128().as_bytes());
         }
         for parts in [&[b"+819012345678".as_slice()][..], &[b"subject:", b"alice"]] {

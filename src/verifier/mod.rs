@@ -133,7 +133,7 @@ impl Verifier {
         let mut record = NewChallenge::new(
             id,
             tag,
-            self.keys.digest(&id, &tag, send.code.expose()),
+            self.keys.digest_code(&id, &tag, &send.code),
             timeline,
             self.lifetimes.allowance,
         );
@@ -192,7 +192,7 @@ impl Verifier {
         };
         let now = self.clock.now();
         let tag = self.keys.binding_tag(binding);
-        let request = CheckRequest::new(tag, self.keys.candidates(id, &tag, code.expose()), now);
+        let request = CheckRequest::new(tag, self.keys.code_candidates(id, &tag, &code), now);
         // A store that kept the subject at create gets only the ceiling: the subject's
         // key (a keyed hash and its encoding) is not computed again on every check.
         let request = if self.store.keeps_subject() {
@@ -338,7 +338,7 @@ impl Verifier {
         let tag = self.keys.binding_tag(binding);
         let request = ResendRequest::new(
             tag,
-            self.keys.digest(id, &tag, send.code.expose()),
+            self.keys.digest_code(id, &tag, &send.code),
             now,
             self.lifetimes.resend_cooldown,
         );
