@@ -135,4 +135,11 @@ fn main() {
     }
     assert_eq!(store.len(), n, "the pending count held at {n}");
     println!("{n} pending, {reps} repetitions of each");
+    if std::env::var_os("FUTURE_SIZES").is_some() {
+        println!(
+            "start future {} bytes, check future {} bytes",
+            std::mem::size_of_val(&discarding.start(&who)),
+            std::mem::size_of_val(&recorded.check(&ChallengeId::random(), &who, "x"))
+        );
+    }
 }

@@ -26,6 +26,7 @@ mod body;
 mod segments;
 mod speech;
 mod template;
+pub(crate) use template::push_decimal;
 
 pub use body::Body;
 pub use segments::{Encoding, Segments, encoded_units, gsm7_septets, segments};

@@ -106,19 +106,7 @@ fn idempotency_key(send: &SendNo<'_>) -> String {
     let mut key = String::with_capacity(22 + 1 + 10);
     send.id.push_to(&mut key);
     key.push('-');
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut n = send.number;
-    loop {
-        at -= 1;
-        // n % 10 < 10: the cast keeps every value.
-        digits[at] = b'0' + u8::try_from(n % 10).unwrap_or(0);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    key.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0"));
+    crate::message::push_decimal(&mut key, send.number);
     key
 }
 

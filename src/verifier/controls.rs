@@ -211,8 +211,11 @@ impl Controls {
         let Some(guard) = &self.conversion else {
             return;
         };
-        let keys = LazyKeys::new(keys, binding, None);
-        let approvals = RateLimit::new(keys.get().approvals.clone(), u64::MAX, guard.window);
+        // The keys are dropped before the await, so they stay out of check's future.
+        let approvals = {
+            let keys = LazyKeys::new(keys, binding, None);
+            RateLimit::new(keys.get().approvals.clone(), u64::MAX, guard.window)
+        };
         if let Err(e) = deps.store.reserve(&[approvals], now).await {
             tracing::warn!(error = %e, "could not count an approval for the conversion guard");
         }

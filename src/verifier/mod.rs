@@ -153,7 +153,7 @@ impl Verifier {
             to: masked.clone(),
             purpose: binding.purpose().as_str().to_owned(),
         });
-        if let Err(e) = self.dispatch(&id, send, &admission, None).await {
+        if let Err(e) = self.dispatch(&id, &send, &admission, None).await {
             // Best effort: a challenge nobody received is useless; if the cancel fails
             // too, it expires on its own.
             let _ = self.store.cancel(&id).await;
@@ -373,7 +373,7 @@ impl Verifier {
         let avoid = last_delivery
             .filter(|d| matches!(d.status, DeliveryStatus::Failed { .. }))
             .map(|d| d.provider);
-        self.dispatch(id, send, &admission, avoid).await?;
+        self.dispatch(id, &send, &admission, avoid).await?;
         self.emit(|| Event::Resent { challenge: *id });
         tracing::info!(challenge = %id, to = %binding.destination(), "code resent");
         Ok(Pending {
@@ -625,7 +625,7 @@ impl Verifier {
     async fn dispatch(
         &self,
         id: &ChallengeId,
-        send: Send<'_>,
+        send: &Send<'_>,
         admission: &Admission,
         avoid: Option<Provider>,
     ) -> Result<(), Error> {
