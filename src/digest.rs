@@ -592,7 +592,7 @@ mod tests {
     /// The hand-padded HMAC must be HMAC-SHA256 exactly: stores hold these digests.
     #[test]
     fn code_digests_are_the_hmac_of_the_message_for_every_length() {
-        use hmac::{KeyInit as _, Mac as _};
+        use hmac::Mac as _;
         let id = crate::ChallengeId::random();
         let tag = [0x5au8; 16];
         for secret_len in [32, 64, 65, 100] {

@@ -682,9 +682,7 @@ impl Verifier {
         if let Err(e) = self.store.link_message(&message, id, send.now).await {
             tracing::warn!(error = %e, "could not link the message to its challenge");
         }
-        self.controls
-            .after_send(&send, admission, self.deps())
-            .await;
+        self.controls.after_send(send, admission, self.deps()).await;
         Ok(())
     }
 }

@@ -22,16 +22,16 @@ use crate::challenge::{ChallengeId, Phase, Status};
 use crate::digest::prefix_eq;
 
 const SHARDS: usize = 64;
+const SUBJECT_SHARDS: usize = 16;
 /// The default capacity: about 200 MB at the measured per-challenge cost.
 pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
 /// Keeps challenges in this process's memory. The default store.
 ///
-/// - Each operation takes one shard's lock, so it is atomic, and costs O(1) amortised.
-///   Ids are grouped by subject ([`groups_by_subject`](ChallengeStore::groups_by_subject))
-///   and a subject's failure count lives in its group's shard, so a check takes one lock;
-///   the subject is kept with the challenge ([`keeps_subject`](ChallengeStore::keeps_subject)),
-///   so checks need not name it.
+/// - Each operation takes one shard's lock, so it is atomic, and costs O(1) amortised
+///   (a check also takes its subject's, after the challenge's). The subject is kept with
+///   the challenge ([`keeps_subject`](ChallengeStore::keeps_subject)), so checks need
+///   not name it.
 /// - Expired challenges are swept as a side effect of later operations on the same
 ///   shard, so no background task is needed.
 /// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
@@ -45,11 +45,10 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 /// Several app instances need a shared store instead (Redis).
 #[derive(Debug)]
 pub struct MemoryStore {
-    /// Challenges, and subjects' failure counts, by shard. The store asks for ids
-    /// grouped by subject ([`groups_by_subject`](ChallengeStore::groups_by_subject)),
-    /// and a shard holds whole groups: a check finds its challenge and its subject's
-    /// count under one lock.
     shards: Box<[Mutex<Shard>]>,
+    /// Per-subject failure counts, by [`subject_slot`]. Locked after a challenge
+    /// shard, never before (a kept subject is known only once its record is read).
+    subjects: Box<[Mutex<ExpiringMap<u64, u32>>]>,
     /// Rate counters: units used in the window, expiring at the window's end.
     rates: Mutex<ExpiringMap<CounterKey, u64>>,
     /// Provider message -> challenge, for delivery reports.
@@ -67,11 +66,9 @@ pub struct MemoryStore {
 /// prefix, country, global) plus the spend cap and the conversion guard's.
 const COUNTERS_PER_SLOT: usize = 4;
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Shard {
     records: HashMap<[u8; 16], Record, BuildHasherDefault<IdHasher>>,
-    /// Failure counts of the subjects whose group is this shard's, by [`subject_slot`].
-    subjects: ExpiringMap<u64, u32>,
     /// Inserts since the last sweep; a sweep runs once they outnumber the records
     /// then held, so each insert pays for O(1) sweeping on average.
     inserts_since_sweep: usize,
@@ -183,11 +180,6 @@ impl Record {
     }
 }
 
-/// The shard of every challenge of a group, and of the group's subjects' counts.
-fn shard_of_group(group: u16) -> usize {
-    usize::from(group >> 8) % SHARDS
-}
-
 fn clamp_i32(v: i64) -> i32 {
     i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
 }
@@ -255,14 +247,12 @@ impl MemoryStore {
     pub fn with_capacity(capacity: usize) -> Self {
         let counters = capacity.saturating_mul(COUNTERS_PER_SLOT);
         Self {
-            shards: (0..SHARDS)
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            subjects: (0..SUBJECT_SHARDS)
                 .map(|_| {
-                    Mutex::new(Shard {
-                        records: HashMap::default(),
-                        subjects: ExpiringMap::new(capacity / SHARDS, |n, _| u64::from(*n)),
-                        inserts_since_sweep: 0,
-                        len_after_sweep: 0,
-                    })
+                    Mutex::new(ExpiringMap::new(capacity / SUBJECT_SHARDS, |n, _| {
+                        u64::from(*n)
+                    }))
                 })
                 .collect(),
             rates: Mutex::new(ExpiringMap::new(counters, |n, _| *n)),
@@ -361,10 +351,14 @@ impl MemoryStore {
         lock(&self.deliveries).get(id.as_bytes(), now).cloned()
     }
 
+    fn subject_shard(&self, slot: u64) -> MutexGuard<'_, ExpiringMap<u64, u32>> {
+        // The slot is a hash already; its high bits pick the shard (the map uses all).
+        lock(&self.subjects[usize::try_from(slot >> 60).unwrap_or(0) % SUBJECT_SHARDS])
+    }
+
     fn shard(&self, id: &ChallengeId) -> MutexGuard<'_, Shard> {
-        // The first byte is the high byte of the id's group (keyed-hash bits of the
-        // subject's name) or random: either way it spreads load evenly.
-        lock(&self.shards[shard_of_group(id.group())])
+        // Ids are uniformly random, so any byte spreads load evenly.
+        lock(&self.shards[usize::from(id.as_bytes()[0]) % SHARDS])
     }
 
     fn sweep_shard(&self, shard: &mut Shard, now: i64) {
@@ -442,38 +436,33 @@ impl ChallengeStore for MemoryStore {
         let now = millis(request.now);
         // The challenge, then the subject: the one lock order used everywhere (a kept
         // subject is known only once the record is read).
+        // The challenge, then the subject: the one lock order used everywhere (a kept
+        // subject is known only once the record is read).
         let mut shard = self.shard(id);
-        let Shard {
-            records, subjects, ..
-        } = &mut *shard;
         // One lookup: an approval removes the record through the same entry.
-        let Entry::Occupied(mut entry) = records.entry(*id.as_bytes()) else {
+        let Entry::Occupied(mut entry) = shard.records.entry(*id.as_bytes()) else {
             return Ok(CheckOutcome::NotFound);
         };
         let record = entry.get_mut();
         if record.purge_at <= now || !record.bound_to(&request.binding) {
             return Ok(CheckOutcome::NotFound);
         }
-        // The request's guard if it names one; else the subject kept with the record.
-        // Both are counted in this shard. A guard of another group than the id's is
-        // another binding (as `groups_by_subject` allows): the verifier never sends one.
-        let guard = match (&request.subject, &request.kept_subject) {
-            (Some(guard), _) if guard.key.group() != id.group() => {
-                return Ok(CheckOutcome::NotFound);
-            }
-            (Some(guard), _) => Some((subject_slot(&guard.key), guard.max_failures, guard.window)),
-            (None, Some(ceiling)) if record.subject != 0 => {
-                Some((record.subject, ceiling.max_failures, ceiling.window))
-            }
-            _ => None,
-        };
         if now >= record.expires_at {
             return Ok(CheckOutcome::Expired);
         }
         if record.locked() {
             return Ok(CheckOutcome::Locked);
         }
-        if let Some((slot, max_failures, _)) = guard {
+        // The request's guard if it names one; else the subject kept with the record.
+        let guard = match (&request.subject, &request.kept_subject) {
+            (Some(guard), _) => Some((subject_slot(&guard.key), guard.max_failures, guard.window)),
+            (None, Some(ceiling)) if record.subject != 0 => {
+                Some((record.subject, ceiling.max_failures, ceiling.window))
+            }
+            _ => None,
+        };
+        let mut subjects = guard.map(|(slot, ..)| self.subject_shard(slot));
+        if let (Some((slot, max_failures, _)), Some(subjects)) = (guard, &subjects) {
             let so_far = subjects.get(&slot, now).copied().unwrap_or(0);
             if so_far >= max_failures {
                 return Ok(CheckOutcome::SubjectLocked);
@@ -484,7 +473,7 @@ impl ChallengeStore for MemoryStore {
         record.attempts_used += 1;
         let approved = record.matches(&request.candidates);
         let attempts_left = record.attempts_left();
-        if let Some((slot, _, window)) = guard {
+        if let (Some((slot, _, window)), Some(subjects)) = (guard, subjects.as_mut()) {
             if approved {
                 subjects.remove(&slot);
             } else {
@@ -594,14 +583,8 @@ impl ChallengeStore for MemoryStore {
 
     async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
         let slot = subject_slot(key);
-        lock(&self.shards[shard_of_group(key.group())])
-            .subjects
-            .remove(&slot);
+        self.subject_shard(slot).remove(&slot);
         Ok(())
-    }
-
-    fn groups_by_subject(&self) -> bool {
-        true
     }
 
     fn keeps_subject(&self) -> bool {
