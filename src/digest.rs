@@ -282,17 +282,21 @@ impl Keyring {
         code_digest(&self.keys[0].1, id, tag, code.as_bytes())
     }
 
-    /// [`candidates`](Self::candidates) of a [`Code`](crate::Code), from its bytes.
-    pub(crate) fn code_candidates(
+    /// [`candidates`](Self::candidates) of a [`Code`](crate::Code), from its bytes,
+    /// into `out` (cleared first), so a caller can reuse one allocation.
+    pub(crate) fn code_candidates_into(
         &self,
         id: &ChallengeId,
         tag: &BindingTag,
         code: &Code,
-    ) -> Vec<Digest> {
-        self.keys
-            .iter()
-            .map(|(_, key)| code_digest(key, id, tag, code.as_bytes()))
-            .collect()
+        out: &mut Vec<Digest>,
+    ) {
+        out.clear();
+        out.extend(
+            self.keys
+                .iter()
+                .map(|(_, key)| code_digest(key, id, tag, code.as_bytes())),
+        );
     }
 
     /// The digests of `code` under every live key, current first.

@@ -26,6 +26,14 @@ use crate::store::{
 };
 use crate::transport::{Provider, Receipt, SmsTransport, TransportError, VoiceTransport};
 
+thread_local! {
+    /// A candidate list for the next check on this thread. Taken while a check runs,
+    /// given back after the store answered: holding digests of a typed code, as the
+    /// freed list used to, and never read before it is refilled.
+    static SPARE_CANDIDATES: std::cell::Cell<Vec<crate::store::Digest>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Per-request facts the app knows and the verifier cannot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -192,7 +200,11 @@ impl Verifier {
         };
         let now = self.clock.now();
         let tag = self.keys.binding_tag(binding);
-        let request = CheckRequest::new(tag, self.keys.code_candidates(id, &tag, &code), now);
+        // The candidate list reuses this thread's last one: no allocation per check.
+        let mut candidates = SPARE_CANDIDATES.take();
+        self.keys
+            .code_candidates_into(id, &tag, &code, &mut candidates);
+        let request = CheckRequest::new(tag, candidates, now);
         // A store that kept the subject at create gets only the ceiling: the subject's
         // key (a keyed hash and its encoding) is not computed again on every check.
         let request = if self.store.keeps_subject() {
@@ -200,7 +212,9 @@ impl Verifier {
         } else {
             request.with_subject(self.controls.subject_guard(&self.keys, binding))
         };
-        let (verdict, event) = match self.store.check(id, &request).await? {
+        let outcome = self.store.check(id, &request).await;
+        SPARE_CANDIDATES.set(request.candidates);
+        let (verdict, event) = match outcome? {
             CheckOutcome::Approved => (Verdict::Approved, Event::Approved { challenge: *id }),
             CheckOutcome::Rejected { attempts_left } => (
                 Verdict::Rejected { attempts_left },

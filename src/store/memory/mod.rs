@@ -462,9 +462,11 @@ impl ChallengeStore for MemoryStore {
             _ => None,
         };
         let mut subjects = guard.map(|(slot, ..)| self.subject_shard(slot));
+        // The subject's live failures: read once, for the ceiling and for the update.
+        let mut so_far = None;
         if let (Some((slot, max_failures, _)), Some(subjects)) = (guard, &subjects) {
-            let so_far = subjects.get(&slot, now).copied().unwrap_or(0);
-            if so_far >= max_failures {
+            so_far = subjects.get(&slot, now).copied();
+            if so_far.unwrap_or(0) >= max_failures {
                 return Ok(CheckOutcome::SubjectLocked);
             }
         }
@@ -474,12 +476,13 @@ impl ChallengeStore for MemoryStore {
         let approved = record.matches(&request.candidates);
         let attempts_left = record.attempts_left();
         if let (Some((slot, _, window)), Some(subjects)) = (guard, subjects.as_mut()) {
-            if approved {
-                subjects.remove(&slot);
-            } else {
-                let so_far = subjects.get(&slot, now).copied().unwrap_or(0);
+            if !approved {
                 let until = millis(request.now + window);
-                subjects.insert(slot, so_far + 1, until, now);
+                subjects.insert(slot, so_far.unwrap_or(0) + 1, until, now);
+            } else if so_far.is_some() {
+                // An approval clears the count; with none live there is nothing to clear
+                // (an expired one already reads as none).
+                subjects.remove(&slot);
             }
         }
         if approved {
