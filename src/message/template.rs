@@ -501,7 +501,10 @@ pub(crate) fn push_decimal(out: &mut String, n: u32) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0"));
+    // ASCII digits pushed one by one: no UTF-8 check for a number of a few digits.
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Splits a custom pattern into literals and placeholders.
