@@ -59,13 +59,39 @@ impl ChallengeId {
     }
 }
 
+impl ChallengeId {
+    /// Appends the text form to `out`, without the formatting machinery (each start
+    /// names its SMS's idempotency key after the id).
+    pub(crate) fn push_to(&self, out: &mut String) {
+        out.push_str(std::str::from_utf8(&encode_16(&self.0)).unwrap_or(""));
+    }
+}
+
+const URL_SAFE_SYMBOLS: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// URL-safe base64 without padding of exactly 16 bytes (ids, keyed names): the same
+/// 22 characters as the `base64` crate's `URL_SAFE_NO_PAD`, by straight-line table
+/// lookups, which costs a fraction of the general encoder on every start and check.
+pub(crate) fn encode_16(bytes: &[u8; 16]) -> [u8; 22] {
+    let symbol = |six: u32| URL_SAFE_SYMBOLS[(six & 63) as usize];
+    let mut out = [0u8; 22];
+    for (group, chars) in bytes.chunks_exact(3).zip(out.chunks_exact_mut(4)) {
+        let n = u32::from(group[0]) << 16 | u32::from(group[1]) << 8 | u32::from(group[2]);
+        chars[0] = symbol(n >> 18);
+        chars[1] = symbol(n >> 12);
+        chars[2] = symbol(n >> 6);
+        chars[3] = symbol(n);
+    }
+    let last = u32::from(bytes[15]);
+    out[20] = symbol(last >> 2);
+    out[21] = symbol(last << 4);
+    out
+}
+
 impl fmt::Display for ChallengeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 22];
-        let n = URL_SAFE_NO_PAD
-            .encode_slice(self.0, &mut buf)
-            .map_err(|_| fmt::Error)?;
-        f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+        f.write_str(std::str::from_utf8(&encode_16(&self.0)).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -295,4 +321,25 @@ pub enum Phase {
     Expired,
     /// Locked after too many wrong codes.
     Locked,
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::{ChallengeId, encode_16};
+
+    #[test]
+    fn the_short_encoder_writes_what_the_base64_crate_writes() {
+        let mut cases = vec![[0u8; 16], [0xff; 16]];
+        cases.extend((0..200).map(|_| *ChallengeId::random().as_bytes()));
+        for bytes in cases {
+            let ours = encode_16(&bytes);
+            assert_eq!(
+                std::str::from_utf8(&ours).unwrap(),
+                URL_SAFE_NO_PAD.encode(bytes)
+            );
+        }
+    }
 }

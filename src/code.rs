@@ -451,7 +451,7 @@ impl CodeSpec {
     pub fn generate_with<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Code {
         const MAX_DRAWN: usize = 1 << 22;
         let mut bytes = Zeroizing::new([0u8; MAX_LENGTH]);
-        let mut out = Zeroizing::new(String::with_capacity(self.length));
+        let mut out = Code::empty();
         let mut has_digit = false;
         let mut drawn = 0;
         while drawn < MAX_DRAWN {
@@ -469,7 +469,7 @@ impl CodeSpec {
             }
             if out.len() == self.length {
                 if has_digit || !self.require_digit {
-                    return Code(out);
+                    return out;
                 }
                 // Draw a whole new code: keeps the output uniform over codes that
                 // have a digit. `clear` keeps the capacity, so no copy is left behind.
@@ -489,8 +489,32 @@ impl CodeSpec {
         if input.len() > MAX_INPUT_BYTES {
             return Err(Malformed);
         }
-        let mut out = Zeroizing::new(String::with_capacity(self.length));
+        let mut out = Code::empty();
         let mut has_digit = false;
+        if input.is_ascii() {
+            // What nearly everyone types: ASCII symbols, maybe with spaces or hyphens.
+            // Byte by byte, with the same separators and folding as the general loop.
+            let mut n = 0;
+            for b in input.bytes() {
+                if matches!(b, b' ' | b'\t' | b'-' | b'.') {
+                    continue;
+                }
+                // ASCII, so below 128: the fold table's index.
+                let s = self.alphabet.fold[usize::from(b & 0x7f)];
+                if s == 0 || n == self.length {
+                    return Err(Malformed);
+                }
+                // n < length <= MAX_LENGTH, the array's size.
+                out.symbols[n] = s;
+                n += 1;
+                has_digit |= s.is_ascii_digit();
+            }
+            if n != self.length || (self.require_digit && !has_digit) {
+                return Err(Malformed);
+            }
+            out.len = u8::try_from(n).unwrap_or(0);
+            return Ok(out);
+        }
         for c in input.chars() {
             let c = fold_full_width(c);
             if is_separator(c) {
@@ -506,7 +530,7 @@ impl CodeSpec {
         if out.len() != self.length || (self.require_digit && !has_digit) {
             return Err(Malformed);
         }
-        Ok(Code(out))
+        Ok(out)
     }
 }
 
@@ -614,13 +638,50 @@ impl CodeSpecBuilder {
 /// let same = spec.generate() == spec.generate();
 /// ```
 #[derive(Clone)]
-pub struct Code(Zeroizing<String>);
+pub struct Code {
+    /// The symbols (ASCII, at most [`MAX_LENGTH`]), inline: a code is made on every
+    /// start and check, and a heap string would cost an allocation each time.
+    symbols: Zeroizing<[u8; MAX_LENGTH]>,
+    len: u8,
+}
 
 impl Code {
+    fn empty() -> Self {
+        Self {
+            symbols: Zeroizing::new([0; MAX_LENGTH]),
+            len: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Appends an ASCII symbol; callers stop at the spec's length (at most
+    /// [`MAX_LENGTH`]), and anything past the end is dropped rather than panicking.
+    fn push(&mut self, c: char) {
+        let at = self.len();
+        if let (Some(slot), Ok(b)) = (self.symbols.get_mut(at), u8::try_from(c)) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.symbols.fill(0);
+        self.len = 0;
+    }
+
+    /// The code's symbols as bytes, for a keyed digest (no UTF-8 check needed).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.symbols[..self.len()]
+    }
+
     /// The code's text, for putting into the SMS body or a keyed digest.
     #[must_use]
     pub fn expose(&self) -> &str {
-        &self.0
+        // Only ASCII symbols are ever pushed, so this never fails.
+        std::str::from_utf8(&self.symbols[..self.len()]).unwrap_or("")
     }
 }
 

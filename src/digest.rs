@@ -24,6 +24,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::challenge::{Binding, ChallengeId};
+use crate::code::Code;
 use crate::store::{BindingTag, Digest};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -109,14 +110,75 @@ pub struct KeyId(pub u32);
 /// every limit.
 #[derive(Clone)]
 pub struct Keyring {
-    keys: Vec<(KeyId, HmacSha256)>,
+    keys: Vec<(KeyId, SigningKey)>,
     index: Option<IndexKey>,
 }
 
+/// A signing key: its HMAC, and the SHA-256 states after the key's inner and outer
+/// pad blocks, so a code digest costs exactly its two compressions and nothing else
+/// (no copy of a whole HMAC, no buffering).
+#[derive(Clone)]
+struct SigningKey {
+    mac: HmacSha256,
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+/// SHA-256's initial state (FIPS 180-4, 5.3.3).
+const SHA256_H0: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+impl SigningKey {
+    fn new(secret: &Secret) -> Self {
+        // HMAC (RFC 2104): a key longer than the block is hashed first; then padded.
+        let mut key = Zeroizing::new([0u8; 64]);
+        if secret.0.len() > 64 {
+            key[..32].copy_from_slice(&<Sha256 as sha2::Digest>::digest(&*secret.0));
+        } else {
+            key[..secret.0.len()].copy_from_slice(&secret.0);
+        }
+        let pad = |byte: u8| {
+            let mut block = Zeroizing::new([[0u8; 64]; 1]);
+            for (b, k) in block[0].iter_mut().zip(key.iter()) {
+                *b = k ^ byte;
+            }
+            let mut state = SHA256_H0;
+            sha2::block_api::compress256(&mut state, &*block);
+            state
+        };
+        Self {
+            mac: mac_for(secret),
+            inner: pad(0x36),
+            outer: pad(0x5c),
+        }
+    }
+}
+
+impl Drop for SigningKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.inner);
+        zeroize::Zeroize::zeroize(&mut self.outer);
+    }
+}
+
 /// The index key, and the SipHash key derived from it for tags and counter names.
+///
+/// The two hashers have already absorbed their fixed domain prefix (length and name),
+/// so each tag or name hashes only its own fields: the same output as hashing the whole
+/// message, for two SipHash blocks less on every check and start.
 #[derive(Clone)]
 struct IndexKey {
     sip: [u8; 16],
+    binding: SipHasher24,
+    index: SipHasher24,
 }
 
 impl IndexKey {
@@ -126,17 +188,26 @@ impl IndexKey {
         let full = derive.finalize().into_bytes();
         let mut sip = [0u8; 16];
         sip.copy_from_slice(&full[..16]);
-        Self { sip }
-    }
-
-    fn hasher(&self) -> SipHasher24 {
-        SipHasher24::new_with_key(&self.sip)
+        let mut binding = SipHasher24::new_with_key(&sip);
+        sip_feed(&mut binding, BINDING_DOMAIN);
+        let mut index = SipHasher24::new_with_key(&sip);
+        sip_feed(&mut index, INDEX_DOMAIN);
+        Self {
+            sip,
+            binding,
+            index,
+        }
     }
 }
 
 impl Drop for IndexKey {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.sip);
+        // The hashers' state is derived from the key; siphasher offers no zeroize, so
+        // overwrite them (black_box keeps the dead stores from being optimised away).
+        self.binding = SipHasher24::default();
+        self.index = SipHasher24::default();
+        std::hint::black_box(&mut *self);
     }
 }
 
@@ -144,10 +215,10 @@ impl Keyring {
     /// A keyring with one key. Key 0 is also the index key (see above).
     #[must_use]
     pub fn new(id: KeyId, secret: &Secret) -> Self {
-        let mac = mac_for(secret);
+        let key = SigningKey::new(secret);
         Self {
-            index: (id == KeyId(0)).then(|| IndexKey::from_mac(&mac)),
-            keys: vec![(id, mac)],
+            index: (id == KeyId(0)).then(|| IndexKey::from_mac(&key.mac)),
+            keys: vec![(id, key)],
         }
     }
 
@@ -163,11 +234,11 @@ impl Keyring {
     /// stays the index key.
     #[must_use]
     pub fn with_previous(mut self, id: KeyId, secret: &Secret) -> Self {
-        let mac = mac_for(secret);
+        let key = SigningKey::new(secret);
         if id == KeyId(0) && self.index.is_none() {
-            self.index = Some(IndexKey::from_mac(&mac));
+            self.index = Some(IndexKey::from_mac(&key.mac));
         }
-        self.keys.push((id, mac));
+        self.keys.push((id, key));
         self
     }
 
@@ -177,12 +248,13 @@ impl Keyring {
         self.index.is_some()
     }
 
-    /// The index key; derived from the current signing key for a ring the verifier
-    /// would refuse (so the methods stay total).
-    fn index_key(&self) -> IndexKey {
+    /// Runs `f` with the index key; derived from the current signing key for a ring the
+    /// verifier would refuse (so the methods stay total). Borrowed, not cloned: a clone
+    /// would cost a copy and a zeroize on every check.
+    fn using_index_key<R>(&self, f: impl FnOnce(&IndexKey) -> R) -> R {
         match &self.index {
-            Some(key) => key.clone(),
-            None => IndexKey::from_mac(&self.keys[0].1),
+            Some(key) => f(key),
+            None => f(&IndexKey::from_mac(&self.keys[0].1.mac)),
         }
     }
 
@@ -202,7 +274,29 @@ impl Keyring {
     /// [`binding_tag`](Self::binding_tag)), under the current key.
     #[must_use]
     pub fn digest(&self, id: &ChallengeId, tag: &BindingTag, code: &str) -> Digest {
-        code_digest(&self.keys[0].1, id, tag, code)
+        code_digest(&self.keys[0].1, id, tag, code.as_bytes())
+    }
+
+    /// [`digest`](Self::digest) of a [`Code`](crate::Code), from its bytes.
+    pub(crate) fn digest_code(&self, id: &ChallengeId, tag: &BindingTag, code: &Code) -> Digest {
+        code_digest(&self.keys[0].1, id, tag, code.as_bytes())
+    }
+
+    /// [`candidates`](Self::candidates) of a [`Code`](crate::Code), from its bytes,
+    /// into `out` (cleared first), so a caller can reuse one allocation.
+    pub(crate) fn code_candidates_into(
+        &self,
+        id: &ChallengeId,
+        tag: &BindingTag,
+        code: &Code,
+        out: &mut Vec<Digest>,
+    ) {
+        out.clear();
+        out.extend(
+            self.keys
+                .iter()
+                .map(|(_, key)| code_digest(key, id, tag, code.as_bytes())),
+        );
     }
 
     /// The digests of `code` under every live key, current first.
@@ -210,7 +304,7 @@ impl Keyring {
     pub fn candidates(&self, id: &ChallengeId, tag: &BindingTag, code: &str) -> Vec<Digest> {
         self.keys
             .iter()
-            .map(|(_, mac)| code_digest(mac, id, tag, code))
+            .map(|(_, key)| code_digest(key, id, tag, code.as_bytes()))
             .collect()
     }
 
@@ -224,19 +318,18 @@ impl Keyring {
             Some(subject) => (b"subject", subject.as_bytes()),
             None => (b"no subject", b""),
         };
-        let mut fields = Fields::default();
-        for field in [
-            BINDING_DOMAIN,
+        let fields = [
             binding.purpose().as_str().as_bytes(),
             binding.destination().as_e164().as_bytes(),
             marker,
             subject,
-        ] {
-            fields.feed(field);
-        }
-        let mut h = self.index_key().hasher();
-        h.write(fields.as_bytes());
-        h.finish128().as_bytes()
+        ];
+        self.using_index_key(|key| {
+            // The domain (BINDING_DOMAIN) is already in the precomputed hasher.
+            let mut h = key.binding;
+            write_fields(&mut h, &fields);
+            h.finish128().as_bytes()
+        })
     }
 
     /// A keyed, URL-safe name for `value` (a phone number, a prefix), for rate-limit
@@ -249,15 +342,23 @@ impl Keyring {
     /// [`index`](Self::index) of the concatenation of `parts`, without building it.
     #[must_use]
     pub fn index_parts(&self, parts: &[&[u8]]) -> String {
-        use base64::Engine as _;
-        let mut h = self.index_key().hasher();
-        sip_feed(&mut h, INDEX_DOMAIN);
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        h.write(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
-        for part in parts {
-            h.write(part);
-        }
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finish128().as_bytes())
+        // Encoded on the stack (URL-safe base64, 22 characters): one allocation.
+        let text = crate::challenge::encode_16(&self.index_raw(parts));
+        String::from(std::str::from_utf8(&text).unwrap_or(""))
+    }
+
+    /// The 128 bits behind [`index_parts`](Self::index_parts), before encoding.
+    fn index_raw(&self, parts: &[&[u8]]) -> [u8; 16] {
+        self.using_index_key(|key| {
+            // The domain (INDEX_DOMAIN) is already in the precomputed hasher.
+            let mut h = key.index;
+            let len: usize = parts.iter().map(|p| p.len()).sum();
+            h.write(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
+            for part in parts {
+                h.write(part);
+            }
+            h.finish128().as_bytes()
+        })
     }
 }
 
@@ -278,7 +379,7 @@ impl From<Secret> for Keyring {
 /// Compares two digests in constant time.
 #[must_use]
 pub fn digests_equal(a: &Digest, b: &Digest) -> bool {
-    a.ct_eq(b).into()
+    prefix_eq(a, b).into()
 }
 
 /// Whether any of `candidates` equals any of `stored`, in time that depends only on the
@@ -288,10 +389,25 @@ pub fn any_match(stored: &[Digest], candidates: &[Digest]) -> bool {
     let mut hit = subtle::Choice::from(0);
     for s in stored {
         for c in candidates {
-            hit |= s.ct_eq(c);
+            hit |= prefix_eq(s, c);
         }
     }
     hit.into()
+}
+
+/// Whether the first `N` bytes of `a` and `b` are equal (`N` a multiple of 8, at most
+/// 32), in constant time: the differences of whole 8-byte words are OR-ed together
+/// without a branch and only the total is compared, instead of one barrier per byte.
+pub(crate) fn prefix_eq<const N: usize>(a: &[u8; N], b: &Digest) -> subtle::Choice {
+    let mut diff = 0u64;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let mut wx = [0u8; 8];
+        let mut wy = [0u8; 8];
+        wx.copy_from_slice(x);
+        wy.copy_from_slice(y);
+        diff |= u64::from_ne_bytes(wx) ^ u64::from_ne_bytes(wy);
+    }
+    diff.ct_eq(&0)
 }
 
 fn mac_for(secret: &Secret) -> HmacSha256 {
@@ -306,47 +422,27 @@ fn feed(mac: &mut HmacSha256, field: &[u8]) {
     mac.update(field);
 }
 
-/// Length-prefixed fields gathered on the stack (a heap buffer only past 256 bytes),
-/// so SipHash takes one write instead of one per piece.
-struct Fields {
-    inline: [u8; 256],
-    len: usize,
-    spill: Vec<u8>,
-}
-
-impl Default for Fields {
-    fn default() -> Self {
-        Self {
-            inline: [0; 256],
-            len: 0,
-            spill: Vec::new(),
+/// Writes `fields`, each prefixed by its length (so ("ab","c") and ("a","bc") differ).
+/// Gathered on the stack first when they fit, so SipHash takes one write instead of
+/// one per piece; longer ones (a long subject) go piece by piece, with the same output.
+fn write_fields(h: &mut SipHasher24, fields: &[&[u8]; 4]) {
+    const ROOM: usize = 128;
+    let total: usize = fields.iter().map(|f| 4 + f.len()).sum();
+    if total > ROOM {
+        for field in fields {
+            sip_feed(h, field);
         }
+        return;
     }
-}
-
-impl Fields {
-    fn feed(&mut self, field: &[u8]) {
+    let mut buf = [0u8; ROOM];
+    let mut at = 0;
+    for field in fields {
         let len = u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes();
-        for piece in [&len[..], field] {
-            if self.spill.is_empty() && self.len + piece.len() <= self.inline.len() {
-                self.inline[self.len..self.len + piece.len()].copy_from_slice(piece);
-                self.len += piece.len();
-            } else {
-                if self.spill.is_empty() {
-                    self.spill.extend_from_slice(&self.inline[..self.len]);
-                }
-                self.spill.extend_from_slice(piece);
-            }
-        }
+        buf[at..at + 4].copy_from_slice(&len);
+        buf[at + 4..at + 4 + field.len()].copy_from_slice(field);
+        at += 4 + field.len();
     }
-
-    fn as_bytes(&self) -> &[u8] {
-        if self.spill.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.spill
-        }
-    }
+    h.write(&buf[..at]);
 }
 
 fn sip_feed(h: &mut SipHasher24, field: &[u8]) {
@@ -355,20 +451,70 @@ fn sip_feed(h: &mut SipHasher24, field: &[u8]) {
     h.write(field);
 }
 
-fn code_digest(key: &HmacSha256, id: &ChallengeId, tag: &BindingTag, code: &str) -> Digest {
+/// The part of a code digest's message before the code: domain, id, tag, length.
+const CODE_HEAD: usize = CODE_DOMAIN.len() + 16 + 16 + 1;
+
+fn code_digest(key: &SigningKey, id: &ChallengeId, tag: &BindingTag, code: &[u8]) -> Digest {
+    if code.len() > crate::code::MAX_LENGTH {
+        // Not a code this crate makes; the general path gives the same HMAC.
+        return code_digest_general(&key.mac, id, tag, code);
+    }
+    // The inner hash's message after the key block, padded by hand (FIPS 180-4, 5.1.1):
+    // one block for codes up to 18 symbols, two up to MAX_LENGTH.
+    let len = CODE_HEAD + code.len();
+    let mut buf = [0u8; 128];
+    buf[..4].copy_from_slice(CODE_DOMAIN);
+    buf[4..20].copy_from_slice(id.as_bytes());
+    buf[20..36].copy_from_slice(tag);
+    buf[36] = u8::try_from(code.len()).unwrap_or(u8::MAX);
+    buf[CODE_HEAD..len].copy_from_slice(code);
+    buf[len] = 0x80;
+    let blocks = if len + 9 <= 64 { 1 } else { 2 };
+    let bits = u64::try_from((64 + len) * 8).unwrap_or(u64::MAX);
+    buf[blocks * 64 - 8..blocks * 64].copy_from_slice(&bits.to_be_bytes());
+    let mut inner = key.inner;
+    sha2::block_api::compress256(&mut inner, &buf.as_chunks::<64>().0[..blocks]);
+    // The code must not outlive the digest on the stack.
+    zeroize::Zeroize::zeroize(&mut buf[CODE_HEAD..len]);
+    let mut outer_block = [[0u8; 64]; 1];
+    for (out, word) in outer_block[0].chunks_exact_mut(4).zip(inner) {
+        out.copy_from_slice(&word.to_be_bytes());
+    }
+    zeroize::Zeroize::zeroize(&mut inner);
+    outer_block[0][32] = 0x80;
+    outer_block[0][56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+    let mut outer = key.outer;
+    sha2::block_api::compress256(&mut outer, &outer_block);
+    let mut digest = [0u8; 32];
+    for (out, word) in digest.chunks_exact_mut(4).zip(outer) {
+        out.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
+}
+
+fn code_digest_general(
+    key: &HmacSha256,
+    id: &ChallengeId,
+    tag: &BindingTag,
+    code: &[u8],
+) -> Digest {
     let mut mac = key.clone();
     mac.update(CODE_DOMAIN);
     mac.update(id.as_bytes());
     mac.update(tag);
     // Codes are at most 32 symbols (`code::MAX_LENGTH`), so one length byte holds them.
     mac.update(&[u8::try_from(code.len()).unwrap_or(u8::MAX)]);
-    mac.update(code.as_bytes());
+    mac.update(code);
     mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{KeyId, Keyring, Secret};
+    use std::hash::Hasher as _;
+
+    use siphasher::sip128::{Hasher128 as _, SipHasher24};
+
+    use super::{BINDING_DOMAIN, INDEX_DOMAIN, KeyId, Keyring, Secret, sip_feed};
     use crate::challenge::{Binding, Purpose};
     use crate::phone::PhoneNumber;
 
@@ -387,5 +533,91 @@ mod tests {
         }
         let unnamed = ring.binding_tag(&Binding::new(number, Purpose::login()));
         assert!(seen.insert(unnamed), "no subject differs from an empty one");
+    }
+
+    /// The precomputed domain prefix must not change a single tag or counter name:
+    /// stores hold them, and a change would orphan challenges and reset every limit.
+    #[test]
+    fn precomputed_prefixes_give_the_one_pass_outputs() {
+        use base64::Engine as _;
+        let ring = Keyring::new(KeyId(0), &Secret::new(vec![5u8; 32]).unwrap());
+        let sip = ring.index.as_ref().unwrap().sip;
+        let number = PhoneNumber::parse_e164("+819012345678").unwrap();
+        for subject in [None, Some("alice"), Some(&*"s".repeat(300))] {
+            let mut binding = Binding::new(number.clone(), Purpose::login());
+            if let Some(s) = subject {
+                binding = binding.with_subject(s);
+            }
+            let (marker, name): (&[u8], &[u8]) = match subject {
+                Some(s) => (b"subject", s.as_bytes()),
+                None => (b"no subject", b""),
+            };
+            let mut fields = Vec::new();
+            for field in [
+                BINDING_DOMAIN,
+                b"login".as_slice(),
+                b"+819012345678".as_slice(),
+                marker,
+                name,
+            ] {
+                fields.extend_from_slice(&u32::try_from(field.len()).unwrap().to_be_bytes());
+                fields.extend_from_slice(field);
+            }
+            let mut h = SipHasher24::new_with_key(&sip);
+            h.write(&fields);
+            assert_eq!(ring.binding_tag(&binding), h.finish128().as_bytes());
+        }
+        for parts in [&[b"+819012345678".as_slice()][..], &[b"subject:", b"alice"]] {
+            let mut h = SipHasher24::new_with_key(&sip);
+            sip_feed(&mut h, INDEX_DOMAIN);
+            let len: usize = parts.iter().map(|p| p.len()).sum();
+            h.write(&u32::try_from(len).unwrap().to_be_bytes());
+            for part in parts {
+                h.write(part);
+            }
+            let expected =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finish128().as_bytes());
+            assert_eq!(ring.index_parts(parts), expected);
+        }
+    }
+
+    #[test]
+    fn word_wise_comparison_finds_every_differing_byte() {
+        let a = [7u8; 32];
+        assert!(super::digests_equal(&a, &a));
+        for i in 0..32 {
+            let mut b = a;
+            b[i] ^= 1;
+            assert!(!super::digests_equal(&a, &b), "byte {i}");
+            assert!(!super::any_match(&[a], &[b]));
+        }
+    }
+
+    /// The hand-padded HMAC must be HMAC-SHA256 exactly: stores hold these digests.
+    #[test]
+    fn code_digests_are_the_hmac_of_the_message_for_every_length() {
+        use hmac::Mac as _;
+        let id = crate::ChallengeId::random();
+        let tag = [0x5au8; 16];
+        for secret_len in [32, 64, 65, 100] {
+            let secret = Secret::new(vec![0xa7u8; secret_len]).unwrap();
+            let ring = Keyring::new(KeyId(0), &secret);
+            for len in 0..=40 {
+                let code = "7".repeat(len);
+                let mut mac =
+                    <super::HmacSha256 as hmac::KeyInit>::new_from_slice(&secret.0).unwrap();
+                mac.update(super::CODE_DOMAIN);
+                mac.update(id.as_bytes());
+                mac.update(&tag);
+                mac.update(&[u8::try_from(len).unwrap()]);
+                mac.update(code.as_bytes());
+                let expected: [u8; 32] = mac.finalize().into_bytes().into();
+                assert_eq!(
+                    ring.digest(&id, &tag, &code),
+                    expected,
+                    "{secret_len}/{len}"
+                );
+            }
+        }
     }
 }

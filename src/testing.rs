@@ -28,7 +28,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::store::{
     Allowance, BindingTag, CheckOutcome, CheckRequest, CounterKey, DeliveryRecord, Digest,
     MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest, Scope, Store,
-    SubjectGuard, Timeline,
+    SubjectCeiling, SubjectGuard, Timeline,
 };
 
 const MAX_ATTEMPTS: u32 = 5;
@@ -570,6 +570,76 @@ pub async fn subject_ceiling(store: &dyn Store) {
     }
 }
 
+/// For a store that keeps the subject with the challenge
+/// ([`keeps_subject`](crate::store::ChallengeStore::keeps_subject)); others skip it. A
+/// check carrying only the ceiling ([`CheckRequest::kept_subject`]) counts against the
+/// subject named at `create`: the same count a guard naming that subject reads and
+/// adds to, refused at the ceiling even with the right code, cleared by
+/// `reset_subject`.
+pub async fn kept_subject_ceiling(store: &dyn Store) {
+    if !store.keeps_subject() {
+        return;
+    }
+    let subject = rate_key("kept");
+    let window = Duration::hours(24);
+    let guard = SubjectGuard::new(subject.clone(), 4, window);
+    let kept = |f: &Fixture, digest: Digest| {
+        CheckRequest::new(f.binding, vec![digest], f.now)
+            .with_kept_subject(SubjectCeiling::new(4, window))
+    };
+    let create_kept = || async {
+        let now = now();
+        let f = Fixture {
+            id: id_for(store, Some(&subject)),
+            binding: random_tag(),
+            digest: random_digest(),
+            now,
+            expires_at: now + Duration::minutes(5),
+            resend_at: now + Duration::seconds(60),
+        };
+        let record = NewChallenge::new(f.id, f.binding, f.digest, timeline(now), allowance())
+            .with_subject(subject.clone());
+        store.create(&record).await.expect("create failed");
+        f
+    };
+    // 3 wrong through the kept subject, 1 through a guard naming it: 4 in a row.
+    let a = create_kept().await;
+    for _ in 0..3 {
+        let outcome = store
+            .check(&a.id, &kept(&a, random_digest()))
+            .await
+            .expect("check");
+        assert!(
+            matches!(outcome, CheckOutcome::Rejected { .. }),
+            "{outcome:?}"
+        );
+    }
+    let b = create_for(store, Some(&subject)).await;
+    let wrong = CheckRequest::new(b.binding, vec![random_digest()], b.now).with_subject(guard);
+    let outcome = store.check(&b.id, &wrong).await.expect("check");
+    assert!(
+        matches!(outcome, CheckOutcome::Rejected { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        store
+            .check(&a.id, &kept(&a, a.digest))
+            .await
+            .expect("check"),
+        CheckOutcome::SubjectLocked,
+        "the kept subject and the guard share one count"
+    );
+    store.reset_subject(&subject).await.expect("reset");
+    assert_eq!(
+        store
+            .check(&a.id, &kept(&a, a.digest))
+            .await
+            .expect("check"),
+        CheckOutcome::Approved,
+        "reset_subject clears the kept subject's count"
+    );
+}
+
 /// `counts` reads the counters `reserve` keeps, without counting.
 pub async fn counts_read_without_counting(store: &dyn Store) {
     let t0 = now();
@@ -909,6 +979,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     cancel_removes(&*store).await;
     rate_limits(&*store).await;
     subject_ceiling(&*store).await;
+    kept_subject_ceiling(&*store).await;
     counts_read_without_counting(&*store).await;
     delivery_reports(&*store).await;
     delivery_never_goes_backwards(&*store).await;

@@ -129,39 +129,46 @@ impl From<&str> for CounterKey {
 
 /// A provider's message: which provider, and the id it gave the message. Delivery
 /// reports find their challenge through it.
+///
+/// Kept as its one text form (`<provider>:<message id>`) and where the provider ends:
+/// one allocation to make or copy it instead of two, on every send.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MessageKey {
-    provider: Box<str>,
-    message_id: Box<str>,
+    text: Box<str>,
+    provider_len: usize,
 }
 
 impl MessageKey {
     /// The message `message_id` of `provider`.
     #[must_use]
     pub fn new(provider: &str, message_id: &str) -> Self {
+        let mut text = String::with_capacity(provider.len() + 1 + message_id.len());
+        text.push_str(provider);
+        text.push(':');
+        text.push_str(message_id);
         Self {
-            provider: provider.into(),
-            message_id: message_id.into(),
+            text: text.into_boxed_str(),
+            provider_len: provider.len(),
         }
     }
 
     /// The provider.
     #[must_use]
     pub fn provider(&self) -> &str {
-        &self.provider
+        self.text.get(..self.provider_len).unwrap_or("")
     }
 
     /// The provider's id of the message.
     #[must_use]
     pub fn message_id(&self) -> &str {
-        &self.message_id
+        self.text.get(self.provider_len + 1..).unwrap_or("")
     }
 }
 
 impl fmt::Display for MessageKey {
     /// `<provider>:<message id>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.provider, self.message_id)
+        f.write_str(&self.text)
     }
 }
 

@@ -54,7 +54,7 @@ pub use keys::{CounterKey, MessageKey, Scope};
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
 pub use records::{
     Allowance, BindingTag, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
-    RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectGuard, Timeline,
+    RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectCeiling, SubjectGuard, Timeline,
 };
 
 use crate::challenge::{ChallengeId, Status};
@@ -135,6 +135,16 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// (`NotFound`, nothing changes): the verifier never makes such an id, since the
     /// binding, and so the subject, of a challenge never changes.
     fn groups_by_subject(&self) -> bool {
+        false
+    }
+
+    /// Whether the store keeps [`NewChallenge::subject`] with the challenge and, for a
+    /// check with [`CheckRequest::kept_subject`] (and no `subject`), applies that ceiling
+    /// to the kept subject's failure counter exactly as it would apply a
+    /// [`SubjectGuard`] naming it. The verifier then names the subject once, at
+    /// `create`, instead of computing its key on every check. Default: `false`: every
+    /// check carries the full guard, and `NewChallenge::subject` may be ignored.
+    fn keeps_subject(&self) -> bool {
         false
     }
 }
@@ -256,6 +266,9 @@ macro_rules! forward_store {
             }
             fn groups_by_subject(&self) -> bool {
                 (**self).groups_by_subject()
+            }
+            fn keeps_subject(&self) -> bool {
+                (**self).keeps_subject()
             }
         }
 

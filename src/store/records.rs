@@ -86,6 +86,10 @@ pub struct NewChallenge {
     /// sent. Nobody waits on it, so a store short of room may drop decoys (oldest
     /// first) to keep room for real challenges; a dropped decoy reads as `NotFound`.
     pub decoy: bool,
+    /// The key of the subject's failure counter, set only for a store that keeps it
+    /// with the challenge ([`keeps_subject`](super::ChallengeStore::keeps_subject)), so
+    /// checks need not name it again. Other stores may ignore it.
+    pub subject: Option<CounterKey>,
 }
 
 impl NewChallenge {
@@ -105,7 +109,16 @@ impl NewChallenge {
             timeline,
             allowance,
             decoy: false,
+            subject: None,
         }
+    }
+
+    /// Keeps the subject's failure counter `key` with the challenge (see
+    /// [`subject`](Self::subject)).
+    #[must_use]
+    pub fn with_subject(mut self, key: CounterKey) -> Self {
+        self.subject = Some(key);
+        self
     }
 
     /// Marks the challenge as a decoy (see [`decoy`](Self::decoy)).
@@ -129,6 +142,11 @@ pub struct CheckRequest {
     pub now: OffsetDateTime,
     /// The per-subject ceiling to apply in the same atomic step, if any.
     pub subject: Option<SubjectGuard>,
+    /// The per-subject ceiling to apply to the subject kept with the challenge
+    /// ([`NewChallenge::subject`]), for a store that keeps it
+    /// ([`keeps_subject`](super::ChallengeStore::keeps_subject)); the verifier sets it
+    /// instead of `subject` for such a store only, so other stores never see it.
+    pub kept_subject: Option<SubjectCeiling>,
 }
 
 impl CheckRequest {
@@ -141,6 +159,7 @@ impl CheckRequest {
             candidates,
             now,
             subject: None,
+            kept_subject: None,
         }
     }
 
@@ -149,6 +168,37 @@ impl CheckRequest {
     pub fn with_subject(mut self, subject: SubjectGuard) -> Self {
         self.subject = Some(subject);
         self
+    }
+
+    /// Applies a per-subject ceiling to the subject kept with the challenge (see
+    /// [`kept_subject`](Self::kept_subject)).
+    #[must_use]
+    pub fn with_kept_subject(mut self, ceiling: SubjectCeiling) -> Self {
+        self.kept_subject = Some(ceiling);
+        self
+    }
+}
+
+/// A per-subject ceiling without its key: for a check whose subject the store kept
+/// with the challenge ([`CheckRequest::kept_subject`]). Means what [`SubjectGuard`]'s
+/// fields of the same names mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubjectCeiling {
+    /// Failures allowed in a row.
+    pub max_failures: u32,
+    /// How long the count lives after the last failure.
+    pub window: Duration,
+}
+
+impl SubjectCeiling {
+    /// A ceiling of `max_failures`, kept for `window` after each failure.
+    #[must_use]
+    pub const fn new(max_failures: u32, window: Duration) -> Self {
+        Self {
+            max_failures,
+            window,
+        }
     }
 }
 

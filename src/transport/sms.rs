@@ -4,7 +4,9 @@ use time::Duration;
 
 use super::Provider;
 
-use crate::message::{Body, Encoding, segments};
+use std::sync::OnceLock;
+
+use crate::message::{Body, Encoding, Segments, segments};
 use crate::phone::PhoneNumber;
 
 /// One SMS to send. Its `Debug` masks the number and redacts the body.
@@ -13,8 +15,9 @@ pub struct Sms {
     to: PhoneNumber,
     sender: Option<String>,
     body: Body,
-    encoding: Encoding,
-    segments: u16,
+    /// Encoding and parts, worked out on first ask: a start with no spend cap and no
+    /// event sink sends through a transport that may never ask.
+    parts: OnceLock<Segments>,
     validity: Duration,
     idempotency_key: String,
     avoid_provider: Option<Provider>,
@@ -26,13 +29,11 @@ impl Sms {
     /// challenge's remaining life); `idempotency_key` is unique per send.
     #[must_use]
     pub fn new(to: PhoneNumber, body: Body, validity: Duration, idempotency_key: String) -> Self {
-        let seg = segments(body.expose());
         Self {
             to,
             sender: None,
             body,
-            encoding: seg.encoding,
-            segments: seg.count,
+            parts: OnceLock::new(),
             validity,
             idempotency_key,
             avoid_provider: None,
@@ -78,12 +79,16 @@ impl Sms {
     /// GSM-7 or UCS-2.
     #[must_use]
     pub fn encoding(&self) -> Encoding {
-        self.encoding
+        self.parts().encoding
     }
     /// Number of SMS parts the body takes (what the provider bills).
     #[must_use]
     pub fn segments(&self) -> u16 {
-        self.segments
+        self.parts().count
+    }
+
+    fn parts(&self) -> &Segments {
+        self.parts.get_or_init(|| segments(self.body.expose()))
     }
     /// How long the network should keep trying to deliver it.
     #[must_use]

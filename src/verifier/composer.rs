@@ -51,7 +51,7 @@ impl Composer {
             binding.destination().clone(),
             body,
             left,
-            format!("{}-{}", send.id, send.number),
+            idempotency_key(send),
         );
         match &self.sender {
             Some(sender) => sms.with_sender(sender.clone()),
@@ -95,8 +95,39 @@ impl Composer {
             binding.destination().clone(),
             speech,
             code.expose(),
-            format!("{}-{}", send.id, send.number),
+            idempotency_key(send),
         )
         .valid_for(send.expires_at - send.now))
+    }
+}
+
+/// `<challenge id>-<send number>`, built without `format!` (which cost a start more
+/// than the rest of composing the SMS).
+fn idempotency_key(send: &SendNo<'_>) -> String {
+    let mut key = String::with_capacity(22 + 1 + 10);
+    send.id.push_to(&mut key);
+    key.push('-');
+    crate::message::push_decimal(&mut key, send.number);
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SendNo, idempotency_key};
+    use crate::challenge::ChallengeId;
+
+    #[test]
+    fn idempotency_keys_read_as_the_formatted_ones() {
+        let id = ChallengeId::random();
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        for number in [0, 1, 9, 10, 123, u32::MAX] {
+            let send = SendNo {
+                id: &id,
+                number,
+                now,
+                expires_at: now,
+            };
+            assert_eq!(idempotency_key(&send), format!("{id}-{number}"));
+        }
     }
 }

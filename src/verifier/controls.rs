@@ -37,7 +37,7 @@ use crate::error::Error;
 use crate::events::{DenyReason, Event, EventSink};
 use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap};
 use crate::risk::{RiskCheck, RiskRequest, RiskVerdict};
-use crate::store::{RateDecision, RateLimit, Scope, Store, SubjectGuard};
+use crate::store::{RateDecision, RateLimit, Scope, Store, SubjectCeiling, SubjectGuard};
 use crate::test_numbers::TestNumbers;
 
 /// One send, built once: who it is for, its code, and the SMS that would carry it.
@@ -211,8 +211,11 @@ impl Controls {
         let Some(guard) = &self.conversion else {
             return;
         };
-        let keys = LazyKeys::new(keys, binding, None);
-        let approvals = RateLimit::new(keys.get().approvals.clone(), u64::MAX, guard.window);
+        // The keys are dropped before the await, so they stay out of check's future.
+        let approvals = {
+            let keys = LazyKeys::new(keys, binding, None);
+            RateLimit::new(keys.get().approvals.clone(), u64::MAX, guard.window)
+        };
         if let Err(e) = deps.store.reserve(&[approvals], now).await {
             tracing::warn!(error = %e, "could not count an approval for the conversion guard");
         }
@@ -220,8 +223,17 @@ impl Controls {
 
     /// The per-subject failure ceiling for a check.
     pub(super) fn subject_guard(&self, keys: &Keyring, binding: &Binding) -> SubjectGuard {
+        let ceiling = self.subject_ceiling();
         SubjectGuard::new(
             subject_key(keys, binding),
+            ceiling.max_failures,
+            ceiling.window,
+        )
+    }
+
+    /// The per-subject failure ceiling's numbers, for a store that keeps the subject.
+    pub(super) fn subject_ceiling(&self) -> SubjectCeiling {
+        SubjectCeiling::new(
             u32::try_from(self.subject_ceiling.count).unwrap_or(100),
             self.subject_ceiling.window,
         )

@@ -26,6 +26,14 @@ use crate::store::{
 };
 use crate::transport::{Provider, Receipt, SmsTransport, TransportError, VoiceTransport};
 
+thread_local! {
+    /// A candidate list for the next check on this thread. Taken while a check runs,
+    /// given back after the store answered: holding digests of a typed code, as the
+    /// freed list used to, and never read before it is refilled.
+    static SPARE_CANDIDATES: std::cell::Cell<Vec<crate::store::Digest>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Per-request facts the app knows and the verifier cannot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -112,10 +120,13 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
-        let id = if self.store.groups_by_subject() {
-            ChallengeId::grouped(subject_key(&self.keys, binding).group())
-        } else {
-            ChallengeId::random()
+        // The subject's key, only when the store wants it at create: to group ids, or
+        // to keep it with the challenge so checks need not compute it.
+        let subject = (self.store.groups_by_subject() || self.store.keeps_subject())
+            .then(|| subject_key(&self.keys, binding));
+        let id = match &subject {
+            Some(key) if self.store.groups_by_subject() => ChallengeId::grouped(key.group()),
+            _ => ChallengeId::random(),
         };
         let timeline = self.lifetimes.timeline(now);
         let number = SendNo {
@@ -130,12 +141,15 @@ impl Verifier {
         let mut record = NewChallenge::new(
             id,
             tag,
-            self.keys.digest(&id, &tag, send.code.expose()),
+            self.keys.digest_code(&id, &tag, &send.code),
             timeline,
             self.lifetimes.allowance,
         );
         if matches!(admission.route, Route::Decoy(_)) {
             record = record.as_decoy();
+        }
+        if let Some(key) = subject.filter(|_| self.store.keeps_subject()) {
+            record = record.with_subject(key);
         }
         if let Err(e) = self.store.create(&record).await {
             self.controls.release(&admission, now, self.deps()).await;
@@ -147,7 +161,7 @@ impl Verifier {
             to: masked.clone(),
             purpose: binding.purpose().as_str().to_owned(),
         });
-        if let Err(e) = self.dispatch(&id, send, &admission, None).await {
+        if let Err(e) = self.dispatch(&id, &send, &admission, None).await {
             // Best effort: a challenge nobody received is useless; if the cancel fails
             // too, it expires on its own.
             let _ = self.store.cancel(&id).await;
@@ -186,9 +200,21 @@ impl Verifier {
         };
         let now = self.clock.now();
         let tag = self.keys.binding_tag(binding);
-        let request = CheckRequest::new(tag, self.keys.candidates(id, &tag, code.expose()), now)
-            .with_subject(self.controls.subject_guard(&self.keys, binding));
-        let (verdict, event) = match self.store.check(id, &request).await? {
+        // The candidate list reuses this thread's last one: no allocation per check.
+        let mut candidates = SPARE_CANDIDATES.take();
+        self.keys
+            .code_candidates_into(id, &tag, &code, &mut candidates);
+        let request = CheckRequest::new(tag, candidates, now);
+        // A store that kept the subject at create gets only the ceiling: the subject's
+        // key (a keyed hash and its encoding) is not computed again on every check.
+        let request = if self.store.keeps_subject() {
+            request.with_kept_subject(self.controls.subject_ceiling())
+        } else {
+            request.with_subject(self.controls.subject_guard(&self.keys, binding))
+        };
+        let outcome = self.store.check(id, &request).await;
+        SPARE_CANDIDATES.set(request.candidates);
+        let (verdict, event) = match outcome? {
             CheckOutcome::Approved => (Verdict::Approved, Event::Approved { challenge: *id }),
             CheckOutcome::Rejected { attempts_left } => (
                 Verdict::Rejected { attempts_left },
@@ -326,7 +352,7 @@ impl Verifier {
         let tag = self.keys.binding_tag(binding);
         let request = ResendRequest::new(
             tag,
-            self.keys.digest(id, &tag, send.code.expose()),
+            self.keys.digest_code(id, &tag, &send.code),
             now,
             self.lifetimes.resend_cooldown,
         );
@@ -361,7 +387,7 @@ impl Verifier {
         let avoid = last_delivery
             .filter(|d| matches!(d.status, DeliveryStatus::Failed { .. }))
             .map(|d| d.provider);
-        self.dispatch(id, send, &admission, avoid).await?;
+        self.dispatch(id, &send, &admission, avoid).await?;
         self.emit(|| Event::Resent { challenge: *id });
         tracing::info!(challenge = %id, to = %binding.destination(), "code resent");
         Ok(Pending {
@@ -613,7 +639,7 @@ impl Verifier {
     async fn dispatch(
         &self,
         id: &ChallengeId,
-        send: Send<'_>,
+        send: &Send<'_>,
         admission: &Admission,
         avoid: Option<Provider>,
     ) -> Result<(), Error> {
@@ -670,9 +696,7 @@ impl Verifier {
         if let Err(e) = self.store.link_message(&message, id, send.now).await {
             tracing::warn!(error = %e, "could not link the message to its challenge");
         }
-        self.controls
-            .after_send(&send, admission, self.deps())
-            .await;
+        self.controls.after_send(send, admission, self.deps()).await;
         Ok(())
     }
 }

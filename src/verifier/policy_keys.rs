@@ -17,7 +17,9 @@ pub(super) struct LazyKeys<'a> {
     ring: &'a Keyring,
     binding: &'a Binding,
     client: Option<&'a str>,
-    keys: OnceLock<PolicyKeys>,
+    /// Boxed: eight counter keys inline would make every send's future (which holds
+    /// this across its awaits) a quarter of a kilobyte bigger to move, keys or not.
+    keys: OnceLock<Box<PolicyKeys>>,
 }
 
 impl<'a> LazyKeys<'a> {
@@ -32,7 +34,7 @@ impl<'a> LazyKeys<'a> {
 
     pub(super) fn get(&self) -> &PolicyKeys {
         self.keys
-            .get_or_init(|| PolicyKeys::new(self.ring, self.binding, self.client))
+            .get_or_init(|| Box::new(PolicyKeys::new(self.ring, self.binding, self.client)))
     }
 }
 

@@ -2,8 +2,9 @@
 
 mod expiring;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -11,14 +12,14 @@ use time::{Duration, OffsetDateTime};
 
 use subtle::ConstantTimeEq;
 
-use self::expiring::ExpiringMap;
+use self::expiring::{ExpiringMap, FastHash};
 use super::{
     BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
     DeliveryRecord, DeliveryStore, Digest, MessageKey, NewChallenge, RateDecision, RateLimit,
     ResendOutcome, ResendRequest, StoreError,
 };
 use crate::challenge::{ChallengeId, Phase, Status};
-use crate::digest::any_match;
+use crate::digest::prefix_eq;
 
 const SHARDS: usize = 64;
 const SUBJECT_SHARDS: usize = 16;
@@ -27,7 +28,10 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
 /// Keeps challenges in this process's memory. The default store.
 ///
-/// - Each operation takes one shard's lock, so it is atomic, and costs O(1) amortised.
+/// - Each operation takes one shard's lock, so it is atomic, and costs O(1) amortised
+///   (a check also takes its subject's, after the challenge's). The subject is kept with
+///   the challenge ([`keeps_subject`](ChallengeStore::keeps_subject)), so checks need
+///   not name it.
 /// - Expired challenges are swept as a side effect of later operations on the same
 ///   shard, so no background task is needed.
 /// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
@@ -42,8 +46,9 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 #[derive(Debug)]
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
-    /// Per-subject failure counts. Locked before a challenge shard, never after.
-    subjects: Box<[Mutex<ExpiringMap<CounterKey, u32>>]>,
+    /// Per-subject failure counts, by [`subject_slot`]. Locked after a challenge
+    /// shard, never before (a kept subject is known only once its record is read).
+    subjects: Box<[Mutex<ExpiringMap<u64, u32>>]>,
     /// Rate counters: units used in the window, expiring at the window's end.
     rates: Mutex<ExpiringMap<CounterKey, u64>>,
     /// Provider message -> challenge, for delivery reports.
@@ -90,16 +95,20 @@ impl Hasher for IdHasher {
 }
 
 /// One challenge, kept small (64 bytes) because a million may be pending: the first
-/// digest is inline, later ones (resends) live behind one thin pointer.
+/// digest is inline, later ones (resends) live behind one thin pointer. Digests are
+/// kept to their first 128 bits, as HMAC-SHA256-128: a wrong code still matches with
+/// probability 2^-128, and the room pays for the subject's slot.
 #[derive(Debug)]
 struct Record {
-    digest: Digest,
+    digest: Short,
     binding: [u8; 8],
+    /// The subject's failure counter ([`subject_slot`]) kept from `create`, or 0.
+    subject: u64,
     expires_at: i64,
     /// Unix milliseconds after which the store may forget the record.
     purge_at: i64,
     #[allow(clippy::box_collection)] // a thin pointer: 8 bytes here instead of 24
-    resent: Option<Box<Vec<Digest>>>,
+    resent: Option<Box<Vec<Short>>>,
     /// `resend_at` as milliseconds relative to `expires_at`.
     resend_offset: i32,
     attempts_used: u8,
@@ -112,6 +121,22 @@ struct Record {
 
 const DECOY_BIT: u8 = 0x80;
 
+/// A digest's first 128 bits, as records keep them.
+type Short = [u8; 16];
+
+fn short(digest: &Digest) -> Short {
+    let mut s = [0u8; 16];
+    s.copy_from_slice(&digest[..16]);
+    s
+}
+
+/// The slot of a subject's failure counter: a 64-bit hash of its key, never 0 (0 marks
+/// a record without a subject). Keys are keyed-PRF names (or an app's own), so two
+/// subjects share a slot with probability about n²/2^64: 3·10^-8 for a million.
+fn subject_slot(key: &CounterKey) -> u64 {
+    FastHash::default().hash_one(key) | 1
+}
+
 impl Record {
     fn max_attempts(&self) -> u8 {
         self.attempts_and_kind & !DECOY_BIT
@@ -123,7 +148,9 @@ impl Record {
         self.attempts_used >= self.max_attempts()
     }
     fn bound_to(&self, tag: &BindingTag) -> bool {
-        self.binding.ct_eq(&tag8(tag)).into()
+        // One word compared in constant time, not eight bytes behind eight barriers.
+        let diff = u64::from_ne_bytes(self.binding) ^ u64::from_ne_bytes(tag8(tag));
+        diff.ct_eq(&0).into()
     }
     fn attempts_left(&self) -> u32 {
         u32::from(self.max_attempts().saturating_sub(self.attempts_used))
@@ -137,13 +164,19 @@ impl Record {
     fn set_resend_at(&mut self, at: i64) {
         self.resend_offset = clamp_i32(at - self.expires_at);
     }
+    /// Whether any candidate matches any digest held, in time that depends only on the
+    /// counts.
     fn matches(&self, candidates: &[Digest]) -> bool {
-        let first = any_match(std::slice::from_ref(&self.digest), candidates);
-        let later = self
-            .resent
-            .as_deref()
-            .is_some_and(|more| any_match(more, candidates));
-        first | later
+        let mut hit = subtle::Choice::from(0);
+        let held = std::slice::from_ref(&self.digest)
+            .iter()
+            .chain(self.resent.as_deref().into_iter().flatten());
+        for h in held {
+            for c in candidates {
+                hit |= prefix_eq(h, c);
+            }
+        }
+        hit.into()
     }
 }
 
@@ -158,7 +191,10 @@ fn tag8(tag: &BindingTag) -> [u8; 8] {
 }
 
 fn millis(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    // Seconds and the millisecond within them: no 128-bit division on every operation.
+    t.unix_timestamp()
+        .saturating_mul(1000)
+        .saturating_add(i64::from(t.millisecond()))
 }
 
 fn from_millis(ms: i64) -> OffsetDateTime {
@@ -311,15 +347,13 @@ impl MemoryStore {
             .is_ok()
     }
 
-    fn subject_shard(&self, key: &CounterKey) -> MutexGuard<'_, ExpiringMap<CounterKey, u32>> {
-        let spread = key.name().bytes().fold(0usize, |h, b| {
-            h.wrapping_mul(31).wrapping_add(usize::from(b))
-        });
-        lock(&self.subjects[spread % SUBJECT_SHARDS])
-    }
-
     fn delivery_of(&self, id: &ChallengeId, now: i64) -> Option<DeliveryRecord> {
         lock(&self.deliveries).get(id.as_bytes(), now).cloned()
+    }
+
+    fn subject_shard(&self, slot: u64) -> MutexGuard<'_, ExpiringMap<u64, u32>> {
+        // The slot is a hash already; its high bits pick the shard (the map uses all).
+        lock(&self.subjects[usize::try_from(slot >> 60).unwrap_or(0) % SUBJECT_SHARDS])
     }
 
     fn shard(&self, id: &ChallengeId) -> MutexGuard<'_, Shard> {
@@ -357,19 +391,15 @@ impl MemoryStore {
 impl ChallengeStore for MemoryStore {
     async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
         let now = millis(c.timeline.created_at);
-        {
-            let mut shard = self.shard(&c.id);
-            self.maybe_sweep(&mut shard, now);
-            if live(&mut shard, &c.id, now).is_some() {
-                return Err(StoreError::Conflict);
-            }
-        }
+        // The place first (taking it may sweep every shard, so no shard is locked
+        // yet), then one lock of the shard for the conflict check and the insert.
         self.take_place(c)?;
         let expires_at = millis(c.timeline.expires_at);
         let kind = if c.decoy { DECOY_BIT } else { 0 };
         let record = Record {
-            digest: c.digest,
+            digest: short(&c.digest),
             binding: tag8(&c.binding),
+            subject: c.subject.as_ref().map_or(0, subject_slot),
             expires_at,
             purge_at: millis(c.timeline.purge_at),
             resent: None,
@@ -380,8 +410,9 @@ impl ChallengeStore for MemoryStore {
             max_sends: small(c.allowance.max_sends),
         };
         let mut shard = self.shard(&c.id);
+        self.maybe_sweep(&mut shard, now);
         if live(&mut shard, &c.id, now).is_some() {
-            // The same id was created meanwhile (a replayed create): give the place back.
+            // The id is taken (a replayed create): give the place back.
             self.len.fetch_sub(1, Ordering::AcqRel);
             return Err(StoreError::Conflict);
         }
@@ -403,25 +434,39 @@ impl ChallengeStore for MemoryStore {
         request: &CheckRequest,
     ) -> Result<CheckOutcome, StoreError> {
         let now = millis(request.now);
-        // Subject first, then the challenge: the one lock order used everywhere.
-        let mut subject = request
-            .subject
-            .as_ref()
-            .map(|guard| (guard, self.subject_shard(&guard.key)));
+        // The challenge, then the subject: the one lock order used everywhere (a kept
+        // subject is known only once the record is read).
+        // The challenge, then the subject: the one lock order used everywhere (a kept
+        // subject is known only once the record is read).
         let mut shard = self.shard(id);
-        let Some(record) = live(&mut shard, id, now).filter(|r| r.bound_to(&request.binding))
-        else {
+        // One lookup: an approval removes the record through the same entry.
+        let Entry::Occupied(mut entry) = shard.records.entry(*id.as_bytes()) else {
             return Ok(CheckOutcome::NotFound);
         };
+        let record = entry.get_mut();
+        if record.purge_at <= now || !record.bound_to(&request.binding) {
+            return Ok(CheckOutcome::NotFound);
+        }
         if now >= record.expires_at {
             return Ok(CheckOutcome::Expired);
         }
         if record.locked() {
             return Ok(CheckOutcome::Locked);
         }
-        if let Some((guard, failures)) = &subject {
-            let so_far = failures.get(&guard.key, now).copied().unwrap_or(0);
-            if so_far >= guard.max_failures {
+        // The request's guard if it names one; else the subject kept with the record.
+        let guard = match (&request.subject, &request.kept_subject) {
+            (Some(guard), _) => Some((subject_slot(&guard.key), guard.max_failures, guard.window)),
+            (None, Some(ceiling)) if record.subject != 0 => {
+                Some((record.subject, ceiling.max_failures, ceiling.window))
+            }
+            _ => None,
+        };
+        let mut subjects = guard.map(|(slot, ..)| self.subject_shard(slot));
+        // The subject's live failures: read once, for the ceiling and for the update.
+        let mut so_far = None;
+        if let (Some((slot, max_failures, _)), Some(subjects)) = (guard, &subjects) {
+            so_far = subjects.get(&slot, now).copied();
+            if so_far.unwrap_or(0) >= max_failures {
                 return Ok(CheckOutcome::SubjectLocked);
             }
         }
@@ -430,17 +475,19 @@ impl ChallengeStore for MemoryStore {
         record.attempts_used += 1;
         let approved = record.matches(&request.candidates);
         let attempts_left = record.attempts_left();
-        if let Some((guard, failures)) = subject.as_mut() {
-            if approved {
-                failures.remove(&guard.key);
-            } else {
-                let so_far = failures.get(&guard.key, now).copied().unwrap_or(0);
-                let until = millis(request.now + guard.window);
-                failures.insert(guard.key.clone(), so_far + 1, until, now);
+        if let (Some((slot, _, window)), Some(subjects)) = (guard, subjects.as_mut()) {
+            if !approved {
+                let until = millis(request.now + window);
+                subjects.insert(slot, so_far.unwrap_or(0) + 1, until, now);
+            } else if so_far.is_some() {
+                // An approval clears the count; with none live there is nothing to clear
+                // (an expired one already reads as none).
+                subjects.remove(&slot);
             }
         }
         if approved {
-            self.remove(&mut shard, id);
+            entry.remove();
+            self.len.fetch_sub(1, Ordering::AcqRel);
             return Ok(CheckOutcome::Approved);
         }
         Ok(CheckOutcome::Rejected { attempts_left })
@@ -474,7 +521,7 @@ impl ChallengeStore for MemoryStore {
         record
             .resent
             .get_or_insert_with(Box::default)
-            .push(request.digest);
+            .push(short(&request.digest));
         record.sends += 1;
         record.set_resend_at(millis(request.now + request.cooldown));
         let outcome = ResendOutcome::Resent {
@@ -538,8 +585,13 @@ impl ChallengeStore for MemoryStore {
     }
 
     async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
-        self.subject_shard(key).remove(key);
+        let slot = subject_slot(key);
+        self.subject_shard(slot).remove(&slot);
         Ok(())
+    }
+
+    fn keeps_subject(&self) -> bool {
+        true
     }
 }
 
