@@ -13,58 +13,22 @@
 //! add its own cost to ours and not to the baseline.
 #![allow(clippy::disallowed_methods)] // Instant::now times the operations
 
+#[path = "common/verifier_setup.rs"]
+mod verifier_setup;
+
 use std::collections::HashMap;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use smsotp::policy::SendLimits;
-use smsotp::transport::{Receipt, RecordingTransport, Sms, SmsTransport, TransportError};
-use smsotp::{Binding, MemoryStore, PhoneNumber, Purpose, Secret, Verifier};
+use smsotp::transport::RecordingTransport;
+use smsotp::MemoryStore;
+use verifier_setup::{Discard, binding, run, verifier};
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
-
-/// Runs a future that never waits (the memory store's) to completion.
-fn run<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
-
-/// Accepts every SMS and keeps nothing: the provider call is not what is measured.
-#[derive(Debug)]
-struct Discard;
-
-#[async_trait::async_trait]
-impl SmsTransport for Discard {
-    async fn send(&self, _: &Sms) -> Result<Receipt, TransportError> {
-        Ok(Receipt::new("discard", "0"))
-    }
-}
-
-fn verifier(store: &Arc<MemoryStore>, transport: impl SmsTransport) -> Verifier {
-    Verifier::builder(Secret::new(vec![9u8; 32]).unwrap())
-        .shared_store(store.clone())
-        .transport(transport)
-        .send_limits(SendLimits::none())
-        .build()
-        .unwrap()
-}
-
-fn binding(i: usize) -> Binding {
-    let phone = PhoneNumber::parse_e164(&format!("+8190{:08}", i % 100_000_000)).unwrap();
-    Binding::new(phone, Purpose::login())
-}
 
 fn baseline(c: &mut Criterion) {
     let mut g = c.benchmark_group("baseline");

@@ -14,54 +14,18 @@
 //! divided by the repetitions is instructions per operation.
 #![allow(clippy::print_stdout)] // the driver reports what it ran
 
+#[path = "../benches/common/verifier_setup.rs"]
+mod verifier_setup;
+
 use std::collections::HashMap;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use smsotp::policy::SendLimits;
-use smsotp::transport::{Receipt, RecordingTransport, Sms, SmsTransport, TransportError};
-use smsotp::{Binding, ChallengeId, MemoryStore, Pending, PhoneNumber, Purpose, Secret, Verifier};
-
-/// Runs a future that never waits (the memory store's) to completion.
-fn run<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
-
-/// Accepts every SMS and keeps nothing, as in the bench.
-#[derive(Debug)]
-struct Discard;
-
-#[async_trait::async_trait]
-impl SmsTransport for Discard {
-    async fn send(&self, _: &Sms) -> Result<Receipt, TransportError> {
-        Ok(Receipt::new("discard", "0"))
-    }
-}
-
-fn verifier(store: &Arc<MemoryStore>, transport: impl SmsTransport) -> Verifier {
-    Verifier::builder(Secret::new(vec![9u8; 32]).unwrap())
-        .shared_store(store.clone())
-        .transport(transport)
-        .send_limits(SendLimits::none())
-        .build()
-        .unwrap()
-}
-
-fn binding(i: usize) -> Binding {
-    let phone = PhoneNumber::parse_e164(&format!("+8190{:08}", i % 100_000_000)).unwrap();
-    Binding::new(phone, Purpose::login())
-}
+use smsotp::transport::RecordingTransport;
+use smsotp::{Binding, ChallengeId, MemoryStore, Pending, Verifier};
+use verifier_setup::{Discard, binding, run, verifier};
 
 #[inline(never)]
 fn timed_start(v: &Verifier, who: &Binding) -> Pending {
