@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use smsotp::transport::RecordingTransport;
 use smsotp::MemoryStore;
+use smsotp::transport::RecordingTransport;
 use verifier_setup::{Discard, binding, run, verifier};
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];

@@ -1341,7 +1341,12 @@ async fn wrong_passwords_elsewhere_do_not_lock_the_owner_out() {
 /// need the password first: counting wrong passwords would let anyone lock anyone out.)
 #[tokio::test]
 async fn wrong_passwords_from_many_addresses_do_not_lock_the_owner_out() {
-    let app = start_with(|c| c.client_header = Some("x-forwarded-for".to_owned())).await;
+    let app = start_with(|c| {
+        c.client_header = Some("x-forwarded-for".to_owned());
+        // The per-account slow-down is another test's; kept short here.
+        c.password_delay_step = time::Duration::milliseconds(1);
+    })
+    .await;
     let attacker = client("en");
     for host in 0..11 {
         let ip = format!("198.51.100.{host}");
@@ -1378,6 +1383,58 @@ async fn wrong_passwords_from_many_addresses_do_not_lock_the_owner_out() {
     )
     .await;
     assert_eq!(path, "/account", "{page}");
+}
+
+/// The per-account part of the password throttle slows, never locks: past the free
+/// failures for one username (from anywhere), each further attempt waits longer, for a
+/// name that exists and one that does not alike, and the owner's right password still
+/// gets through after the wait. (Lower bounds only: a loaded machine is slower, never
+/// faster.)
+#[tokio::test]
+async fn guessing_one_account_from_many_addresses_is_slowed_not_locked() {
+    let app = start_with(|c| {
+        c.client_header = Some("x-forwarded-for".to_owned());
+        c.password_delay_step = time::Duration::milliseconds(100);
+    })
+    .await;
+    let attacker = client("en");
+    for user in ["alice", "nobody"] {
+        // Twenty free failures, each from its own address (no per-address pause).
+        for i in 0..20 {
+            let ip = format!("198.51.100.{i}");
+            assert_eq!(
+                wrong_sign_in(&app, &attacker, user, Some(&ip)).await,
+                StatusCode::OK
+            );
+        }
+        // Then the fifth failure past them waits half a second or more.
+        for i in 20..24 {
+            wrong_sign_in(&app, &attacker, user, Some(&format!("198.51.100.{i}"))).await;
+        }
+        let began = std::time::Instant::now();
+        let status = wrong_sign_in(&app, &attacker, user, Some("198.51.100.99")).await;
+        assert_eq!(status, StatusCode::OK, "{user}: slowed, not refused");
+        assert!(
+            began.elapsed() >= std::time::Duration::from_millis(500),
+            "{user}: answered after {:?}",
+            began.elapsed()
+        );
+    }
+    // The owner, elsewhere, waits too, and gets in.
+    let owner = client("en");
+    let (_, _, home) = get(&owner, &format!("{}/", app.base)).await;
+    let response = owner
+        .post(format!("{}/sign-in", app.base))
+        .header("x-forwarded-for", "203.0.113.9")
+        .form(&[
+            ("csrf", csrf_of(&home).as_str()),
+            ("username", "alice"),
+            ("password", app.alice().password.as_str()),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.url().path(), "/choose");
 }
 
 /// Behind the trusted proxy, the client is the address the proxy itself appended (the

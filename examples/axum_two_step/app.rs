@@ -91,7 +91,7 @@ use self::second_step::{
 use self::session::{CookieCodec, Session, Stage};
 use self::sign_in::{ended, home, sign_in};
 use self::stage_guards::{SecondStep, SignedIn};
-use self::throttle::{Throttle, Throttles};
+use self::throttle::{Strikes, Throttle, Throttles};
 
 /// How long a signed-in session lasts.
 const SESSION_TTL: Duration = Duration::hours(12);
@@ -104,6 +104,12 @@ const MAX_FAILURES: u32 = 10;
 /// credential stuffing tries many accounts a few times each. Generous, because many
 /// people can share one address (a household, an office, a carrier's NAT).
 const MAX_CLIENT_FAILURES: u32 = 30;
+/// Wrong passwords for one username, from anywhere, before each further attempt at it
+/// is slowed (see [`Config::password_delay_step`]).
+const FREE_ACCOUNT_FAILURES: u32 = 20;
+/// The longest any password attempt is held: slow enough to make guessing one account
+/// from many addresses impractical, short enough that its owner still gets in.
+const MAX_PASSWORD_DELAY: Duration = Duration::seconds(8);
 /// The largest form body accepted, in bytes.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 /// Argon2 checks allowed at once (each holds about 19 MiB while it runs).
@@ -169,6 +175,11 @@ pub struct Config {
     /// Unset (the default), the peer address is the client, and a header a client
     /// sends is ignored.
     pub client_header: Option<String>,
+    /// How much longer each wrong password past [`FREE_ACCOUNT_FAILURES`] for one
+    /// username (from any address) makes the next attempt at it wait, up to
+    /// [`MAX_PASSWORD_DELAY`]: the per-account part of the password door, which slows
+    /// a botnet without locking the owner out. 250 ms by default.
+    pub password_delay_step: Duration,
 }
 
 impl Config {
@@ -193,6 +204,7 @@ impl Config {
             public_url: "http://localhost:3000".to_owned(),
             tune: |builder| builder,
             client_header: None,
+            password_delay_step: Duration::milliseconds(250),
         }
     }
 }
@@ -300,6 +312,8 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         hashing: tokio::sync::Semaphore::new(HASH_PERMITS),
         sign_in_throttles: Throttles::default(),
         client_throttles: Throttles::default(),
+        account_strikes: Strikes::default(),
+        password_delay_step: config.password_delay_step,
         client_header: config.client_header.clone(),
         receipts: config.receipts,
         public_url: config.public_url,
@@ -471,6 +485,9 @@ struct AppState {
     sign_in_throttles: Throttles<(String, String), MAX_FAILURES>,
     /// Wrong passwords per client, across every username.
     client_throttles: Throttles<String, MAX_CLIENT_FAILURES>,
+    /// Wrong passwords per username typed, from anywhere: they slow, never lock.
+    account_strikes: Strikes<String>,
+    password_delay_step: Duration,
     /// A request header naming the client behind a trusted reverse proxy.
     client_header: Option<String>,
     receipts: Vec<(&'static str, Arc<dyn DeliveryReceipts>)>,

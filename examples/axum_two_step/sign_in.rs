@@ -67,6 +67,16 @@ pub(super) async fn sign_in(
         return Ok(back(msg, 429));
     }
     let known = stored.is_some();
+    // The per-account part: past the free failures for this username from anywhere,
+    // each attempt waits longer before it is compared (count before compare here too),
+    // for every username typed alike. It slows a botnet spread over many addresses and
+    // never refuses, so the owner still gets in.
+    let strikes = state.account_strikes.strike(username.clone(), ctx.now);
+    let beyond = (strikes + 1).saturating_sub(FREE_ACCOUNT_FAILURES);
+    if beyond > 0 {
+        let wait = (state.password_delay_step * beyond).min(MAX_PASSWORD_DELAY);
+        tokio::time::sleep(wait.unsigned_abs()).await;
+    }
     let hash = stored.unwrap_or_else(|| state.dummy_hash.clone());
     let password = form.password;
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
@@ -87,6 +97,7 @@ pub(super) async fn sign_in(
     // account's failures in a row across doors: it is only the first factor, and
     // knowing it must not reset the second factor's ceiling; a completed sign-in does.
     state.sign_in_throttles.succeed(&pair);
+    state.account_strikes.forgive(&username);
     // The client's count across usernames only gets this attempt back: one account's
     // success must not wipe what a stuffer sharing the address has run up.
     state.client_throttles.give_back(&ctx.client, ctx.now);

@@ -118,3 +118,42 @@ impl<K: Eq + Hash, const MAX: u32> Throttles<K, MAX> {
             .remove(key);
     }
 }
+
+/// Failures per key from anywhere, forgotten [`LOCKOUT`] after the last one: the
+/// per-account part of the password door, which slows guessing at one account from
+/// many addresses without ever locking its owner out.
+#[derive(Debug, Default)]
+pub struct Strikes<K> {
+    map: Mutex<HashMap<K, (u32, OffsetDateTime)>>,
+}
+
+impl<K: Eq + Hash> Strikes<K> {
+    /// Counts one attempt as a failure before anything is compared; returns the
+    /// failures counted before it (still within the window).
+    pub fn strike(&self, key: K, now: OffsetDateTime) -> u32 {
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= MAX_KEYS && !map.contains_key(&key) {
+            // Old strikes go first; if all are recent, the map starts again (the
+            // worst case is a few free attempts more, never a lockout).
+            map.retain(|_, (_, last)| now - *last < LOCKOUT);
+            if map.len() >= MAX_KEYS {
+                map.clear();
+            }
+        }
+        let entry = map.entry(key).or_insert((0, now));
+        if now - entry.1 >= LOCKOUT {
+            *entry = (0, now);
+        }
+        let before = entry.0;
+        *entry = (before.saturating_add(1), now);
+        before
+    }
+
+    /// The secret was right: the key's strikes are forgotten.
+    pub fn forgive(&self, key: &K) {
+        self.map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+    }
+}
