@@ -104,6 +104,9 @@ async fn postgres_store() -> Option<Arc<dyn Store>> {
     None
 }
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
+pub mod differential;
+
 #[cfg(feature = "postgres")]
 pub mod postgres_env;
 
