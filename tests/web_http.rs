@@ -1276,6 +1276,23 @@ async fn wrong_sign_in(app: &Running, c: &Client, user: &str, from: Option<&str>
     request.send().await.expect("POST").status()
 }
 
+/// Alice's right password from an address no attacker used (behind the test's
+/// trusted proxy header); the answer, redirects followed.
+async fn owner_signs_in_from_elsewhere(app: &Running, owner: &Client) -> reqwest::Response {
+    let (_, _, home) = get(owner, &format!("{}/", app.base)).await;
+    owner
+        .post(format!("{}/sign-in", app.base))
+        .header("x-forwarded-for", "203.0.113.9")
+        .form(&[
+            ("csrf", csrf_of(&home).as_str()),
+            ("username", "alice"),
+            ("password", app.alice().password.as_str()),
+        ])
+        .send()
+        .await
+        .expect("POST")
+}
+
 /// The pause after wrong passwords names no account: a username that exists and one
 /// that does not answer alike, attempt by attempt, over 20 attempts.
 #[tokio::test]
@@ -1308,19 +1325,7 @@ async fn wrong_passwords_elsewhere_do_not_lock_the_owner_out() {
         StatusCode::TOO_MANY_REQUESTS
     );
     let owner = client("en");
-    let (_, _, home) = get(&owner, &format!("{}/", app.base)).await;
-    let csrf = csrf_of(&home);
-    let response = owner
-        .post(format!("{}/sign-in", app.base))
-        .header("x-forwarded-for", "203.0.113.9")
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "alice"),
-            ("password", app.alice().password.as_str()),
-        ])
-        .send()
-        .await
-        .expect("POST");
+    let response = owner_signs_in_from_elsewhere(&app, &owner).await;
     assert_eq!(response.url().path(), "/choose", "the owner signs in");
 
     // Without a configured proxy, the header is the client's own word: ignored.
@@ -1355,18 +1360,7 @@ async fn wrong_passwords_from_many_addresses_do_not_lock_the_owner_out() {
         }
     }
     let owner = client("en");
-    let (_, _, home) = get(&owner, &format!("{}/", app.base)).await;
-    let response = owner
-        .post(format!("{}/sign-in", app.base))
-        .header("x-forwarded-for", "203.0.113.9")
-        .form(&[
-            ("csrf", csrf_of(&home).as_str()),
-            ("username", "alice"),
-            ("password", app.alice().password.as_str()),
-        ])
-        .send()
-        .await
-        .expect("POST");
+    let response = owner_signs_in_from_elsewhere(&app, &owner).await;
     assert_eq!(response.url().path(), "/choose");
     let choice = response.text().await.expect("page");
     let (_, _, other) = post(
@@ -1424,18 +1418,7 @@ async fn guessing_one_account_from_many_addresses_is_slowed_not_locked() {
     }
     // The owner, elsewhere, waits too, and gets in.
     let owner = client("en");
-    let (_, _, home) = get(&owner, &format!("{}/", app.base)).await;
-    let response = owner
-        .post(format!("{}/sign-in", app.base))
-        .header("x-forwarded-for", "203.0.113.9")
-        .form(&[
-            ("csrf", csrf_of(&home).as_str()),
-            ("username", "alice"),
-            ("password", app.alice().password.as_str()),
-        ])
-        .send()
-        .await
-        .expect("POST");
+    let response = owner_signs_in_from_elsewhere(&app, &owner).await;
     assert_eq!(response.url().path(), "/choose");
 }
 
