@@ -5,73 +5,24 @@
 mod common;
 
 use common::redis_env;
+use common::store_fixtures::{challenge, is_outage, phone, req, secret, wrong_code};
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use smsotp::store::{
-    Allowance, BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
-    DeliveryRecord, DeliveryStore, Digest, MemoryStore, MessageKey, NewChallenge, RateDecision,
-    RateLimit, RedisConfigError, RedisStore, ResendOutcome, ResendRequest, StoreError,
-    SubjectGuard, Timeline,
+    ChallengeStore, CheckOutcome, CounterKey, CounterStore, DeliveryRecord, DeliveryStore,
+    MemoryStore, MessageKey, RateDecision, RateLimit, RedisConfigError, RedisStore, ResendOutcome,
+    ResendRequest, StoreError, SubjectGuard,
 };
 use smsotp::transport::RecordingTransport;
 use smsotp::{
     Binding, ChallengeId, Clock, DeliveryStatus, Error, ManualClock, Phase, PhoneNumber, Purpose,
-    Secret, SystemClock, Verdict, Verifier,
+    SystemClock, Verdict, Verifier,
 };
 use time::{Duration, OffsetDateTime};
 
 use redis_env::{CountingProxy, FakeRedis, Target, Throwaway, ThrowawayCluster};
-
-fn secret() -> Secret {
-    Secret::new(vec![0x5a; 32]).unwrap()
-}
-
-fn phone() -> PhoneNumber {
-    PhoneNumber::parse_e164("+819012345678").unwrap()
-}
-
-/// Another valid code: the first symbol swapped for one of the same kind (digit or
-/// letter), so the code still passes normalisation.
-fn wrong_code(code: &str) -> String {
-    let mut chars: Vec<char> = code.chars().collect();
-    chars[0] = match chars[0] {
-        '2' => '3',
-        c if c.is_ascii_digit() => '2',
-        'A' => 'B',
-        _ => 'A',
-    };
-    chars.into_iter().collect()
-}
-
-fn challenge(
-    id: ChallengeId,
-    binding: BindingTag,
-    digest: Digest,
-    now: OffsetDateTime,
-) -> NewChallenge {
-    NewChallenge::new(
-        id,
-        binding,
-        digest,
-        Timeline::new(
-            now,
-            Duration::minutes(5),
-            Duration::seconds(60),
-            Duration::minutes(5),
-        ),
-        Allowance::new(5, 3),
-    )
-}
-
-fn req(binding: BindingTag, candidates: &[Digest], now: OffsetDateTime) -> CheckRequest {
-    CheckRequest::new(binding, candidates.to_vec(), now)
-}
-
-fn is_outage(e: &StoreError) -> bool {
-    matches!(e, StoreError::Unavailable(_) | StoreError::Timeout)
-}
 
 /// Checks until the store answers (at most ten seconds), every failure before that an
 /// outage: a lazily built store comes back once its server is up, without a rebuild.

@@ -7,16 +7,14 @@
 use smsotp::ChallengeId;
 use smsotp::DeliveryStatus;
 use smsotp::store::{
-    Allowance, BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
-    DeliveryRecord, DeliveryStore, Digest, MemoryStore, MessageKey, NewChallenge, RateLimit,
-    ResendOutcome, ResendRequest, SubjectGuard, Timeline,
+    Allowance, BindingTag, ChallengeStore, CheckOutcome, CounterKey, CounterStore, DeliveryRecord,
+    DeliveryStore, Digest, MemoryStore, MessageKey, NewChallenge, RateLimit, ResendOutcome,
+    ResendRequest, SubjectGuard, Timeline,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-fn req(binding: BindingTag, candidates: &[Digest], now: OffsetDateTime) -> CheckRequest {
-    CheckRequest::new(binding, candidates.to_vec(), now)
-}
+use super::store_fixtures::req;
 
 /// xorshift64*: a reproducible op sequence without another dependency.
 struct Rng(u64);

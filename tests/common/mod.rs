@@ -107,6 +107,9 @@ async fn postgres_store() -> Option<Arc<dyn Store>> {
 #[cfg(any(feature = "postgres", feature = "redis"))]
 pub mod differential;
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
+pub mod store_fixtures;
+
 #[cfg(feature = "postgres")]
 pub mod postgres_env;
 
