@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::redis_env;
 use common::store_fixtures::{challenge, is_outage, phone, req, secret, wrong_code};
+use common::{across_instances, redis_env};
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -303,39 +303,7 @@ async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts_on_a_clus
 
 async fn concurrent_wrong_checks_across_instances_stop_at_max_attempts_on(target: Target) {
     let (a, b, sms, prefix) = two_instances(&target).await;
-    let who = Binding::new(phone(), Purpose::login());
-    let pending = a.start(&who).await.unwrap();
-    let wrong = wrong_code(&sms.last_code(&phone()).unwrap());
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let v = if i % 2 == 0 { a.clone() } else { b.clone() };
-        let (who, wrong, id) = (who.clone(), wrong.clone(), pending.id);
-        tasks.push(tokio::spawn(async move {
-            v.check(&id, &who, &wrong).await.unwrap()
-        }));
-    }
-    let mut rejected = Vec::new();
-    let mut locked = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            Verdict::Rejected { attempts_left } => rejected.push(attempts_left),
-            Verdict::Locked => locked += 1,
-            other => panic!("unexpected verdict {other:?}"),
-        }
-    }
-    rejected.sort_unstable();
-    assert_eq!(
-        rejected,
-        vec![0, 1, 2, 3, 4],
-        "exactly max_attempts evaluations"
-    );
-    assert_eq!(locked, 195);
-    // Locked for good: even the right code no longer works.
-    let right = sms.last_code(&phone()).unwrap();
-    assert_eq!(
-        b.check(&pending.id, &who, &right).await.unwrap(),
-        Verdict::Locked
-    );
+    across_instances::wrong_checks_stop_at_max_attempts(&a, &b, &sms).await;
     target.cleanup(&prefix).await;
 }
 
@@ -355,26 +323,7 @@ async fn concurrent_right_checks_across_instances_approve_once_on_a_cluster() {
 
 async fn concurrent_right_checks_across_instances_approve_once_on(target: Target) {
     let (a, b, sms, prefix) = two_instances(&target).await;
-    let who = Binding::new(phone(), Purpose::login());
-    let pending = b.start(&who).await.unwrap();
-    let code = sms.last_code(&phone()).unwrap();
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let v = if i % 2 == 0 { a.clone() } else { b.clone() };
-        let (who, code, id) = (who.clone(), code.clone(), pending.id);
-        tasks.push(tokio::spawn(async move {
-            v.check(&id, &who, &code).await.unwrap()
-        }));
-    }
-    let mut approved = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            Verdict::Approved => approved += 1,
-            Verdict::NotFound => {}
-            other => panic!("unexpected verdict {other:?}"),
-        }
-    }
-    assert_eq!(approved, 1);
+    across_instances::right_checks_approve_once(&a, &b, &sms).await;
     target.cleanup(&prefix).await;
 }
 
@@ -412,28 +361,7 @@ async fn destination_limit_holds_across_instances_on(target: Target) {
                 .unwrap(),
         );
     }
-    let who = Binding::new(phone(), Purpose::login());
-    for i in 0..3 {
-        instances[i % 2].start(&who).await.unwrap();
-    }
-    for v in &instances {
-        match v.start(&who).await {
-            Err(Error::RateLimited {
-                scope: "destination",
-                retry_at,
-            }) => {
-                assert!(retry_at > SystemClock.now());
-            }
-            other => panic!("expected the destination limit, got {other:?}"),
-        }
-    }
-    // Another number is not affected.
-    let other = PhoneNumber::parse_e164("+14155550100").unwrap();
-    instances[1]
-        .start(&Binding::new(other, Purpose::login()))
-        .await
-        .unwrap();
-    assert_eq!(sms.count(), 4);
+    across_instances::destination_limit_holds(&instances, &sms).await;
     target.cleanup(&prefix).await;
 }
 

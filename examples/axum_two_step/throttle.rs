@@ -31,7 +31,7 @@ impl<const MAX: u32> Throttle<MAX> {
     pub fn locked(&self, now: OffsetDateTime) -> Option<i64> {
         self.locked_until
             .filter(|until| *until > now)
-            .map(|until| ((until - now).whole_seconds().max(0) + 59) / 60)
+            .map(|until| super::minutes_ceil(until - now))
     }
 
     /// Counts one attempt as a failure before anything is compared. `Err` gives the

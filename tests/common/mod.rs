@@ -105,6 +105,9 @@ async fn postgres_store() -> Option<Arc<dyn Store>> {
 }
 
 #[cfg(any(feature = "postgres", feature = "redis"))]
+pub mod across_instances;
+
+#[cfg(any(feature = "postgres", feature = "redis"))]
 pub mod differential;
 
 #[cfg(any(feature = "postgres", feature = "redis"))]
