@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::store_fixtures::{challenge, is_outage, phone, req, secret, wrong_code};
+use common::store_fixtures::{challenge, is_outage, phone, req, secret, whole_flow};
 use common::{across_instances, postgres_env};
 
 use std::num::NonZeroU32;
@@ -20,8 +20,7 @@ use smsotp::store::{
 };
 use smsotp::transport::RecordingTransport;
 use smsotp::{
-    Binding, ChallengeId, Clock, DeliveryStatus, Error, ManualClock, Phase, PhoneNumber, Purpose,
-    SystemClock, Verdict, Verifier,
+    Binding, ChallengeId, Clock, DeliveryStatus, Error, Purpose, SystemClock, Verdict, Verifier,
 };
 use time::Duration;
 
@@ -79,55 +78,6 @@ async fn answers_like_the_memory_store() {
 
 // ---------------------------------------------------------------------------------------
 // What is at rest.
-
-/// Runs every verifier operation, leaving some challenges pending, a delivery link and
-/// a subject's failure count behind.
-async fn whole_flow(store: PostgresStore) -> (Vec<String>, PhoneNumber) {
-    let sms = Arc::new(RecordingTransport::new());
-    let clock = ManualClock::new(SystemClock.now());
-    let v = Verifier::builder(secret())
-        .store(store)
-        .transport(sms.clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let to = phone();
-    let who = Binding::new(to.clone(), Purpose::login()).with_subject("user-42");
-    let first = v.start(&who).await.unwrap();
-    let code = sms.last_code(&to).unwrap();
-    assert_eq!(
-        v.check(&first.id, &who, &wrong_code(&code)).await.unwrap(),
-        Verdict::Rejected { attempts_left: 4 }
-    );
-    clock.advance(Duration::seconds(61));
-    v.resend(&first.id, &who).await.unwrap();
-    assert_eq!(
-        v.status(&first.id).await.unwrap().unwrap().phase,
-        Phase::Pending
-    );
-    let second = v
-        .start(&Binding::new(
-            to.clone(),
-            Purpose::new("change-phone").unwrap(),
-        ))
-        .await
-        .unwrap();
-    let other = v.start(&who).await.unwrap();
-    let last = sms.last_code(&to).unwrap();
-    assert_eq!(
-        v.check(&other.id, &who, &last).await.unwrap(),
-        Verdict::Approved
-    );
-    // One more failure, so the subject's count is at rest too.
-    assert!(matches!(
-        v.check(&first.id, &who, &wrong_code(&last)).await.unwrap(),
-        Verdict::Rejected { .. }
-    ));
-    let codes = sms.codes(&to);
-    assert_eq!(codes.len(), 4);
-    assert!(v.status(&second.id).await.unwrap().is_some());
-    (codes, to)
-}
 
 /// Every row of every table in `schema`, as text (bytea in hex) and with every bytea
 /// value also rendered byte for byte (`escape`), so plain ASCII hidden in a digest

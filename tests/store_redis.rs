@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::store_fixtures::{challenge, is_outage, phone, req, secret, wrong_code};
+use common::store_fixtures::{challenge, is_outage, phone, req, secret, whole_flow};
 use common::{across_instances, redis_env};
 
 use std::sync::Arc;
@@ -17,8 +17,8 @@ use smsotp::store::{
 };
 use smsotp::transport::RecordingTransport;
 use smsotp::{
-    Binding, ChallengeId, Clock, DeliveryStatus, Error, ManualClock, Phase, PhoneNumber, Purpose,
-    SystemClock, Verdict, Verifier,
+    Binding, ChallengeId, Clock, DeliveryStatus, Error, PhoneNumber, Purpose, SystemClock, Verdict,
+    Verifier,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -77,49 +77,6 @@ async fn answers_like_the_memory_store() {
 
 // ---------------------------------------------------------------------------------------
 // What is at rest.
-
-/// Runs every verifier operation, leaving some challenges pending.
-async fn whole_flow(store: RedisStore) -> (Vec<String>, PhoneNumber) {
-    let sms = Arc::new(RecordingTransport::new());
-    let clock = ManualClock::new(SystemClock.now());
-    let v = Verifier::builder(secret())
-        .store(store)
-        .transport(sms.clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let to = phone();
-    let who = Binding::new(to.clone(), Purpose::login());
-    let first = v.start(&who).await.unwrap();
-    let code = sms.last_code(&to).unwrap();
-    assert_eq!(
-        v.check(&first.id, &who, &wrong_code(&code)).await.unwrap(),
-        Verdict::Rejected { attempts_left: 4 }
-    );
-    clock.advance(Duration::seconds(61));
-    v.resend(&first.id, &who).await.unwrap();
-    assert_eq!(
-        v.status(&first.id).await.unwrap().unwrap().phase,
-        Phase::Pending
-    );
-    let second = v
-        .start(&Binding::new(
-            to.clone(),
-            Purpose::new("change-phone").unwrap(),
-        ))
-        .await
-        .unwrap();
-    let other = v.start(&who).await.unwrap();
-    let last = sms.last_code(&to).unwrap();
-    assert_eq!(
-        v.check(&other.id, &who, &last).await.unwrap(),
-        Verdict::Approved
-    );
-    let codes = sms.codes(&to);
-    assert_eq!(codes.len(), 4);
-    assert!(v.status(&second.id).await.unwrap().is_some());
-    (codes, to)
-}
 
 #[tokio::test]
 async fn every_key_has_a_ttl() {

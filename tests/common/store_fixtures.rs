@@ -5,7 +5,13 @@
 use smsotp::store::{
     Allowance, BindingTag, CheckRequest, Digest, NewChallenge, StoreError, Timeline,
 };
-use smsotp::{ChallengeId, PhoneNumber, Secret};
+use std::sync::Arc;
+
+use smsotp::transport::RecordingTransport;
+use smsotp::{
+    Binding, ChallengeId, Clock, ManualClock, Phase, PhoneNumber, Purpose, Secret, Store,
+    SystemClock, Verdict, Verifier,
+};
 use time::{Duration, OffsetDateTime};
 
 pub fn secret() -> Secret {
@@ -55,4 +61,53 @@ pub fn req(binding: BindingTag, candidates: &[Digest], now: OffsetDateTime) -> C
 
 pub fn is_outage(e: &StoreError) -> bool {
     matches!(e, StoreError::Unavailable(_) | StoreError::Timeout)
+}
+
+/// Runs every verifier operation, leaving some challenges pending, a delivery link and
+/// a subject's failure count behind.
+pub async fn whole_flow(store: impl Store) -> (Vec<String>, PhoneNumber) {
+    let sms = Arc::new(RecordingTransport::new());
+    let clock = ManualClock::new(SystemClock.now());
+    let v = Verifier::builder(secret())
+        .store(store)
+        .transport(sms.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let to = phone();
+    let who = Binding::new(to.clone(), Purpose::login()).with_subject("user-42");
+    let first = v.start(&who).await.unwrap();
+    let code = sms.last_code(&to).unwrap();
+    assert_eq!(
+        v.check(&first.id, &who, &wrong_code(&code)).await.unwrap(),
+        Verdict::Rejected { attempts_left: 4 }
+    );
+    clock.advance(Duration::seconds(61));
+    v.resend(&first.id, &who).await.unwrap();
+    assert_eq!(
+        v.status(&first.id).await.unwrap().unwrap().phase,
+        Phase::Pending
+    );
+    let second = v
+        .start(&Binding::new(
+            to.clone(),
+            Purpose::new("change-phone").unwrap(),
+        ))
+        .await
+        .unwrap();
+    let other = v.start(&who).await.unwrap();
+    let last = sms.last_code(&to).unwrap();
+    assert_eq!(
+        v.check(&other.id, &who, &last).await.unwrap(),
+        Verdict::Approved
+    );
+    // One more failure, so the subject's count is at rest too.
+    assert!(matches!(
+        v.check(&first.id, &who, &wrong_code(&last)).await.unwrap(),
+        Verdict::Rejected { .. }
+    ));
+    let codes = sms.codes(&to);
+    assert_eq!(codes.len(), 4);
+    assert!(v.status(&second.id).await.unwrap().is_some());
+    (codes, to)
 }
