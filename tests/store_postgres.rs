@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::store_fixtures::{challenge, is_outage, phone, req, secret, whole_flow};
+use common::store_fixtures::{challenge, fails_closed, is_outage, phone, req, secret, whole_flow};
 use common::{across_instances, postgres_env};
 
 use std::num::NonZeroU32;
@@ -449,16 +449,7 @@ async fn a_postgres_restart_fails_closed_and_service_resumes() {
 
     server.stop();
     for _ in 0..3 {
-        match v.check(&pending.id, &who, &code).await {
-            Err(Error::Store(e)) => assert!(is_outage(&e), "{e:?}"),
-            other => panic!("a check during an outage must fail, got {other:?}"),
-        }
-        match v.start(&who).await {
-            Err(Error::Store(e)) => assert!(is_outage(&e), "{e:?}"),
-            other => panic!("a start during an outage must fail, got {other:?}"),
-        }
-        assert!(matches!(v.status(&pending.id).await, Err(Error::Store(_))));
-        assert!(matches!(v.cancel(&pending.id).await, Err(Error::Store(_))));
+        fails_closed(&v, &pending.id, &who, &code).await;
         let purge = store
             .purge_expired(SystemClock.now(), NonZeroU32::new(10).unwrap())
             .await;

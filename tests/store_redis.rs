@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::store_fixtures::{challenge, is_outage, phone, req, secret, whole_flow};
+use common::store_fixtures::{challenge, fails_closed, is_outage, phone, req, secret, whole_flow};
 use common::{across_instances, redis_env};
 
 use std::sync::Arc;
@@ -344,16 +344,7 @@ async fn redis_outage_fails_closed_and_service_resumes() {
 
     server.kill();
     for _ in 0..3 {
-        match v.check(&pending.id, &who, &code).await {
-            Err(Error::Store(e)) => assert!(is_outage(&e), "{e:?}"),
-            other => panic!("a check during an outage must fail, got {other:?}"),
-        }
-        match v.start(&who).await {
-            Err(Error::Store(e)) => assert!(is_outage(&e), "{e:?}"),
-            other => panic!("a start during an outage must fail, got {other:?}"),
-        }
-        assert!(matches!(v.status(&pending.id).await, Err(Error::Store(_))));
-        assert!(matches!(v.cancel(&pending.id).await, Err(Error::Store(_))));
+        fails_closed(&v, &pending.id, &who, &code).await;
     }
     assert_eq!(sms.count(), 1, "no SMS goes out while the store is down");
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use smsotp::transport::RecordingTransport;
 use smsotp::{
-    Binding, ChallengeId, Clock, ManualClock, Phase, PhoneNumber, Purpose, Secret, Store,
+    Binding, ChallengeId, Clock, Error, ManualClock, Phase, PhoneNumber, Purpose, Secret, Store,
     SystemClock, Verdict, Verifier,
 };
 use time::{Duration, OffsetDateTime};
@@ -110,4 +110,19 @@ pub async fn whole_flow(store: impl Store) -> (Vec<String>, PhoneNumber) {
     assert_eq!(codes.len(), 4);
     assert!(v.status(&second.id).await.unwrap().is_some());
     (codes, to)
+}
+
+/// Every verifier operation on challenge `id` while the store is down: an error that
+/// says outage, never an approval and never an SMS.
+pub async fn fails_closed(v: &Verifier, id: &ChallengeId, who: &Binding, code: &str) {
+    match v.check(id, who, code).await {
+        Err(Error::Store(e)) => assert!(is_outage(&e), "{e:?}"),
+        other => panic!("a check during an outage must fail, got {other:?}"),
+    }
+    match v.start(who).await {
+        Err(Error::Store(e)) => assert!(is_outage(&e), "{e:?}"),
+        other => panic!("a start during an outage must fail, got {other:?}"),
+    }
+    assert!(matches!(v.status(id).await, Err(Error::Store(_))));
+    assert!(matches!(v.cancel(id).await, Err(Error::Store(_))));
 }
