@@ -12,10 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use super::pages::{Fallback, Notice};
 
-/// Longest typed value carried back to a form: the cookie has a size limit, and
-/// nothing longer is a username or a phone number anyway.
-const MAX_TYPED: usize = 64;
-
 /// A notice for the next page, with the status that page answers with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flash {
@@ -52,14 +48,10 @@ impl Flash {
         }
     }
 
-    /// Carries `typed` back to the form (dropped if longer than any real value; the
-    /// cookie codec drops it too if the cookie would grow too long).
+    /// Carries `typed` back to the form. The cookie codec drops it if the cookie
+    /// would grow too long to come back, so any length is safe here.
     pub fn with_typed(mut self, typed: &str) -> Self {
-        if typed.chars().count() <= MAX_TYPED {
-            typed.clone_into(&mut self.typed);
-        } else {
-            self.typed.clear();
-        }
+        typed.clone_into(&mut self.typed);
         self
     }
 
