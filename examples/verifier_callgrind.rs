@@ -70,11 +70,14 @@ fn main() {
         map.insert(i.to_le_bytes(), [0u8; 32]);
     }
     let next = n as u128;
-    for _ in 0..reps {
+    // `ONLY=start` (or `check`) runs just that loop, for a native sampling profile.
+    let only = std::env::var("ONLY").unwrap_or_default();
+    let baseline_reps = if only.is_empty() { reps } else { 0 };
+    for _ in 0..baseline_reps {
         timed_baseline_insert(&mut map, &mac, next);
         map.remove(&next.to_le_bytes());
     }
-    for _ in 0..reps {
+    for _ in 0..baseline_reps {
         map.insert(next.to_le_bytes(), digest(&mac, next));
         timed_baseline_remove(&mut map, &mac, next);
     }
@@ -87,11 +90,11 @@ fn main() {
         run(discarding.start(&binding(i))).unwrap();
     }
     let who = binding(n + 1);
-    for _ in 0..reps {
+    for _ in 0..if only == "check" { 0 } else { reps } {
         let pending = timed_start(&discarding, &who);
         run(discarding.cancel(&pending.id)).unwrap();
     }
-    for _ in 0..reps {
+    for _ in 0..if only == "start" { 0 } else { reps } {
         let pending = run(recorded.start(&who)).unwrap();
         let code = sms.last_code(who.destination()).unwrap();
         sms.take_messages();

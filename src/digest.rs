@@ -347,6 +347,17 @@ impl Keyring {
         String::from(std::str::from_utf8(&text).unwrap_or(""))
     }
 
+    /// A counter of `scope` named by [`index_parts`](Self::index_parts) of `parts`:
+    /// the same name, with no heap copy on the way.
+    pub(crate) fn counter_key(
+        &self,
+        scope: crate::store::Scope,
+        parts: &[&[u8]],
+    ) -> crate::store::CounterKey {
+        let text = crate::challenge::encode_16(&self.index_raw(parts));
+        crate::store::CounterKey::new(scope, std::str::from_utf8(&text).unwrap_or(""))
+    }
+
     /// The 128 bits behind [`index_parts`](Self::index_parts), before encoding.
     fn index_raw(&self, parts: &[&[u8]]) -> [u8; 16] {
         self.using_index_key(|key| {

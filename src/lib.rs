@@ -66,6 +66,7 @@ pub mod code;
 pub mod digest;
 pub mod error;
 pub mod events;
+mod inline_text;
 pub mod message;
 pub mod otp;
 pub mod phone;

@@ -32,6 +32,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 #[cfg(feature = "phonenumber")]
 mod metadata;
@@ -177,7 +178,9 @@ pub enum PhoneError {
 /// [`as_e164`](Self::as_e164) only to hand it to a provider, never to log it.
 #[derive(Clone)]
 pub struct PhoneNumber {
-    e164: Box<str>,
+    /// Shared, not copied: a start clones the number into its SMS, and a heap copy
+    /// there cost as much as the rest of composing it.
+    e164: Arc<str>,
     /// Digits of the calling code (1 to 3).
     cc_len: u8,
     kind: NumberKind,
@@ -279,7 +282,7 @@ impl PhoneNumber {
             return Err(PhoneError::NotSmsCapable { kind });
         }
         Ok(Self {
-            e164: format!("+{code}{nsn}").into_boxed_str(),
+            e164: Arc::from(format!("+{code}{nsn}")),
             cc_len: u8::try_from(cc_len).map_err(|_| PhoneError::UnknownCallingCode)?,
             kind,
         })

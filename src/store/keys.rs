@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::inline_text::InlineText;
+
 /// What a counter counts. The scope is the first part of the key's storage name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -63,17 +65,19 @@ impl Scope {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct CounterKey {
     scope: Scope,
-    name: Box<str>,
+    /// Inline up to the 22 characters of a keyed index: a send names its counters
+    /// every time.
+    name: InlineText<22>,
 }
 
 impl CounterKey {
     /// A counter of `scope` named `name` (a keyed index, a calling code, or empty for
     /// the scopes that have one counter).
     #[must_use]
-    pub fn new(scope: Scope, name: impl Into<Box<str>>) -> Self {
+    pub fn new(scope: Scope, name: impl AsRef<str>) -> Self {
         Self {
             scope,
-            name: name.into(),
+            name: InlineText::new(name.as_ref()),
         }
     }
 
@@ -86,7 +90,7 @@ impl CounterKey {
     /// The name within the scope.
     #[must_use]
     pub fn name(&self) -> &str {
-        &self.name
+        self.name.as_str()
     }
 }
 
@@ -97,7 +101,7 @@ impl CounterKey {
     pub fn group(&self) -> u16 {
         // The name is already a keyed hash (or a short public value such as a calling
         // code): folding its bytes spreads groups evenly without another hash.
-        self.name
+        self.name()
             .bytes()
             .fold(0u16, |h, b| h.rotate_left(5) ^ u16::from(b))
     }
@@ -106,10 +110,10 @@ impl CounterKey {
 impl fmt::Display for CounterKey {
     /// `<scope tag>:<name>`, or the tag alone for an empty name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.name.is_empty() {
+        if self.name().is_empty() {
             f.write_str(self.scope.tag())
         } else {
-            write!(f, "{}:{}", self.scope.tag(), self.name)
+            write!(f, "{}:{}", self.scope.tag(), self.name())
         }
     }
 }

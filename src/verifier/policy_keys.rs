@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use crate::challenge::Binding;
 use crate::digest::Keyring;
+use crate::inline_text::decimal;
 use crate::policy::SendLimits;
 use crate::store::{CounterKey, RateLimit, Scope};
 
@@ -52,11 +53,10 @@ pub(super) struct PolicyKeys {
 /// The key of the per-subject failure ceiling: per named subject, else per number.
 /// Checks need only this one, so it can be computed on its own.
 pub(super) fn subject_key(keys: &Keyring, binding: &Binding) -> CounterKey {
-    let name = match binding.subject() {
-        Some(subject) => keys.index_parts(&[b"subject:", subject.as_bytes()]),
-        None => keys.index(binding.destination().as_e164()),
-    };
-    CounterKey::new(Scope::Subject, name)
+    match binding.subject() {
+        Some(subject) => keys.counter_key(Scope::Subject, &[b"subject:", subject.as_bytes()]),
+        None => keys.counter_key(Scope::Subject, &[binding.destination().as_e164().as_bytes()]),
+    }
 }
 
 /// A send limit of the verifier, with the scope name errors and events report.
@@ -68,18 +68,20 @@ pub(super) struct ScopedLimit {
 impl PolicyKeys {
     pub(super) fn new(keys: &Keyring, binding: &Binding, client: Option<&str>) -> Self {
         let number = binding.destination();
-        let prefix_index = keys.index(&format!("prefix:{}", number.destination_prefix()));
-        let number_index = keys.index(number.as_e164());
-        let prefix = |scope| CounterKey::new(scope, prefix_index.as_str());
+        let prefix_key = keys.counter_key(
+            Scope::Prefix,
+            &[b"prefix:", number.destination_prefix().as_bytes()],
+        );
+        let prefix = |scope| CounterKey::new(scope, prefix_key.name());
+        let mut code = [0u8; 5];
         Self {
-            destination: CounterKey::new(Scope::Destination, number_index),
-            client: client
-                .map(|c| CounterKey::new(Scope::Client, keys.index(&format!("client:{c}")))),
-            country: CounterKey::new(Scope::Country, number.calling_code().to_string()),
+            destination: keys.counter_key(Scope::Destination, &[number.as_e164().as_bytes()]),
+            client: client.map(|c| keys.counter_key(Scope::Client, &[b"client:", c.as_bytes()])),
+            country: CounterKey::new(Scope::Country, decimal(number.calling_code(), &mut code)),
             sends: prefix(Scope::PrefixSends),
             approvals: prefix(Scope::PrefixApprovals),
             paused: prefix(Scope::PrefixPaused),
-            prefix: prefix(Scope::Prefix),
+            prefix: prefix_key,
             spend: CounterKey::new(Scope::Spend, ""),
         }
     }
@@ -115,3 +117,4 @@ impl PolicyKeys {
             .collect()
     }
 }
+
