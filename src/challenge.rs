@@ -60,10 +60,10 @@ impl ChallengeId {
 }
 
 impl ChallengeId {
-    /// Appends the text form to `out`, without the formatting machinery (each start
+    /// The text form, without the formatting machinery or a heap copy (each send
     /// names its SMS's idempotency key after the id).
-    pub(crate) fn push_to(&self, out: &mut String) {
-        out.push_str(std::str::from_utf8(&encode_16(&self.0)).unwrap_or(""));
+    pub(crate) fn to_text(&self) -> crate::inline_text::InlineText<22> {
+        crate::inline_text::InlineText::new(std::str::from_utf8(&encode_16(&self.0)).unwrap_or(""))
     }
 }
 

@@ -54,6 +54,14 @@ impl<const N: usize> InlineText<N> {
         }
     }
 
+    /// The text's bytes, without the UTF-8 check `as_str` pays.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            Self::Heap(heap) => heap.as_bytes(),
+        }
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         match self {
             // Only whole `&str`s are ever copied in, so the bytes are UTF-8.
@@ -67,7 +75,7 @@ impl<const N: usize> InlineText<N> {
 
 impl<const N: usize> PartialEq for InlineText<N> {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -75,23 +83,34 @@ impl<const N: usize> Eq for InlineText<N> {}
 
 impl<const N: usize> Hash for InlineText<N> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        // As `str` hashes: the bytes, then a byte no UTF-8 text contains.
+        state.write(self.as_bytes());
+        state.write_u8(0xff);
     }
 }
 
-/// Never the text: it may be a key's name or a message id, and every type holding
-/// one writes its own `Debug`.
+/// As the text's own: types that derive `Debug` read as they did with a `String`.
+/// Only what is fit to show is kept here (keyed names, provider ids, send keys).
 impl<const N: usize> fmt::Debug for InlineText<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("InlineText(..)")
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
-/// `n` in decimal, written into `out`: a calling code as text with no heap copy.
-pub(crate) fn decimal(mut n: u16, out: &mut [u8; 5]) -> &str {
+impl<const N: usize> AsRef<str> for InlineText<N> {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// `n` in decimal, written into `out`, without the formatting machinery (which cost
+/// a send more than the rest of composing its SMS).
+pub(crate) fn decimal(n: u32, out: &mut [u8; 10]) -> &str {
     let mut at = out.len();
+    let mut n = n;
     loop {
         at -= 1;
+        // n % 10 < 10: the conversion keeps every value.
         out[at] = b'0' + u8::try_from(n % 10).unwrap_or(0);
         n /= 10;
         if n == 0 || at == 0 {
@@ -107,14 +126,21 @@ mod tests {
 
     #[test]
     fn decimal_reads_as_to_string() {
-        for n in [0, 1, 9, 10, 44, 81, 852, 1_000, u16::MAX] {
-            assert_eq!(decimal(n, &mut [0; 5]), n.to_string());
+        for n in [0, 1, 9, 10, 44, 81, 852, 1_000, u32::MAX] {
+            assert_eq!(decimal(n, &mut [0; 10]), n.to_string());
         }
     }
 
     #[test]
     fn holds_any_text_inline_or_not() {
-        for text in ["", "a", "1234567890", "12345678901", "東京", "a much longer text"] {
+        for text in [
+            "",
+            "a",
+            "1234567890",
+            "12345678901",
+            "東京",
+            "a much longer text",
+        ] {
             let t = InlineText::<10>::new(text);
             assert_eq!(t.as_str(), text);
             assert_eq!(matches!(t, InlineText::Inline { .. }), text.len() <= 10);
@@ -139,5 +165,6 @@ mod tests {
         let inline = InlineText::<2>::new("ab");
         assert_eq!(heap, inline);
         assert_eq!(s.hash_one(&heap), s.hash_one(&inline));
+        assert_eq!(s.hash_one(&inline), s.hash_one("ab"));
     }
 }

@@ -28,8 +28,6 @@ mod speech;
 mod template;
 mod time_left;
 
-pub(crate) use template::push_decimal;
-
 pub use body::Body;
 pub use segments::{Encoding, Segments, encoded_units, gsm7_septets, segments};
 pub use speech::{Speech, Spoken, Unspeakable, spoken_symbol};

@@ -488,23 +488,8 @@ fn render_builtin(
 }
 
 /// Appends `n` in decimal, without the formatting machinery.
-pub(crate) fn push_decimal(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        // n % 10 < 10: the conversion keeps every value.
-        digits[at] = b'0' + u8::try_from(n % 10).unwrap_or(0);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits pushed one by one: no UTF-8 check for a number of a few digits.
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+fn push_decimal(out: &mut String, n: u32) {
+    out.push_str(crate::inline_text::decimal(n, &mut [0; 10]));
 }
 
 /// Splits a custom pattern into literals and placeholders.

@@ -134,11 +134,11 @@ impl From<&str> for CounterKey {
 /// A provider's message: which provider, and the id it gave the message. Delivery
 /// reports find their challenge through it.
 ///
-/// Kept as its one text form (`<provider>:<message id>`) and where the provider ends:
-/// one allocation to make or copy it instead of two, on every send.
+/// Kept as its one text form (`<provider>:<message id>`) and where the provider ends,
+/// inline when short (a Twilio SID and its provider fit): every send makes one.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MessageKey {
-    text: Box<str>,
+    text: InlineText<48>,
     provider_len: usize,
 }
 
@@ -146,12 +146,11 @@ impl MessageKey {
     /// The message `message_id` of `provider`.
     #[must_use]
     pub fn new(provider: &str, message_id: &str) -> Self {
-        let mut text = String::with_capacity(provider.len() + 1 + message_id.len());
-        text.push_str(provider);
-        text.push(':');
+        let mut text = InlineText::new(provider);
+        text.push_str(":");
         text.push_str(message_id);
         Self {
-            text: text.into_boxed_str(),
+            text,
             provider_len: provider.len(),
         }
     }
@@ -159,20 +158,23 @@ impl MessageKey {
     /// The provider.
     #[must_use]
     pub fn provider(&self) -> &str {
-        self.text.get(..self.provider_len).unwrap_or("")
+        self.text.as_str().get(..self.provider_len).unwrap_or("")
     }
 
     /// The provider's id of the message.
     #[must_use]
     pub fn message_id(&self) -> &str {
-        self.text.get(self.provider_len + 1..).unwrap_or("")
+        self.text
+            .as_str()
+            .get(self.provider_len + 1..)
+            .unwrap_or("")
     }
 }
 
 impl fmt::Display for MessageKey {
     /// `<provider>:<message id>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.text.as_str())
     }
 }
 

@@ -32,6 +32,7 @@ mod postgres;
 mod records;
 #[cfg(feature = "redis")]
 mod redis;
+mod shared;
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ pub use records::{
     Allowance, BindingTag, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
     RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectCeiling, SubjectGuard, Timeline,
 };
+pub use shared::SharedStore;
 
 use crate::challenge::{ChallengeId, Status};
 
@@ -146,6 +148,19 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// check carries the full guard, and `NewChallenge::subject` may be ignored.
     fn keeps_subject(&self) -> bool {
         false
+    }
+
+    /// An id for a new challenge, when the store does not
+    /// [group by subject](Self::groups_by_subject). Default: [`ChallengeId::random`].
+    ///
+    /// A store may say in the id where it will keep the record ([`MemoryStore`] names
+    /// the slot freed last, so a new challenge lands in memory already in cache), but
+    /// the id must keep at least 96 bits from the CSPRNG, since holding an id is what
+    /// lets someone check codes against it; and [`create`](Self::create) must still
+    /// take any id, including one it did not make and one whose place was taken by a
+    /// racing create since.
+    fn next_id(&self) -> ChallengeId {
+        ChallengeId::random()
     }
 }
 
@@ -269,6 +284,9 @@ macro_rules! forward_store {
             }
             fn keeps_subject(&self) -> bool {
                 (**self).keeps_subject()
+            }
+            fn next_id(&self) -> ChallengeId {
+                (**self).next_id()
             }
         }
 

@@ -6,6 +6,7 @@ use super::Provider;
 
 use std::sync::OnceLock;
 
+use crate::inline_text::InlineText;
 use crate::message::{Body, Encoding, Segments, segments};
 use crate::phone::PhoneNumber;
 
@@ -19,7 +20,8 @@ pub struct Sms {
     /// event sink sends through a transport that may never ask.
     parts: OnceLock<Segments>,
     validity: Duration,
-    idempotency_key: String,
+    /// Inline: a challenge id, a dash and the send number fit, and every send makes one.
+    idempotency_key: InlineText<40>,
     avoid_provider: Option<Provider>,
 }
 
@@ -28,14 +30,19 @@ impl Sms {
     /// the body. `validity` is how long the network should keep trying (the
     /// challenge's remaining life); `idempotency_key` is unique per send.
     #[must_use]
-    pub fn new(to: PhoneNumber, body: Body, validity: Duration, idempotency_key: String) -> Self {
+    pub fn new(
+        to: PhoneNumber,
+        body: Body,
+        validity: Duration,
+        idempotency_key: impl AsRef<str>,
+    ) -> Self {
         Self {
             to,
             sender: None,
             body,
             parts: OnceLock::new(),
             validity,
-            idempotency_key,
+            idempotency_key: InlineText::new(idempotency_key.as_ref()),
             avoid_provider: None,
         }
     }
@@ -98,7 +105,7 @@ impl Sms {
     /// A key unique to this send, for providers that deduplicate.
     #[must_use]
     pub fn idempotency_key(&self) -> &str {
-        &self.idempotency_key
+        self.idempotency_key.as_str()
     }
 }
 
@@ -106,16 +113,17 @@ impl Sms {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     provider: Provider,
-    message_id: String,
+    /// Inline up to 40 bytes (a Twilio SID is 34): every send makes a receipt.
+    message_id: InlineText<40>,
 }
 
 impl Receipt {
     /// A receipt from `provider` for its `message_id`.
     #[must_use]
-    pub fn new(provider: impl Into<Provider>, message_id: impl Into<String>) -> Self {
+    pub fn new(provider: impl Into<Provider>, message_id: impl AsRef<str>) -> Self {
         Self {
             provider: provider.into(),
-            message_id: message_id.into(),
+            message_id: InlineText::new(message_id.as_ref()),
         }
     }
     /// The provider's name (`"twilio"`, `"console"`, ...).
@@ -126,6 +134,6 @@ impl Receipt {
     /// The provider's id for the message, which delivery reports refer to.
     #[must_use]
     pub fn message_id(&self) -> &str {
-        &self.message_id
+        self.message_id.as_str()
     }
 }

@@ -17,7 +17,7 @@ use crate::events::{EventSink, NoEvents};
 use crate::message::{Locale, MessageTemplate};
 use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap};
 use crate::risk::RiskCheck;
-use crate::store::{Allowance, MemoryStore, Store};
+use crate::store::{Allowance, MemoryStore, SharedStore, Store};
 use crate::test_numbers::TestNumbers;
 use crate::transport::{ConsoleTransport, SmsTransport, VoiceTransport};
 
@@ -50,7 +50,7 @@ pub enum Mode {
 #[must_use]
 pub struct VerifierBuilder {
     pub(super) keys: Keyring,
-    pub(super) store: Option<Arc<dyn Store>>,
+    pub(super) store: Option<SharedStore>,
     pub(super) transport: Option<Arc<dyn SmsTransport>>,
     pub(super) voice: Option<Arc<dyn VoiceTransport>>,
     pub(super) clock: Option<Arc<dyn Clock>>,
@@ -107,15 +107,16 @@ impl VerifierBuilder {
 
     /// Where challenges live. Default: a [`MemoryStore`].
     pub fn store(mut self, store: impl Store) -> Self {
-        self.store = Some(Arc::new(store));
+        self.store = Some(Arc::new(store).into());
         self
     }
 
     /// Where challenges live, for a store the app shares with other verifiers (or
     /// keeps a handle on): taken as it is, where [`store`](Self::store) would wrap an
-    /// `Arc` in another and pay one more indirection on every operation.
-    pub fn shared_store(mut self, store: Arc<dyn Store>) -> Self {
-        self.store = Some(store);
+    /// `Arc` in another and pay one more indirection on every operation. Takes an
+    /// `Arc<S>` of any store, or an `Arc<dyn Store>`.
+    pub fn shared_store(mut self, store: impl Into<SharedStore>) -> Self {
+        self.store = Some(store.into());
         self
     }
 
@@ -364,7 +365,9 @@ impl VerifierBuilder {
         }
         Ok(Verifier {
             keys: self.keys,
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            store: self
+                .store
+                .unwrap_or_else(|| Arc::new(MemoryStore::new()).into()),
             channels: super::Channels {
                 sms: match (self.transport, self.mode) {
                     (Some(transport), _) => transport,

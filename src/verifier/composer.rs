@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use crate::challenge::{Binding, ChallengeId};
 use crate::code::{Code, CodeSpec};
 use crate::error::Error;
+use crate::inline_text::{InlineText, decimal};
 use crate::message::{Locale, MessageTemplate, Speech};
 use crate::transport::{Call, Sms};
 
@@ -95,19 +96,18 @@ impl Composer {
             binding.destination().clone(),
             speech,
             code.expose(),
-            idempotency_key(send),
+            idempotency_key(send).as_str().to_owned(),
         )
         .valid_for(send.expires_at - send.now))
     }
 }
 
-/// `<challenge id>-<send number>`, built without `format!` (which cost a start more
-/// than the rest of composing the SMS).
-fn idempotency_key(send: &SendNo<'_>) -> String {
-    let mut key = String::with_capacity(22 + 1 + 10);
-    send.id.push_to(&mut key);
-    key.push('-');
-    crate::message::push_decimal(&mut key, send.number);
+/// `<challenge id>-<send number>`, built in place without `format!` (which cost a
+/// start more than the rest of composing the SMS).
+fn idempotency_key(send: &SendNo<'_>) -> InlineText<40> {
+    let mut key = InlineText::new(send.id.to_text().as_str());
+    key.push_str("-");
+    key.push_str(decimal(send.number, &mut [0; 10]));
     key
 }
 
@@ -127,7 +127,7 @@ mod tests {
                 now,
                 expires_at: now,
             };
-            assert_eq!(idempotency_key(&send), format!("{id}-{number}"));
+            assert_eq!(idempotency_key(&send).as_str(), format!("{id}-{number}"));
         }
     }
 }

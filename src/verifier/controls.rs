@@ -37,7 +37,7 @@ use crate::error::Error;
 use crate::events::{DenyReason, Event, EventSink};
 use crate::policy::{ConversionGuard, CountryPolicy, Limit, SendLimits, SpendCap};
 use crate::risk::{RiskCheck, RiskRequest, RiskVerdict};
-use crate::store::{RateDecision, RateLimit, Scope, Store, SubjectCeiling, SubjectGuard};
+use crate::store::{RateDecision, RateLimit, Scope, SharedStore, SubjectCeiling, SubjectGuard};
 use crate::test_numbers::TestNumbers;
 
 /// One send, built once: who it is for, its code, and the SMS that would carry it.
@@ -89,7 +89,7 @@ pub(super) struct Controls {
 /// The store and the event sink, which every step may use.
 #[derive(Clone, Copy)]
 pub(super) struct Deps<'a> {
-    pub(super) store: &'a dyn Store,
+    pub(super) store: &'a SharedStore,
     pub(super) events: &'a dyn EventSink,
 }
 

@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::events::{Event, EventSink};
 use crate::store::{
     CheckOutcome, CheckRequest, CounterKey, DeliveryRecord, MessageKey, NewChallenge, RateDecision,
-    RateLimit, ResendOutcome, ResendRequest, Scope, Store,
+    RateLimit, ResendOutcome, ResendRequest, Scope, SharedStore,
 };
 use crate::transport::{Provider, Receipt, SmsTransport, TransportError, VoiceTransport};
 
@@ -64,7 +64,7 @@ impl StartOptions {
 #[derive(Debug)]
 pub struct Verifier {
     keys: Keyring,
-    store: Arc<dyn Store>,
+    store: SharedStore,
     channels: Channels,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
@@ -126,7 +126,7 @@ impl Verifier {
             .then(|| subject_key(&self.keys, binding));
         let id = match &subject {
             Some(key) if self.store.groups_by_subject() => ChallengeId::grouped(key.group()),
-            _ => ChallengeId::random(),
+            _ => self.store.next_id(),
         };
         let timeline = self.lifetimes.timeline(now);
         let number = SendNo {
@@ -574,7 +574,7 @@ impl Verifier {
 
     fn deps(&self) -> Deps<'_> {
         Deps {
-            store: &*self.store,
+            store: &self.store,
             events: &*self.events,
         }
     }

@@ -55,7 +55,10 @@ pub(super) struct PolicyKeys {
 pub(super) fn subject_key(keys: &Keyring, binding: &Binding) -> CounterKey {
     match binding.subject() {
         Some(subject) => keys.counter_key(Scope::Subject, &[b"subject:", subject.as_bytes()]),
-        None => keys.counter_key(Scope::Subject, &[binding.destination().as_e164().as_bytes()]),
+        None => keys.counter_key(
+            Scope::Subject,
+            &[binding.destination().as_e164().as_bytes()],
+        ),
     }
 }
 
@@ -73,11 +76,14 @@ impl PolicyKeys {
             &[b"prefix:", number.destination_prefix().as_bytes()],
         );
         let prefix = |scope| CounterKey::new(scope, prefix_key.name());
-        let mut code = [0u8; 5];
+        let mut code = [0u8; 10];
         Self {
             destination: keys.counter_key(Scope::Destination, &[number.as_e164().as_bytes()]),
             client: client.map(|c| keys.counter_key(Scope::Client, &[b"client:", c.as_bytes()])),
-            country: CounterKey::new(Scope::Country, decimal(number.calling_code(), &mut code)),
+            country: CounterKey::new(
+                Scope::Country,
+                decimal(u32::from(number.calling_code()), &mut code),
+            ),
             sends: prefix(Scope::PrefixSends),
             approvals: prefix(Scope::PrefixApprovals),
             paused: prefix(Scope::PrefixPaused),
@@ -117,4 +123,3 @@ impl PolicyKeys {
             .collect()
     }
 }
-

@@ -1,10 +1,10 @@
 //! The in-process store: sharded maps behind short mutexes.
 
 mod expiring;
+mod slots;
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use subtle::ConstantTimeEq;
 
 use self::expiring::{ExpiringMap, FastHash};
+use self::slots::Slots;
 use super::{
     BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
     DeliveryRecord, DeliveryStore, Digest, MessageKey, NewChallenge, RateDecision, RateLimit,
@@ -68,30 +69,11 @@ const COUNTERS_PER_SLOT: usize = 4;
 
 #[derive(Debug, Default)]
 struct Shard {
-    records: HashMap<[u8; 16], Record, BuildHasherDefault<IdHasher>>,
+    records: Slots<Record>,
     /// Inserts since the last sweep; a sweep runs once they outnumber the records
     /// then held, so each insert pays for O(1) sweeping on average.
     inserts_since_sweep: usize,
     len_after_sweep: usize,
-}
-
-/// Ids come from the CSPRNG and only verifier-made ids are ever inserted, so their
-/// first bytes are already a uniform hash; a crafted id in a lookup can only probe
-/// slots of random entries.
-#[derive(Debug, Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
-        }
-    }
 }
 
 /// One challenge, kept small (64 bytes) because a million may be pending: the first
@@ -363,7 +345,7 @@ impl MemoryStore {
 
     fn sweep_shard(&self, shard: &mut Shard, now: i64) {
         let before = shard.records.len();
-        shard.records.retain(|_, r| r.purge_at > now);
+        shard.records.retain(|r| r.purge_at > now);
         let removed = before - shard.records.len();
         if removed > 0 {
             self.len.fetch_sub(removed, Ordering::AcqRel);
@@ -387,9 +369,22 @@ impl MemoryStore {
     }
 }
 
-#[async_trait::async_trait]
-impl ChallengeStore for MemoryStore {
-    async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
+/// The store's operations, none of which waits: the trait impls below forward to
+/// them, and the verifier calls them directly for its own default store, without the
+/// boxed future every trait call costs.
+impl MemoryStore {
+    /// A random id naming the slot its shard freed last (see [`slots`]): 96 bits from
+    /// the CSPRNG, 32 naming the slot.
+    pub(crate) fn next_id_now(&self) -> ChallengeId {
+        let random = *ChallengeId::random().as_bytes();
+        let slot = self
+            .shard(&ChallengeId::from_bytes(random))
+            .records
+            .next_slot();
+        ChallengeId::from_bytes(slots::naming(random, slot))
+    }
+
+    pub(crate) fn create_now(&self, c: &NewChallenge) -> Result<(), StoreError> {
         let now = millis(c.timeline.created_at);
         // The place first (taking it may sweep every shard, so no shard is locked
         // yet), then one lock of the shard for the conflict check and the insert.
@@ -428,7 +423,7 @@ impl ChallengeStore for MemoryStore {
         Ok(())
     }
 
-    async fn check(
+    pub(crate) fn check_now(
         &self,
         id: &ChallengeId,
         request: &CheckRequest,
@@ -436,14 +431,10 @@ impl ChallengeStore for MemoryStore {
         let now = millis(request.now);
         // The challenge, then the subject: the one lock order used everywhere (a kept
         // subject is known only once the record is read).
-        // The challenge, then the subject: the one lock order used everywhere (a kept
-        // subject is known only once the record is read).
         let mut shard = self.shard(id);
-        // One lookup: an approval removes the record through the same entry.
-        let Entry::Occupied(mut entry) = shard.records.entry(*id.as_bytes()) else {
+        let Some(record) = shard.records.get_mut(id.as_bytes()) else {
             return Ok(CheckOutcome::NotFound);
         };
-        let record = entry.get_mut();
         if record.purge_at <= now || !record.bound_to(&request.binding) {
             return Ok(CheckOutcome::NotFound);
         }
@@ -486,14 +477,14 @@ impl ChallengeStore for MemoryStore {
             }
         }
         if approved {
-            entry.remove();
-            self.len.fetch_sub(1, Ordering::AcqRel);
+            drop(subjects);
+            self.remove(&mut shard, id);
             return Ok(CheckOutcome::Approved);
         }
         Ok(CheckOutcome::Rejected { attempts_left })
     }
 
-    async fn resend(
+    pub(crate) fn resend_now(
         &self,
         id: &ChallengeId,
         request: &ResendRequest,
@@ -552,12 +543,12 @@ impl ChallengeStore for MemoryStore {
         })
     }
 
-    async fn cancel(&self, id: &ChallengeId) -> Result<bool, StoreError> {
+    pub(crate) fn cancel_now(&self, id: &ChallengeId) -> Result<bool, StoreError> {
         let mut shard = self.shard(id);
         Ok(self.remove(&mut shard, id))
     }
 
-    async fn status(
+    pub(crate) fn status_now(
         &self,
         id: &ChallengeId,
         now: OffsetDateTime,
@@ -584,20 +575,13 @@ impl ChallengeStore for MemoryStore {
         }))
     }
 
-    async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
+    pub(crate) fn reset_subject_now(&self, key: &CounterKey) -> Result<(), StoreError> {
         let slot = subject_slot(key);
         self.subject_shard(slot).remove(&slot);
         Ok(())
     }
 
-    fn keeps_subject(&self) -> bool {
-        true
-    }
-}
-
-#[async_trait::async_trait]
-impl CounterStore for MemoryStore {
-    async fn reserve(
+    pub(crate) fn reserve_now(
         &self,
         limits: &[RateLimit],
         now: OffsetDateTime,
@@ -627,7 +611,7 @@ impl CounterStore for MemoryStore {
         Ok(RateDecision::Allowed)
     }
 
-    async fn release(
+    pub(crate) fn release_now(
         &self,
         limits: &[RateLimit],
         reserved_at: OffsetDateTime,
@@ -645,7 +629,7 @@ impl CounterStore for MemoryStore {
         Ok(())
     }
 
-    async fn counts(
+    pub(crate) fn counts_now(
         &self,
         keys: &[CounterKey],
         now: OffsetDateTime,
@@ -657,11 +641,8 @@ impl CounterStore for MemoryStore {
             .map(|k| table.get(k, now).copied().unwrap_or(0))
             .collect())
     }
-}
 
-#[async_trait::async_trait]
-impl DeliveryStore for MemoryStore {
-    async fn link_message(
+    pub(crate) fn link_message_now(
         &self,
         message: &MessageKey,
         id: &ChallengeId,
@@ -676,7 +657,7 @@ impl DeliveryStore for MemoryStore {
         Ok(())
     }
 
-    async fn record_delivery(
+    pub(crate) fn record_delivery_now(
         &self,
         message: &MessageKey,
         report: &DeliveryRecord,
@@ -699,6 +680,108 @@ impl DeliveryStore for MemoryStore {
             deliveries.insert(*id.as_bytes(), report.clone(), purge_at, now);
         }
         Ok(Some(id))
+    }
+}
+
+#[async_trait::async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl ChallengeStore for MemoryStore {
+    async fn create(&self, c: &NewChallenge) -> Result<(), StoreError> {
+        self.create_now(c)
+    }
+
+    async fn check(
+        &self,
+        id: &ChallengeId,
+        request: &CheckRequest,
+    ) -> Result<CheckOutcome, StoreError> {
+        self.check_now(id, request)
+    }
+
+    async fn resend(
+        &self,
+        id: &ChallengeId,
+        request: &ResendRequest,
+    ) -> Result<ResendOutcome, StoreError> {
+        self.resend_now(id, request)
+    }
+
+    async fn cancel(&self, id: &ChallengeId) -> Result<bool, StoreError> {
+        self.cancel_now(id)
+    }
+
+    async fn status(
+        &self,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        self.status_now(id, now)
+    }
+
+    async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
+        self.reset_subject_now(key)
+    }
+
+    fn groups_by_subject(&self) -> bool {
+        false
+    }
+
+    fn keeps_subject(&self) -> bool {
+        true
+    }
+
+    fn next_id(&self) -> ChallengeId {
+        self.next_id_now()
+    }
+}
+
+#[async_trait::async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl CounterStore for MemoryStore {
+    async fn reserve(
+        &self,
+        limits: &[RateLimit],
+        now: OffsetDateTime,
+    ) -> Result<RateDecision, StoreError> {
+        self.reserve_now(limits, now)
+    }
+
+    async fn release(
+        &self,
+        limits: &[RateLimit],
+        reserved_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.release_now(limits, reserved_at)
+    }
+
+    async fn counts(
+        &self,
+        keys: &[CounterKey],
+        now: OffsetDateTime,
+    ) -> Result<Vec<u64>, StoreError> {
+        self.counts_now(keys, now)
+    }
+}
+
+#[async_trait::async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl DeliveryStore for MemoryStore {
+    async fn link_message(
+        &self,
+        message: &MessageKey,
+        id: &ChallengeId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.link_message_now(message, id, now)
+    }
+
+    async fn record_delivery(
+        &self,
+        message: &MessageKey,
+        report: &DeliveryRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<ChallengeId>, StoreError> {
+        self.record_delivery_now(message, report, now)
     }
 }
 

@@ -1,0 +1,282 @@
+//! Records in numbered slots, which ids name: a new challenge goes where the last one
+//! was freed, in memory that is already in cache, instead of wherever a random id
+//! hashes to in a table of a million.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Where the slot number sits in an id: bytes 1 to 4. Byte 0 picks the shard, so it
+/// stays random; the other 11 bytes are random too.
+const SLOT_BYTES: std::ops::Range<usize> = 1..5;
+
+/// The slot an id names, whether or not a store made it.
+pub(super) fn slot_of(id: &[u8; 16]) -> usize {
+    let mut slot = [0u8; 4];
+    slot.copy_from_slice(&id[SLOT_BYTES]);
+    usize::try_from(u32::from_le_bytes(slot)).unwrap_or(usize::MAX)
+}
+
+/// `random` with its slot bytes set to name `slot`.
+pub(super) fn naming(mut random: [u8; 16], slot: u32) -> [u8; 16] {
+    random[SLOT_BYTES].copy_from_slice(&slot.to_le_bytes());
+    random
+}
+
+/// Values keyed by 16-byte ids. An id whose slot number names a free slot (as the
+/// ids [`next_slot`](Self::next_slot) suggests do) is kept there; any other id (one
+/// made elsewhere, or one whose slot was taken by a racing insert) in a small table
+/// beside. A lookup tries the named slot, then that table.
+#[derive(Debug)]
+pub(super) struct Slots<V> {
+    entries: Vec<Option<Entry<V>>>,
+    /// Freed slots, last freed on top. May hold slots taken since (by an id that named
+    /// one below the top): those are skipped, and the list is rebuilt before it can
+    /// outgrow the entries.
+    free: Vec<u32>,
+    others: HashMap<[u8; 16], V, BuildHasherDefault<IdHasher>>,
+    len: usize,
+}
+
+#[derive(Debug)]
+struct Entry<V> {
+    id: [u8; 16],
+    value: V,
+}
+
+impl<V> Default for Slots<V> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            free: Vec::new(),
+            others: HashMap::default(),
+            len: 0,
+        }
+    }
+}
+
+impl<V> Slots<V> {
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The slot a new id should name: the one freed last, else a new one at the end.
+    pub(super) fn next_slot(&mut self) -> u32 {
+        while let Some(&top) = self.free.last() {
+            if self.is_free(top as usize) {
+                return top;
+            }
+            self.free.pop();
+        }
+        u32::try_from(self.entries.len()).unwrap_or(u32::MAX)
+    }
+
+    pub(super) fn get_mut(&mut self, id: &[u8; 16]) -> Option<&mut V> {
+        match self.entries.get_mut(slot_of(id)) {
+            Some(Some(entry)) if entry.id == *id => Some(&mut entry.value),
+            _ => self.others.get_mut(id),
+        }
+    }
+
+    pub(super) fn get(&self, id: &[u8; 16]) -> Option<&V> {
+        match self.entries.get(slot_of(id)) {
+            Some(Some(entry)) if entry.id == *id => Some(&entry.value),
+            _ => self.others.get(id),
+        }
+    }
+
+    /// Keeps `value` under `id`; gives back what `id` held before.
+    pub(super) fn insert(&mut self, id: [u8; 16], value: V) -> Option<V> {
+        if let Some(held) = self.get_mut(&id) {
+            return Some(std::mem::replace(held, value));
+        }
+        self.len += 1;
+        let slot = slot_of(&id);
+        if slot == self.entries.len() && u32::try_from(slot).is_ok() {
+            self.entries.push(Some(Entry { id, value }));
+        } else if self.is_free(slot) {
+            if self.free.last().is_some_and(|&top| top as usize == slot) {
+                self.free.pop();
+            }
+            self.entries[slot] = Some(Entry { id, value });
+        } else {
+            self.others.insert(id, value);
+        }
+        None
+    }
+
+    pub(super) fn remove(&mut self, id: &[u8; 16]) -> Option<V> {
+        let slot = slot_of(id);
+        let removed = match self.entries.get_mut(slot) {
+            Some(held) if held.as_ref().is_some_and(|e| e.id == *id) => {
+                let entry = held.take();
+                self.note_free(slot);
+                entry.map(|e| e.value)
+            }
+            _ => self.others.remove(id),
+        };
+        if removed.is_some() {
+            self.len -= 1;
+        }
+        removed
+    }
+
+    /// Keeps only the values `keep` says yes to.
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&V) -> bool) {
+        let mut freed = Vec::new();
+        for (slot, held) in self.entries.iter_mut().enumerate() {
+            if held.as_ref().is_some_and(|e| !keep(&e.value)) {
+                *held = None;
+                freed.push(slot);
+            }
+        }
+        self.len -= freed.len();
+        for slot in freed {
+            self.note_free(slot);
+        }
+        let before = self.others.len();
+        self.others.retain(|_, v| keep(v));
+        self.len -= before - self.others.len();
+    }
+
+    fn is_free(&self, slot: usize) -> bool {
+        matches!(self.entries.get(slot), Some(None))
+    }
+
+    fn note_free(&mut self, slot: usize) {
+        if self.free.len() >= 2 * self.entries.len().max(8) {
+            // Mostly stale: keep only slots that are free now, once each.
+            self.free = (0..self.entries.len())
+                .filter(|&s| self.is_free(s))
+                .filter_map(|s| u32::try_from(s).ok())
+                .collect();
+        }
+        if let Ok(slot) = u32::try_from(slot) {
+            self.free.push(slot);
+        }
+    }
+}
+
+/// Ids are random (besides their slot number), so their first bytes are already a
+/// uniform hash; a crafted id in a lookup can only probe places of random entries.
+#[derive(Debug, Default)]
+pub(super) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::{Slots, naming, slot_of};
+
+    #[test]
+    fn a_suggested_id_lands_in_the_slot_freed_last() {
+        let mut slots = Slots::default();
+        let a = naming([7; 16], slots.next_slot());
+        slots.insert(a, "a");
+        let b = naming([8; 16], slots.next_slot());
+        slots.insert(b, "b");
+        assert_eq!((slot_of(&a), slot_of(&b)), (0, 1));
+        slots.remove(&a);
+        assert_eq!(slots.next_slot(), 0, "the freed slot is offered again");
+        let c = naming([9; 16], slots.next_slot());
+        slots.insert(c, "c");
+        assert_eq!(slots.get(&c), Some(&"c"));
+        assert_eq!(
+            slots.get(&a),
+            None,
+            "the old id does not find the new record"
+        );
+        assert_eq!(slots.others.len(), 0);
+    }
+
+    #[test]
+    fn an_id_whose_slot_is_taken_is_kept_beside() {
+        let mut slots = Slots::default();
+        let slot = slots.next_slot();
+        let (first, racing) = (naming([1; 16], slot), naming([2; 16], slot));
+        slots.insert(first, 1);
+        slots.insert(racing, 2);
+        assert_eq!(
+            (slots.get(&first), slots.get(&racing)),
+            (Some(&1), Some(&2))
+        );
+        assert_eq!(slots.remove(&racing), Some(2));
+        assert_eq!(slots.remove(&first), Some(1));
+        assert_eq!(slots.len(), 0);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Insert under the suggested slot (true) or a random id's own (false).
+        Insert {
+            suggested: bool,
+            seed: u8,
+        },
+        Remove(usize),
+        Retain(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (any::<bool>(), any::<u8>())
+                .prop_map(|(suggested, seed)| Op::Insert { suggested, seed }),
+            any::<usize>().prop_map(Op::Remove),
+            any::<u8>().prop_map(Op::Retain),
+        ]
+    }
+
+    proptest! {
+        /// Slots answer exactly as a map would, whatever ids come and go.
+        #[test]
+        fn behaves_as_a_map(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut slots = Slots::default();
+            let mut model: HashMap<[u8; 16], u8> = HashMap::new();
+            let mut ids: Vec<[u8; 16]> = Vec::new();
+            for (n, op) in ops.into_iter().enumerate() {
+                match op {
+                    Op::Insert { suggested, seed } => {
+                        let mut random = [seed; 16];
+                        random[15] = u8::try_from(n % 256).unwrap();
+                        random[14] = u8::try_from(n / 256).unwrap();
+                        let id = if suggested {
+                            naming(random, slots.next_slot())
+                        } else {
+                            // Small slot numbers, so they collide with the slab's.
+                            naming(random, u32::from(seed % 8))
+                        };
+                        prop_assert_eq!(slots.insert(id, seed), model.insert(id, seed));
+                        ids.push(id);
+                    }
+                    Op::Remove(i) if !ids.is_empty() => {
+                        let id = ids[i % ids.len()];
+                        prop_assert_eq!(slots.remove(&id), model.remove(&id));
+                    }
+                    Op::Remove(_) => {}
+                    Op::Retain(bar) => {
+                        slots.retain(|v| *v < bar);
+                        model.retain(|_, v| *v < bar);
+                    }
+                }
+                prop_assert_eq!(slots.len(), model.len());
+                prop_assert!(slots.free.len() <= 2 * slots.entries.len().max(8) + 1);
+                for id in &ids {
+                    prop_assert_eq!(slots.get(id), model.get(id));
+                }
+            }
+        }
+    }
+}
