@@ -10,6 +10,8 @@
 //! ```
 //!
 //! Arguments: pending challenges (default 1000) and timed repetitions (default 2000).
+//! With `ONLY=start` (or `check`) only that loop runs, for a native sampling profile
+//! (`perf record -e cpu-clock`) of one operation.
 //! Each `timed_*` function is one operation, so callgrind's inclusive count of one
 //! divided by the repetitions is instructions per operation.
 #![allow(clippy::print_stdout)] // the driver reports what it ran
@@ -90,15 +92,25 @@ fn main() {
         run(discarding.start(&binding(i))).unwrap();
     }
     let who = binding(n + 1);
+    #[allow(clippy::disallowed_methods)] // a rough native figure beside the counts
+    let began = std::time::Instant::now();
     for _ in 0..if only == "check" { 0 } else { reps } {
         let pending = timed_start(&discarding, &who);
         run(discarding.cancel(&pending.id)).unwrap();
     }
+    if only == "start" {
+        println!("start and cancel: {:?} each", began.elapsed() / u32::try_from(reps).unwrap_or(1));
+    }
+    #[allow(clippy::disallowed_methods)] // as above
+    let began = std::time::Instant::now();
     for _ in 0..if only == "start" { 0 } else { reps } {
         let pending = run(recorded.start(&who)).unwrap();
         let code = sms.last_code(who.destination()).unwrap();
         sms.take_messages();
         timed_check(&recorded, &pending.id, &who, &code);
+    }
+    if only == "check" {
+        println!("start, read and check: {:?} each", began.elapsed() / u32::try_from(reps).unwrap_or(1));
     }
     assert_eq!(store.len(), n, "the pending count held at {n}");
     println!("{n} pending, {reps} repetitions of each");

@@ -138,19 +138,16 @@ impl Verifier {
         let send = self.build_send(binding, options, &number, Channel::Sms)?;
         let admission = self.controls.admit(&send, self.deps()).await?;
         let tag = self.keys.binding_tag(binding);
-        let mut record = NewChallenge::new(
+        // Built in one piece: the builder methods would move it once per option.
+        let record = NewChallenge {
             id,
-            tag,
-            self.keys.digest_code(&id, &tag, &send.code),
+            binding: tag,
+            digest: self.keys.digest_code(&id, &tag, &send.code),
             timeline,
-            self.lifetimes.allowance,
-        );
-        if matches!(admission.route, Route::Decoy(_)) {
-            record = record.as_decoy();
-        }
-        if let Some(key) = subject.filter(|_| self.store.keeps_subject()) {
-            record = record.with_subject(key);
-        }
+            allowance: self.lifetimes.allowance,
+            decoy: matches!(admission.route, Route::Decoy(_)),
+            subject: subject.filter(|_| self.store.keeps_subject()),
+        };
         if let Err(e) = self.store.create(&record).await {
             self.controls.release(&admission, now, self.deps()).await;
             return Err(e.into());
