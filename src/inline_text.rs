@@ -97,12 +97,6 @@ impl<const N: usize> fmt::Debug for InlineText<N> {
     }
 }
 
-impl<const N: usize> AsRef<str> for InlineText<N> {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
 /// `n` in decimal, written into `out`, without the formatting machinery (which cost
 /// a send more than the rest of composing its SMS).
 pub(crate) fn decimal(n: u32, out: &mut [u8; 10]) -> &str {

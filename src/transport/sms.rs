@@ -30,11 +30,16 @@ impl Sms {
     /// the body. `validity` is how long the network should keep trying (the
     /// challenge's remaining life); `idempotency_key` is unique per send.
     #[must_use]
-    pub fn new(
+    pub fn new(to: PhoneNumber, body: Body, validity: Duration, idempotency_key: String) -> Self {
+        Self::keyed(to, body, validity, InlineText::new(&idempotency_key))
+    }
+
+    /// [`new`](Self::new) with the key already in place: the verifier's own sends.
+    pub(crate) fn keyed(
         to: PhoneNumber,
         body: Body,
         validity: Duration,
-        idempotency_key: impl AsRef<str>,
+        idempotency_key: InlineText<40>,
     ) -> Self {
         Self {
             to,
@@ -42,7 +47,7 @@ impl Sms {
             body,
             parts: OnceLock::new(),
             validity,
-            idempotency_key: InlineText::new(idempotency_key.as_ref()),
+            idempotency_key,
             avoid_provider: None,
         }
     }

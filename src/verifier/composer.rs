@@ -48,7 +48,7 @@ impl Composer {
         let body = self
             .template
             .render(code.expose(), crate::message::minutes_left(left));
-        let sms = Sms::new(
+        let sms = Sms::keyed(
             binding.destination().clone(),
             body,
             left,

@@ -97,9 +97,16 @@ impl Deps<'_> {
     /// Builds and hands over an event, only if the sink wants events.
     pub(super) fn emit(&self, event: impl FnOnce() -> Event) {
         if self.events.wants_events() {
-            self.events.emit(&event());
+            hand_over_event(self.events, event);
         }
     }
+}
+
+/// Out of line, like the logging (see `log`): building an event is code that runs
+/// only when someone listens, and it stays out of the hot path's instructions.
+#[inline(never)]
+fn hand_over_event(sink: &dyn EventSink, event: impl FnOnce() -> Event) {
+    sink.emit(&event());
 }
 
 impl Controls {

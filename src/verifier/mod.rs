@@ -4,6 +4,7 @@ mod builder;
 mod composer;
 mod controls;
 mod lifetimes;
+mod log;
 mod policy_keys;
 
 use std::sync::Arc;
@@ -164,7 +165,7 @@ impl Verifier {
             let _ = self.store.cancel(&id).await;
             return Err(e);
         }
-        tracing::info!(challenge = %id, to = %binding.destination(), purpose = binding.purpose().as_str(), "challenge started");
+        log::started(&id, binding);
         let allowance = self.lifetimes.allowance;
         Ok(Pending {
             id,
@@ -192,7 +193,7 @@ impl Verifier {
         input: &str,
     ) -> Result<Verdict, Error> {
         let Ok(code) = self.composer.spec.normalise(input) else {
-            tracing::info!(challenge = %id, "check: malformed input");
+            log::malformed(id);
             return Ok(Verdict::Malformed);
         };
         let now = self.clock.now();
@@ -236,11 +237,11 @@ impl Verifier {
                 },
             ),
             CheckOutcome::NotFound => {
-                tracing::info!(challenge = %id, "check: no such challenge");
+                log::not_found(id);
                 return Ok(Verdict::NotFound);
             }
         };
-        tracing::info!(challenge = %id, to = %binding.destination(), verdict = ?verdict, "code checked");
+        log::checked(id, binding, verdict);
         self.emit(|| event);
         if verdict == Verdict::Approved {
             self.controls
@@ -386,7 +387,7 @@ impl Verifier {
             .map(|d| d.provider);
         self.dispatch(id, &send, &admission, avoid).await?;
         self.emit(|| Event::Resent { challenge: *id });
-        tracing::info!(challenge = %id, to = %binding.destination(), "code resent");
+        log::resent(id, binding);
         Ok(Pending {
             id: *id,
             expires_at,
@@ -564,9 +565,7 @@ impl Verifier {
 
     /// Builds and hands over an event, only if the sink wants events.
     fn emit(&self, event: impl FnOnce() -> Event) {
-        if self.events.wants_events() {
-            self.events.emit(&event());
-        }
+        self.deps().emit(event);
     }
 
     fn deps(&self) -> Deps<'_> {
@@ -660,7 +659,7 @@ impl Verifier {
         let receipt = match self.hand_over(&send.message, avoid).await {
             Ok(receipt) => receipt,
             Err(e) => {
-                tracing::warn!(challenge = %id, %to, error = %e, "sms send failed");
+                log::send_failed(id, to, &e);
                 self.emit(|| Event::SendFailed {
                     challenge: *id,
                     kind: e.kind(),
@@ -673,7 +672,7 @@ impl Verifier {
                 return Err(e.into());
             }
         };
-        tracing::info!(challenge = %id, %to, provider = %receipt.provider(), message_id = receipt.message_id(), "code sent");
+        log::sent(id, to, &receipt);
         self.emit(|| match &send.message {
             Outgoing::Sms(sms) => Event::Sent {
                 challenge: *id,
@@ -691,7 +690,7 @@ impl Verifier {
         // because the person has the SMS and must be able to use it.
         let message = MessageKey::new(receipt.provider(), receipt.message_id());
         if let Err(e) = self.store.link_message(&message, id, send.now).await {
-            tracing::warn!(error = %e, "could not link the message to its challenge");
+            log::not_linked(&e);
         }
         self.controls.after_send(send, admission, self.deps()).await;
         Ok(())
