@@ -99,7 +99,10 @@ fn main() {
         run(discarding.cancel(&pending.id)).unwrap();
     }
     if only == "start" {
-        println!("start and cancel: {:?} each", began.elapsed() / u32::try_from(reps).unwrap_or(1));
+        println!(
+            "start and cancel: {:?} each",
+            began.elapsed() / u32::try_from(reps).unwrap_or(1)
+        );
     }
     #[allow(clippy::disallowed_methods)] // as above
     let began = std::time::Instant::now();
@@ -110,7 +113,10 @@ fn main() {
         timed_check(&recorded, &pending.id, &who, &code);
     }
     if only == "check" {
-        println!("start, read and check: {:?} each", began.elapsed() / u32::try_from(reps).unwrap_or(1));
+        println!(
+            "start, read and check: {:?} each",
+            began.elapsed() / u32::try_from(reps).unwrap_or(1)
+        );
     }
     assert_eq!(store.len(), n, "the pending count held at {n}");
     println!("{n} pending, {reps} repetitions of each");

@@ -9,7 +9,11 @@
 //! | [`CounterStore`] | rate and spend counters | reserve, release, counts |
 //! | [`DeliveryStore`] | message links for delivery reports | link_message, record_delivery |
 //!
-//! [`Store`] is all three; the verifier holds one. Every state change of a challenge is
+//! Besides, provided methods a store may answer to go faster (the defaults are always
+//! correct): [`ChallengeStore::groups_by_subject`], [`ChallengeStore::keeps_subject`]
+//! and [`ChallengeStore::next_id`].
+//!
+//! [`Store`] is all three; the verifier holds one (as a [`SharedStore`]). Every state change of a challenge is
 //! one atomic operation of the store, so limits hold under concurrency and across app
 //! instances: the verifier never reads a record, decides, and writes it back. Keys are
 //! typed ([`CounterKey`], [`MessageKey`]) and built by the verifier from keyed indexes.
