@@ -39,9 +39,9 @@ static ALLOCATOR: Counting = Counting;
 
 const T0: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
 
-fn challenge(at: OffsetDateTime) -> NewChallenge {
+fn challenge(id: ChallengeId, at: OffsetDateTime) -> NewChallenge {
     NewChallenge::new(
-        ChallengeId::random(),
+        id,
         [1; 16],
         [2; 32],
         Timeline::new(
@@ -54,16 +54,23 @@ fn challenge(at: OffsetDateTime) -> NewChallenge {
     )
 }
 
-fn bytes_per_challenge(n: usize) -> f64 {
+/// Heap bytes per pending challenge. `store_made_ids`: ids from the store's `next_id`,
+/// as the verifier makes them (kept in slots); otherwise ids made elsewhere (kept in
+/// the table beside the slots).
+fn bytes_per_challenge(n: usize, store_made_ids: bool) -> f64 {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let records: Vec<_> = (0..n).map(|_| challenge(T0)).collect();
     let before = LIVE.load(Ordering::SeqCst);
     let store = MemoryStore::with_capacity(n);
     rt.block_on(async {
-        for r in &records {
-            store.create(r).await.unwrap();
+        for _ in 0..n {
+            let id = if store_made_ids {
+                store.next_id()
+            } else {
+                ChallengeId::random()
+            };
+            store.create(&challenge(id, T0)).await.unwrap();
         }
     });
     let after = LIVE.load(Ordering::SeqCst);
@@ -78,9 +85,11 @@ fn at_most_200_bytes_per_pending_challenge() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for n in [1_000, 100_000, 1_000_000] {
-        let per = bytes_per_challenge(n);
-        println!("{n} pending challenges: {per:.1} bytes each");
-        assert!(per <= 200.0, "{per:.1} bytes per challenge at {n}");
+        for (store_made_ids, ids) in [(true, "the store's ids"), (false, "random ids")] {
+            let per = bytes_per_challenge(n, store_made_ids);
+            println!("{n} pending challenges, {ids}: {per:.1} bytes each");
+            assert!(per <= 200.0, "{per:.1} bytes per challenge at {n}, {ids}");
+        }
     }
 }
 
@@ -95,16 +104,22 @@ fn capacity_is_a_clear_error_not_growth() {
 async fn capacity() {
     let store = MemoryStore::with_capacity(10);
     for _ in 0..10 {
-        store.create(&challenge(T0)).await.unwrap();
+        store
+            .create(&challenge(ChallengeId::random(), T0))
+            .await
+            .unwrap();
     }
     assert!(matches!(
-        store.create(&challenge(T0)).await,
+        store.create(&challenge(ChallengeId::random(), T0)).await,
         Err(StoreError::Full { capacity: 10 })
     ));
     assert_eq!(store.len(), 10);
     // Once the old ones may be purged, there is room again without any background task.
     store
-        .create(&challenge(T0 + Duration::minutes(11)))
+        .create(&challenge(
+            ChallengeId::random(),
+            T0 + Duration::minutes(11),
+        ))
         .await
         .unwrap();
     assert_eq!(store.len(), 1);
@@ -128,11 +143,17 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 async fn sweeping() {
     let store = MemoryStore::new();
     for _ in 0..10_000 {
-        store.create(&challenge(T0)).await.unwrap();
+        store
+            .create(&challenge(ChallengeId::random(), T0))
+            .await
+            .unwrap();
     }
     let later = T0 + Duration::minutes(11);
     for _ in 0..30_000 {
-        store.create(&challenge(later)).await.unwrap();
+        store
+            .create(&challenge(ChallengeId::random(), later))
+            .await
+            .unwrap();
     }
     assert_eq!(store.len(), 30_000, "every shard swept its expired records");
 }
