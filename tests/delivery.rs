@@ -19,7 +19,7 @@ struct Named(&'static str, Arc<RecordingTransport>);
 impl SmsTransport for Named {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         let receipt = self.1.send(sms).await?;
-        Ok(Receipt::new(self.0, receipt.message_id().to_owned()))
+        Ok(Receipt::new(self.0, receipt.message_id()))
     }
     fn provider_name(&self) -> Option<&str> {
         Some(self.0)

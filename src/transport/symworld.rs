@@ -365,7 +365,7 @@ fn submit_body(sms: &Sms, default_from: &str) -> serde_json::Value {
 
 fn accepted(answer: &Answer, client_reference: &str) -> Result<Receipt, TransportError> {
     if answer.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Receipt::new(PROVIDER, client_reference.to_owned()));
+        return Ok(Receipt::new(PROVIDER, client_reference));
     }
     let Some(json) = answer.json() else {
         return Err(answer.unreadable(PROVIDER, "a body that is not JSON"));

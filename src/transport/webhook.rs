@@ -400,7 +400,7 @@ impl SmsTransport for WebhookTransport {
 
 fn accepted(answer: &Answer, key: &str) -> Result<Receipt, TransportError> {
     if answer.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Receipt::new(PROVIDER, key.to_owned()));
+        return Ok(Receipt::new(PROVIDER, key));
     }
     let Some(json) = answer.json() else {
         return Err(answer.unreadable(PROVIDER, "a body that is not JSON"));

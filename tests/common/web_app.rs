@@ -34,7 +34,7 @@ impl SmsTransport for AsWebhook {
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         self.0.send(sms).await?;
-        Ok(Receipt::new("webhook", sms.idempotency_key().to_owned()))
+        Ok(Receipt::new("webhook", sms.idempotency_key()))
     }
 }
 
