@@ -1,7 +1,8 @@
 //! The store conformance suite: every [`crate::store::Store`] (ours and yours) should pass it.
 //!
 //! Each function checks one part of the contract and panics with a message saying
-//! which, like an assertion. Each uses fresh random ids and rate keys, so the functions
+//! which, like an assertion. Each uses fresh ids (from the store's `next_id`, as the
+//! verifier makes them) and random rate keys, so the functions
 //! can run in parallel against one shared store. Times are based on the real clock
 //! (stores that expire keys in real time, like Redis, need that) and moved forward
 //! by whole minutes at most, within the records' purge time.

@@ -254,7 +254,7 @@ pub fn app(config: Config) -> Result<(Router, Handles), AppError> {
         // Verifiers on the same keys and store: they differ only in the SMS's
         // language and wording, so a code sent by one is checked by any.
         let mut builder = Verifier::builder(config.secret.clone())
-            .store(config.store.clone())
+            .shared_store(config.store.clone())
             .transport(config.transport.clone())
             .clock(config.clock.clone())
             .code_spec(config.code_spec.clone())

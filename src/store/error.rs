@@ -5,7 +5,8 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// A challenge with this id already exists (a 128-bit collision, or a replayed create).
+    /// A challenge with this id already exists (a collision of random ids, or a replayed
+    /// create).
     #[error("a challenge with this id already exists")]
     Conflict,
     /// The store holds as many challenges as it may.

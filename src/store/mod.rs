@@ -134,7 +134,7 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// then makes ids with [`ChallengeId::grouped`], whose
     /// [`group`](ChallengeId::group) is the same for every challenge of a subject (so a
     /// Redis Cluster store can keep a challenge and its subject's failure counter in
-    /// one hash slot). Default: `false`, fully random ids.
+    /// one hash slot). Default: `false`: ids come from [`next_id`](Self::next_id).
     ///
     /// A store that answers `true` may treat a [`check`](Self::check) whose subject
     /// guard is of another group than the id as a check with another binding
@@ -163,6 +163,12 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// lets someone check codes against it; and [`create`](Self::create) must still
     /// take any id, including one it did not make and one whose place was taken by a
     /// racing create since.
+    ///
+    /// It runs on every start, before anything is known to be sent: it must not block
+    /// or do I/O, and it must reserve nothing, since a refused start never creates the
+    /// challenge. What it puts in the id is visible to whoever holds the id (for
+    /// `MemoryStore`, a slot number: roughly how many challenges its shard held at
+    /// once). A wrapper store must forward it, or it quietly falls back to random ids.
     fn next_id(&self) -> ChallengeId {
         ChallengeId::random()
     }

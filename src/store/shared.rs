@@ -29,10 +29,21 @@ enum Held {
 }
 
 impl<S: Store> From<Arc<S>> for SharedStore {
+    /// Sees through one more `Arc` (what `.store(arc)` makes of an `Arc` it is given),
+    /// so the memory store is still called directly and any other store through one
+    /// boxed call, not two.
     fn from(store: Arc<S>) -> Self {
         let any: Arc<dyn Any + Send + Sync> = store.clone();
-        match any.downcast::<MemoryStore>() {
-            Ok(memory) => Self(Held::Memory(memory)),
+        let any = match any.downcast::<MemoryStore>() {
+            Ok(memory) => return Self(Held::Memory(memory)),
+            Err(any) => any,
+        };
+        let any = match any.downcast::<Arc<MemoryStore>>() {
+            Ok(memory) => return Self(Held::Memory(Arc::clone(&memory))),
+            Err(any) => any,
+        };
+        match any.downcast::<Arc<dyn Store>>() {
+            Ok(inner) => Self(Held::Other(Arc::clone(&inner))),
             Err(_) => Self(Held::Other(store)),
         }
     }
@@ -195,7 +206,19 @@ mod tests {
             Held::Memory(_)
         ));
         // As a trait object its type is gone: it goes through the trait, still correct.
+        assert!(matches!(
+            SharedStore::from(Arc::new(memory.clone())).0,
+            Held::Memory(_)
+        ));
         let erased: Arc<dyn Store> = memory;
-        assert!(matches!(SharedStore::from(erased).0, Held::Other(_)));
+        assert!(matches!(
+            SharedStore::from(erased.clone()).0,
+            Held::Other(_)
+        ));
+        // An `Arc` around an `Arc<dyn Store>` is unwrapped to the inner one.
+        let SharedStore(Held::Other(inner)) = SharedStore::from(Arc::new(erased.clone())) else {
+            panic!("a dyn store is called through the trait");
+        };
+        assert!(Arc::ptr_eq(&inner, &erased));
     }
 }

@@ -509,7 +509,7 @@ impl Verifier {
         let id = if self.store.groups_by_subject() {
             ChallengeId::grouped(subject_key(&self.keys, binding).group())
         } else {
-            ChallengeId::random()
+            self.store.next_id()
         };
         let tag = self.keys.binding_tag(binding);
         let mut never = [0u8; 32];

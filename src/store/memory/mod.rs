@@ -44,7 +44,8 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 ///   that limits exist to stop).
 ///
 /// Several app instances need a shared store instead (Redis).
-#[derive(Debug)]
+///
+/// Its `Debug` shows counts only: the records' ids are what lets someone check codes.
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     /// Per-subject failure counts, by [`subject_slot`]. Locked after a challenge
@@ -209,6 +210,15 @@ fn live<'a>(shard: &'a mut Shard, id: &ChallengeId, now: i64) -> Option<&'a mut 
         .records
         .get_mut(id.as_bytes())
         .filter(|r| r.purge_at > now)
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for MemoryStore {
@@ -790,6 +800,25 @@ mod tests {
     use std::sync::Arc;
 
     use super::MemoryStore;
+
+    #[tokio::test]
+    async fn debug_shows_counts_not_records() {
+        use crate::store::{Allowance, NewChallenge, Timeline};
+        let store = MemoryStore::with_capacity(10);
+        let id = store.next_id_now();
+        let now = time::OffsetDateTime::now_utc();
+        let timeline = Timeline::new(
+            now,
+            time::Duration::minutes(5),
+            time::Duration::minutes(1),
+            time::Duration::minutes(5),
+        );
+        let record = NewChallenge::new(id, [7; 16], [9; 32], timeline, Allowance::new(5, 3));
+        store.create_now(&record).unwrap();
+        let shown = format!("{store:?}");
+        assert_eq!(shown, "MemoryStore { len: 1, capacity: 10, .. }");
+        assert!(!shown.contains(&id.to_string()));
+    }
 
     /// The public conformance suite, under a plain `cargo test` (no features).
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -3,7 +3,10 @@
 //! hashes to in a table of a million.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+
+use subtle::ConstantTimeEq;
+
+use super::expiring::FastHash;
 
 /// Where the slot number sits in an id: bytes 1 to 4. Byte 0 picks the shard, so it
 /// stays random; the other 11 bytes are random too.
@@ -30,10 +33,12 @@ pub(super) fn naming(mut random: [u8; 16], slot: u32) -> [u8; 16] {
 pub(super) struct Slots<V> {
     entries: Vec<Option<Entry<V>>>,
     /// Freed slots, last freed on top. May hold slots taken since (by an id that named
-    /// one below the top): those are skipped, and the list is rebuilt before it can
-    /// outgrow the entries.
+    /// one below the top) or cut off the end: those are skipped, and the list is
+    /// rebuilt once it reaches twice the entries.
     free: Vec<u32>,
-    others: HashMap<[u8; 16], V, BuildHasherDefault<IdHasher>>,
+    /// Ids that name no slot of theirs. Hashed with a per-process seed: `create` takes
+    /// ids made anywhere, so they cannot be trusted to spread by themselves.
+    others: HashMap<[u8; 16], V, FastHash>,
     len: usize,
 }
 
@@ -72,14 +77,14 @@ impl<V> Slots<V> {
 
     pub(super) fn get_mut(&mut self, id: &[u8; 16]) -> Option<&mut V> {
         match self.entries.get_mut(slot_of(id)) {
-            Some(Some(entry)) if entry.id == *id => Some(&mut entry.value),
+            Some(Some(entry)) if same(&entry.id, id) => Some(&mut entry.value),
             _ => self.others.get_mut(id),
         }
     }
 
     pub(super) fn get(&self, id: &[u8; 16]) -> Option<&V> {
         match self.entries.get(slot_of(id)) {
-            Some(Some(entry)) if entry.id == *id => Some(&entry.value),
+            Some(Some(entry)) if same(&entry.id, id) => Some(&entry.value),
             _ => self.others.get(id),
         }
     }
@@ -107,7 +112,7 @@ impl<V> Slots<V> {
     pub(super) fn remove(&mut self, id: &[u8; 16]) -> Option<V> {
         let slot = slot_of(id);
         let removed = match self.entries.get_mut(slot) {
-            Some(held) if held.as_ref().is_some_and(|e| e.id == *id) => {
+            Some(held) if held.as_ref().is_some_and(|e| same(&e.id, id)) => {
                 let entry = held.take();
                 self.note_free(slot);
                 entry.map(|e| e.value)
@@ -136,8 +141,21 @@ impl<V> Slots<V> {
         let before = self.others.len();
         self.others.retain(|_, v| keep(v));
         self.len -= before - self.others.len();
+        // Give memory back after a peak: free slots at the end go (the free list skips
+        // them from then on), and the side table shrinks once mostly empty.
+        while matches!(self.entries.last(), Some(None)) {
+            self.entries.pop();
+        }
+        if self.entries.capacity() > 2 * self.entries.len() + 64 {
+            self.entries
+                .shrink_to(self.entries.len() + self.entries.len() / 2);
+        }
+        if self.others.capacity() > 4 * self.others.len() + 64 {
+            self.others.shrink_to(2 * self.others.len());
+        }
     }
 
+    /// Whether `slot` exists and holds nothing.
     fn is_free(&self, slot: usize) -> bool {
         matches!(self.entries.get(slot), Some(None))
     }
@@ -156,22 +174,11 @@ impl<V> Slots<V> {
     }
 }
 
-/// Ids are random (besides their slot number), so their first bytes are already a
-/// uniform hash; a crafted id in a lookup can only probe places of random entries.
-#[derive(Debug, Default)]
-pub(super) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
-        }
-    }
+/// Whether two ids are the same, in constant time: a lookup names its slot, so every
+/// guess at an id is compared with the id held there, and a compare that stopped at
+/// the first differing byte would let the guesses learn it byte by byte.
+fn same(held: &[u8; 16], id: &[u8; 16]) -> bool {
+    held.ct_eq(id).into()
 }
 
 #[cfg(test)]
