@@ -54,8 +54,11 @@ fn challenge(id: ChallengeId, at: OffsetDateTime) -> NewChallenge {
     )
 }
 
-/// Heap bytes per pending challenge, the `i`th challenge's id made by `id`.
-fn bytes_per_challenge(n: usize, id: fn(&MemoryStore, usize) -> ChallengeId) -> f64 {
+/// Makes the `i`th challenge's id.
+type MakeId = fn(&MemoryStore, usize) -> ChallengeId;
+
+/// Heap bytes per pending challenge, ids made by `id`.
+fn bytes_per_challenge(n: usize, id: MakeId) -> f64 {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -80,7 +83,7 @@ fn at_most_200_bytes_per_pending_challenge() {
     for n in [1_000, 100_000, 1_000_000] {
         // The store's own ids (as the verifier makes them: kept in slots), ids made
         // elsewhere (kept in a table beside them), and both at once.
-        let kinds: [(fn(&MemoryStore, usize) -> ChallengeId, &str); 3] = [
+        let kinds: [(MakeId, &str); 3] = [
             (|store, _| store.next_id(), "the store's ids"),
             (|_, _| ChallengeId::random(), "random ids"),
             (

@@ -806,7 +806,7 @@ mod tests {
         use crate::store::{Allowance, NewChallenge, Timeline};
         let store = MemoryStore::with_capacity(10);
         let id = store.next_id_now();
-        let now = time::OffsetDateTime::now_utc();
+        let now = time::macros::datetime!(2026-12-01 09:00 UTC);
         let timeline = Timeline::new(
             now,
             time::Duration::minutes(5),
