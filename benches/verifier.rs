@@ -217,11 +217,11 @@ fn paired(
 }
 
 fn paired_ratios(_: &mut Criterion) {
-    // Criterion takes a name filter as its one free argument: run only when there is
-    // none, or it asks for these.
+    // Criterion takes a name filter as its free argument: run only when there is none,
+    // or it asks for these. (Numbers are option values, such as measurement times.)
     let filters: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| !a.starts_with('-'))
+        .filter(|a| !a.starts_with('-') && a.chars().any(|c| c.is_ascii_alphabetic()))
         .collect();
     if filters.iter().any(|f| !"paired".contains(f.as_str())) {
         return;
