@@ -1,4 +1,4 @@
-//! The in-process store: sharded maps behind short mutexes.
+//! The in-process store: sharded slots and maps behind short mutexes.
 
 mod expiring;
 mod slots;
@@ -33,6 +33,10 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 ///   (a check also takes its subject's, after the challenge's). The subject is kept with
 ///   the challenge ([`keeps_subject`](ChallengeStore::keeps_subject)), so checks need
 ///   not name it.
+/// - Records sit in numbered slots, and the id of a new challenge
+///   ([`next_id`](ChallengeStore::next_id)) names the slot its shard freed last: a new
+///   challenge lands in memory already in cache, so a start costs the same with a
+///   million pending as with a thousand. Ids made elsewhere work too, kept beside.
 /// - Expired challenges are swept as a side effect of later operations on the same
 ///   shard, so no background task is needed.
 /// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
