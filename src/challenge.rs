@@ -10,10 +10,8 @@ use time::OffsetDateTime;
 
 use crate::phone::PhoneNumber;
 
-/// Identifies one challenge: at least 96 bits from the CSPRNG (128 from
-/// [`random`](Self::random); a store's [`next_id`](crate::store::ChallengeStore::next_id)
-/// may use up to 32 to say where it keeps the record), never derived from the code.
-/// Its text form is 22 URL-safe base64 characters.
+/// Identifies one challenge: 128 bits straight from the CSPRNG, never derived from the
+/// code. Its text form is 22 URL-safe base64 characters.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChallengeId([u8; 16]);
 

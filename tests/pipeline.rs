@@ -109,9 +109,6 @@ impl<S: ChallengeStore> ChallengeStore for Lagging<S> {
     fn groups_by_subject(&self) -> bool {
         self.0.groups_by_subject()
     }
-    fn next_id(&self) -> ChallengeId {
-        self.0.next_id()
-    }
     fn keeps_subject(&self) -> bool {
         self.0.keeps_subject()
     }

@@ -10,8 +10,7 @@
 //! | [`DeliveryStore`] | message links for delivery reports | link_message, record_delivery |
 //!
 //! Besides, provided methods a store may answer to go faster (the defaults are always
-//! correct): [`ChallengeStore::groups_by_subject`], [`ChallengeStore::keeps_subject`]
-//! and [`ChallengeStore::next_id`].
+//! correct): [`ChallengeStore::groups_by_subject`] and [`ChallengeStore::keeps_subject`].
 //!
 //! [`Store`] is all three; the verifier holds one (as a [`SharedStore`]). Every state change of a challenge is
 //! one atomic operation of the store, so limits hold under concurrency and across app
@@ -134,7 +133,7 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// then makes ids with [`ChallengeId::grouped`], whose
     /// [`group`](ChallengeId::group) is the same for every challenge of a subject (so a
     /// Redis Cluster store can keep a challenge and its subject's failure counter in
-    /// one hash slot). Default: `false`: ids come from [`next_id`](Self::next_id).
+    /// one hash slot). Default: `false`, fully random ids.
     ///
     /// A store that answers `true` may treat a [`check`](Self::check) whose subject
     /// guard is of another group than the id as a check with another binding
@@ -152,25 +151,6 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// check carries the full guard, and `NewChallenge::subject` may be ignored.
     fn keeps_subject(&self) -> bool {
         false
-    }
-
-    /// An id for a new challenge, when the store does not
-    /// [group by subject](Self::groups_by_subject). Default: [`ChallengeId::random`].
-    ///
-    /// A store may say in the id where it will keep the record ([`MemoryStore`] names
-    /// the slot freed last, so a new challenge lands in memory already in cache), but
-    /// the id must keep at least 96 bits from the CSPRNG, since holding an id is what
-    /// lets someone check codes against it; and [`create`](Self::create) must still
-    /// take any id, including one it did not make and one whose place was taken by a
-    /// racing create since.
-    ///
-    /// It runs on every start, before anything is known to be sent: it must not block
-    /// or do I/O, and it must reserve nothing, since a refused start never creates the
-    /// challenge. What it puts in the id is visible to whoever holds the id (for
-    /// `MemoryStore`, a slot number: roughly how many challenges its shard held at
-    /// once). A wrapper store must forward it, or it quietly falls back to random ids.
-    fn next_id(&self) -> ChallengeId {
-        ChallengeId::random()
     }
 }
 
@@ -294,9 +274,6 @@ macro_rules! forward_store {
             }
             fn keeps_subject(&self) -> bool {
                 (**self).keeps_subject()
-            }
-            fn next_id(&self) -> ChallengeId {
-                (**self).next_id()
             }
         }
 

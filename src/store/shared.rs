@@ -126,13 +126,6 @@ impl SharedStore {
         }
     }
 
-    pub(crate) fn next_id(&self) -> ChallengeId {
-        match &self.0 {
-            Held::Memory(m) => m.next_id_now(),
-            Held::Other(s) => s.next_id(),
-        }
-    }
-
     pub(crate) async fn reserve(
         &self,
         limits: &[RateLimit],

@@ -1,9 +1,8 @@
-//! The in-process store: sharded slots and maps behind short mutexes.
+//! The in-process store: sharded maps behind short mutexes.
 
 mod expiring;
-mod slots;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -13,7 +12,6 @@ use time::{Duration, OffsetDateTime};
 use subtle::ConstantTimeEq;
 
 use self::expiring::{ExpiringMap, FastHash};
-use self::slots::Slots;
 use super::{
     BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
     DeliveryRecord, DeliveryStore, Digest, MessageKey, NewChallenge, RateDecision, RateLimit,
@@ -33,10 +31,6 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 ///   (a check also takes its subject's, after the challenge's). The subject is kept with
 ///   the challenge ([`keeps_subject`](ChallengeStore::keeps_subject)), so checks need
 ///   not name it.
-/// - Records sit in numbered slots, and the id of a new challenge
-///   ([`next_id`](ChallengeStore::next_id)) names the slot its shard freed last: a new
-///   challenge lands in memory already in cache, so a start costs the same with a
-///   million pending as with a thousand. Ids made elsewhere work too, kept beside.
 /// - Expired challenges are swept as a side effect of later operations on the same
 ///   shard, so no background task is needed.
 /// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
@@ -74,7 +68,8 @@ const COUNTERS_PER_SLOT: usize = 4;
 
 #[derive(Debug, Default)]
 struct Shard {
-    records: Slots<Record>,
+    /// Keyed by id, hashed with a per-process seed: `create` takes ids made anywhere.
+    records: HashMap<[u8; 16], Record, FastHash>,
     /// Inserts since the last sweep; a sweep runs once they outnumber the records
     /// then held, so each insert pays for O(1) sweeping on average.
     inserts_since_sweep: usize,
@@ -359,7 +354,7 @@ impl MemoryStore {
 
     fn sweep_shard(&self, shard: &mut Shard, now: i64) {
         let before = shard.records.len();
-        shard.records.retain(|r| r.purge_at > now);
+        shard.records.retain(|_, r| r.purge_at > now);
         let removed = before - shard.records.len();
         if removed > 0 {
             self.len.fetch_sub(removed, Ordering::AcqRel);
@@ -387,17 +382,6 @@ impl MemoryStore {
 /// them, and the verifier calls them directly for its own default store, without the
 /// boxed future every trait call costs.
 impl MemoryStore {
-    /// A random id naming the slot its shard freed last (see [`slots`]): 96 bits from
-    /// the CSPRNG, 32 naming the slot.
-    pub(crate) fn next_id_now(&self) -> ChallengeId {
-        let random = *ChallengeId::random().as_bytes();
-        let slot = self
-            .shard(&ChallengeId::from_bytes(random))
-            .records
-            .next_slot();
-        ChallengeId::from_bytes(slots::naming(random, slot))
-    }
-
     pub(crate) fn create_now(&self, c: &NewChallenge) -> Result<(), StoreError> {
         let now = millis(c.timeline.created_at);
         // The place first (taking it may sweep every shard, so no shard is locked
@@ -743,10 +727,6 @@ impl ChallengeStore for MemoryStore {
     fn keeps_subject(&self) -> bool {
         true
     }
-
-    fn next_id(&self) -> ChallengeId {
-        self.next_id_now()
-    }
 }
 
 #[async_trait::async_trait]
@@ -809,7 +789,7 @@ mod tests {
     async fn debug_shows_counts_not_records() {
         use crate::store::{Allowance, NewChallenge, Timeline};
         let store = MemoryStore::with_capacity(10);
-        let id = store.next_id_now();
+        let id = crate::ChallengeId::random();
         let now = time::macros::datetime!(2026-12-01 09:00 UTC);
         let timeline = Timeline::new(
             now,
