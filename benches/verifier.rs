@@ -25,15 +25,12 @@ mod verifier_setup;
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use smsotp::transport::RecordingTransport;
-use smsotp::{Binding, MemoryStore, Verifier};
-use verifier_setup::{Discard, binding, run, verifier};
+use verifier_setup::{Rig, run};
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 
@@ -95,33 +92,7 @@ impl Baseline {
     }
 }
 
-/// Verifiers on one memory store holding `n` pending challenges.
-struct Ours {
-    store: Arc<MemoryStore>,
-    sms: Arc<RecordingTransport>,
-    recorded: Verifier,
-    discarding: Verifier,
-    who: Binding,
-}
-
-impl Ours {
-    fn new(n: usize) -> Self {
-        let store = Arc::new(MemoryStore::with_capacity(n + 1_000));
-        let sms = Arc::new(RecordingTransport::new());
-        let recorded = verifier(&store, sms.clone());
-        let discarding = verifier(&store, Discard);
-        for i in 0..n {
-            run(discarding.start(&binding(i))).unwrap();
-        }
-        Self {
-            store,
-            sms,
-            recorded,
-            discarding,
-            who: binding(n + 1),
-        }
-    }
-
+impl Rig {
     /// `iters` starts, each timed alone and cancelled outside the timing.
     fn start(&self, iters: u64) -> Duration {
         let mut spent = Duration::ZERO;
@@ -166,7 +137,7 @@ fn baseline(c: &mut Criterion) {
 fn verifier_ops(c: &mut Criterion) {
     let mut g = c.benchmark_group("verifier");
     for &n in &SIZES {
-        let ours = Ours::new(n);
+        let ours = Rig::new(n);
         g.bench_function(BenchmarkId::new("start", n), |b| {
             b.iter_custom(|iters| ours.start(iters))
         });
@@ -228,7 +199,7 @@ fn paired_ratios(_: &mut Criterion) {
     }
     println!("\nours / baseline, paired windows of 20,000 operations, median (min-max) of 15");
     for &n in &SIZES {
-        let ours = Ours::new(n);
+        let ours = Rig::new(n);
         let mut base = Baseline::new(n);
         let [r, lo, hi, o, b] = paired(|i| ours.start(i), |i| base.insert(i));
         println!(

@@ -21,13 +21,11 @@ mod verifier_setup;
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::Arc;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use smsotp::transport::RecordingTransport;
-use smsotp::{Binding, ChallengeId, MemoryStore, Pending, Verifier};
-use verifier_setup::{Discard, binding, run, verifier};
+use smsotp::{Binding, ChallengeId, Pending, Verifier};
+use verifier_setup::{Rig, run};
 
 #[inline(never)]
 fn timed_start(v: &Verifier, who: &Binding) -> Pending {
@@ -84,14 +82,13 @@ fn main() {
         timed_baseline_remove(&mut map, &mac, next);
     }
 
-    let store = Arc::new(MemoryStore::with_capacity(n + 1_000));
-    let sms = Arc::new(RecordingTransport::new());
-    let recorded = verifier(&store, sms.clone());
-    let discarding = verifier(&store, Discard);
-    for i in 0..n {
-        run(discarding.start(&binding(i))).unwrap();
-    }
-    let who = binding(n + 1);
+    let Rig {
+        store,
+        sms,
+        recorded,
+        discarding,
+        who,
+    } = Rig::new(n);
     #[allow(clippy::disallowed_methods)] // a rough native figure beside the counts
     let began = std::time::Instant::now();
     for _ in 0..if only == "check" { 0 } else { reps } {

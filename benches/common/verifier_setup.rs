@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use smsotp::policy::SendLimits;
-use smsotp::transport::{Receipt, Sms, SmsTransport, TransportError};
+use smsotp::transport::{Receipt, RecordingTransport, Sms, SmsTransport, TransportError};
 use smsotp::{Binding, MemoryStore, PhoneNumber, Purpose, Secret, Verifier};
 
 /// Runs a future that never waits (the memory store's) to completion.
@@ -45,4 +45,34 @@ pub fn verifier(store: &Arc<MemoryStore>, transport: impl SmsTransport) -> Verif
 pub fn binding(i: usize) -> Binding {
     let phone = PhoneNumber::parse_e164(&format!("+8190{:08}", i % 100_000_000)).unwrap();
     Binding::new(phone, Purpose::login())
+}
+
+/// Verifiers on one memory store holding `n` pending challenges: one whose SMS are
+/// recorded (to read codes back for checks), one whose SMS are discarded (for starts),
+/// and a binding none of the `n` uses.
+pub struct Rig {
+    pub store: Arc<MemoryStore>,
+    pub sms: Arc<RecordingTransport>,
+    pub recorded: Verifier,
+    pub discarding: Verifier,
+    pub who: Binding,
+}
+
+impl Rig {
+    pub fn new(n: usize) -> Self {
+        let store = Arc::new(MemoryStore::with_capacity(n + 1_000));
+        let sms = Arc::new(RecordingTransport::new());
+        let recorded = verifier(&store, sms.clone());
+        let discarding = verifier(&store, Discard);
+        for i in 0..n {
+            run(discarding.start(&binding(i))).unwrap();
+        }
+        Self {
+            store,
+            sms,
+            recorded,
+            discarding,
+            who: binding(n + 1),
+        }
+    }
 }
