@@ -12,10 +12,11 @@
 //! Besides, provided methods a store may answer to go faster (the defaults are always
 //! correct): [`ChallengeStore::groups_by_subject`] and [`ChallengeStore::keeps_subject`].
 //!
-//! [`Store`] is all three; the verifier holds one (as a [`SharedStore`]). Every state change of a challenge is
-//! one atomic operation of the store, so limits hold under concurrency and across app
-//! instances: the verifier never reads a record, decides, and writes it back. Keys are
-//! typed ([`CounterKey`], [`MessageKey`]) and built by the verifier from keyed indexes.
+//! [`Store`] is all three; the verifier holds one (as a [`SharedStore`]). Every state
+//! change of a challenge is one atomic operation of the store, so limits hold under
+//! concurrency and across app instances: the verifier never reads a record, decides,
+//! and writes it back. Keys are typed ([`CounterKey`], [`MessageKey`]) and built by the
+//! verifier from keyed indexes.
 //!
 //! | store | feature | for |
 //! |---|---|---|
