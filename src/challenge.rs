@@ -59,14 +59,6 @@ impl ChallengeId {
     }
 }
 
-impl ChallengeId {
-    /// The text form, without the formatting machinery or a heap copy (each send
-    /// names its SMS's idempotency key after the id).
-    pub(crate) fn to_text(self) -> crate::inline_text::InlineText<22> {
-        crate::inline_text::InlineText::new(std::str::from_utf8(&encode_16(&self.0)).unwrap_or(""))
-    }
-}
-
 const URL_SAFE_SYMBOLS: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

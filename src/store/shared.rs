@@ -17,8 +17,8 @@ use crate::challenge::{ChallengeId, Status};
 /// [`VerifierBuilder::shared_store`](crate::VerifierBuilder::shared_store)).
 ///
 /// The crate's own [`MemoryStore`] is called directly: none of its operations waits,
-/// so a call through the trait would only add the boxed future every `async` trait
-/// call costs (a tenth of a `check`). Every other store is called through the trait.
+/// so a call through the trait would only add the boxed future (an allocation) every
+/// `async` trait call costs. Every other store is called through the trait.
 #[derive(Debug, Clone)]
 pub struct SharedStore(Held);
 

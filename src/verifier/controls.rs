@@ -24,8 +24,6 @@
 //! a full store) or the transport fails without sending, so every counter equals what
 //! was actually sent.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -171,13 +169,8 @@ impl Controls {
     /// Gives back what `admission` reserved at `at`, for a send that did not happen.
     /// Best effort: a failure is logged, and the counters then over-count, which can
     /// only refuse a send, never allow one.
-    pub(super) fn release<'a>(
-        &self,
-        admission: &'a Admission,
-        at: OffsetDateTime,
-        deps: Deps<'a>,
-    ) -> impl Future<Output = ()> + std::marker::Send + 'a {
-        give_back(&admission.held, at, deps)
+    pub(super) async fn release(&self, admission: &Admission, at: OffsetDateTime, deps: Deps<'_>) {
+        give_back(&admission.held, at, deps).await;
     }
 
     /// What follows a send that happened: the conversion guard's count, and a pause
@@ -390,26 +383,12 @@ fn refused(send: &Send<'_>, scope: &'static str, deps: Deps<'_>, error: Error) -
     error
 }
 
-/// Gives `limits` back. The work is boxed and made only when there is something to
-/// give: it runs when a send did not happen, and as a plain `async fn` its code and
-/// state sat inside every send's future, in the way of the path every send takes.
-fn give_back<'a>(
-    limits: &'a [RateLimit],
-    at: OffsetDateTime,
-    deps: Deps<'a>,
-) -> impl Future<Output = ()> + std::marker::Send + 'a {
-    let work: Option<Pin<Box<dyn Future<Output = ()> + std::marker::Send + 'a>>> =
-        (!limits.is_empty()).then(|| {
-            Box::pin(async move {
-                if let Err(e) = deps.store.release(limits, at).await {
-                    tracing::warn!(error = %e, "could not give back a reservation");
-                }
-            }) as Pin<Box<dyn Future<Output = ()> + std::marker::Send + 'a>>
-        });
-    async move {
-        if let Some(work) = work {
-            work.await;
-        }
+async fn give_back(limits: &[RateLimit], at: OffsetDateTime, deps: Deps<'_>) {
+    if limits.is_empty() {
+        return;
+    }
+    if let Err(e) = deps.store.release(limits, at).await {
+        tracing::warn!(error = %e, "could not give back a reservation");
     }
 }
 

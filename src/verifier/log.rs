@@ -2,7 +2,8 @@
 //!
 //! Out of line on purpose: a `tracing` call expands to its whole (rarely run) event
 //! code where it is written, and in `start` and `check` that code sat between the
-//! instructions every call runs, which then no longer fit the instruction cache.
+//! instructions every call runs (moving it out took `start`'s poll function from 29.5
+//! to 28.1 KB and its simulated instruction-cache misses down by 2.5%).
 
 use crate::challenge::{Binding, ChallengeId, Verdict};
 use crate::phone::PhoneNumber;

@@ -22,8 +22,8 @@ use crate::digest::Keyring;
 use crate::error::Error;
 use crate::events::{Event, EventSink};
 use crate::store::{
-    CheckOutcome, CheckRequest, CounterKey, DeliveryRecord, MessageKey, NewChallenge, RateDecision,
-    RateLimit, ResendOutcome, ResendRequest, Scope, SharedStore,
+    CheckOutcome, CheckRequest, DeliveryRecord, MessageKey, NewChallenge, RateDecision, RateLimit,
+    ResendOutcome, ResendRequest, Scope, SharedStore,
 };
 use crate::transport::{Provider, Receipt, SmsTransport, TransportError, VoiceTransport};
 
@@ -440,15 +440,15 @@ impl Verifier {
             u8::from(status == (DeliveryStatus::Failed { permanent: true })),
         ];
         let mark = RateLimit::new(
-            CounterKey::new(
+            self.keys.counter_key(
                 Scope::Receipt,
-                self.keys.index_parts(&[
+                &[
                     provider.as_bytes(),
                     b"\0",
                     message_id.as_bytes(),
                     b"\0",
                     &status_mark,
-                ]),
+                ],
             ),
             1,
             time::Duration::hours(1),

@@ -2,6 +2,7 @@
 
 mod expiring;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -430,9 +431,11 @@ impl MemoryStore {
         // The challenge, then the subject: the one lock order used everywhere (a kept
         // subject is known only once the record is read).
         let mut shard = self.shard(id);
-        let Some(record) = shard.records.get_mut(id.as_bytes()) else {
+        // One lookup: an approval removes the record through the same entry.
+        let Entry::Occupied(mut entry) = shard.records.entry(*id.as_bytes()) else {
             return Ok(CheckOutcome::NotFound);
         };
+        let record = entry.get_mut();
         if record.purge_at <= now || !record.bound_to(&request.binding) {
             return Ok(CheckOutcome::NotFound);
         }
@@ -475,8 +478,8 @@ impl MemoryStore {
             }
         }
         if approved {
-            drop(subjects);
-            self.remove(&mut shard, id);
+            entry.remove();
+            self.len.fetch_sub(1, Ordering::AcqRel);
             return Ok(CheckOutcome::Approved);
         }
         Ok(CheckOutcome::Rejected { attempts_left })
