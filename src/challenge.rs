@@ -10,12 +10,22 @@ use time::OffsetDateTime;
 
 use crate::phone::PhoneNumber;
 
-/// Identifies one challenge: 128 bits straight from the CSPRNG, never derived from the
-/// code. Its text form is 22 URL-safe base64 characters.
+/// Identifies one challenge: 160 bits, never derived from the code. The first 128
+/// always come straight from the CSPRNG, since holding an id is what lets someone
+/// check codes against it (ASVS v5 11.5.1 asks at least 128 for any opaque token). The
+/// last 32 are random too, unless a store names in them where it keeps the challenge
+/// (its [`place`](Self::place): see [`ChallengeStore::next_place`](crate::store::ChallengeStore::next_place)
+/// and [`grouped`](Self::grouped)). Its text form is 27 URL-safe base64 characters.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChallengeId([u8; 16]);
+pub struct ChallengeId([u8; ChallengeId::LEN]);
+
+/// Where the place sits in an id: after the 128 bits that are always random.
+const PLACE: std::ops::Range<usize> = 16..20;
 
 impl ChallengeId {
+    /// The length of an id in bytes.
+    pub const LEN: usize = 20;
+
     /// A fresh random id from the thread-local CSPRNG.
     #[must_use]
     pub fn random() -> Self {
@@ -24,37 +34,57 @@ impl ChallengeId {
 
     /// A fresh random id from `rng`.
     pub fn random_with<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut bytes = [0u8; 16];
+        let mut bytes = [0u8; Self::LEN];
         rng.fill_bytes(&mut bytes);
         Self(bytes)
     }
 
-    /// A fresh id whose [`group`](Self::group) is `group`: 112 bits from the CSPRNG
-    /// and 16 bits naming the group, for stores that place related challenges together
+    /// A fresh id whose [`place`](Self::place) is `place`: 128 bits from the CSPRNG
+    /// and 32 naming where a store keeps the challenge. Whoever holds the id sees the
+    /// place.
+    #[must_use]
+    pub fn placed(place: u32) -> Self {
+        let mut id = Self::random();
+        id.0[PLACE].copy_from_slice(&place.to_le_bytes());
+        id
+    }
+
+    /// The 32 bits after the random 128: a place for ids made with
+    /// [`placed`](Self::placed), random bits for those made with
+    /// [`random`](Self::random).
+    #[must_use]
+    pub fn place(&self) -> u32 {
+        let mut place = [0u8; 4];
+        place.copy_from_slice(&self.0[PLACE]);
+        u32::from_le_bytes(place)
+    }
+
+    /// A fresh id whose [`group`](Self::group) is `group`: 144 bits from the CSPRNG
+    /// and 16 naming the group, for stores that place related challenges together
     /// (see [`ChallengeStore::groups_by_subject`](crate::store::ChallengeStore::groups_by_subject)).
     #[must_use]
     pub fn grouped(group: u16) -> Self {
         let mut id = Self::random();
-        id.0[..2].copy_from_slice(&group.to_be_bytes());
+        id.0[PLACE.start..PLACE.start + 2].copy_from_slice(&group.to_be_bytes());
         id
     }
 
     /// The group an id was made in with [`grouped`](Self::grouped) (for other ids, 16
-    /// random bits).
+    /// bits of their place, or random bits).
     #[must_use]
     pub fn group(&self) -> u16 {
-        u16::from_be_bytes([self.0[0], self.0[1]])
+        u16::from_be_bytes([self.0[PLACE.start], self.0[PLACE.start + 1]])
     }
 
     /// The raw bytes (what stores key on).
     #[must_use]
-    pub fn as_bytes(&self) -> &[u8; 16] {
+    pub fn as_bytes(&self) -> &[u8; Self::LEN] {
         &self.0
     }
 
     /// An id from raw bytes.
     #[must_use]
-    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+    pub fn from_bytes(bytes: [u8; Self::LEN]) -> Self {
         Self(bytes)
     }
 }
@@ -62,28 +92,53 @@ impl ChallengeId {
 const URL_SAFE_SYMBOLS: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// URL-safe base64 without padding of exactly 16 bytes (ids, keyed names): the same
-/// 22 characters as the `base64` crate's `URL_SAFE_NO_PAD`, by straight-line table
-/// lookups, which costs a fraction of the general encoder on every start and check.
-pub(crate) fn encode_16(bytes: &[u8; 16]) -> [u8; 22] {
+/// URL-safe base64 without padding of `N` bytes into `M` characters (`M` must be
+/// `(4N + 2) / 3`): the same text as the `base64` crate's `URL_SAFE_NO_PAD`, by
+/// straight-line table lookups, which costs a fraction of the general encoder on every
+/// start and check.
+fn encode<const N: usize, const M: usize>(bytes: &[u8; N]) -> [u8; M] {
+    const { assert!(M == (4 * N + 2) / 3) };
     let symbol = |six: u32| URL_SAFE_SYMBOLS[(six & 63) as usize];
-    let mut out = [0u8; 22];
-    for (group, chars) in bytes.chunks_exact(3).zip(out.chunks_exact_mut(4)) {
+    let mut out = [0u8; M];
+    let whole = N / 3 * 3;
+    for (group, chars) in bytes[..whole].chunks_exact(3).zip(out.chunks_exact_mut(4)) {
         let n = u32::from(group[0]) << 16 | u32::from(group[1]) << 8 | u32::from(group[2]);
         chars[0] = symbol(n >> 18);
         chars[1] = symbol(n >> 12);
         chars[2] = symbol(n >> 6);
         chars[3] = symbol(n);
     }
-    let last = u32::from(bytes[15]);
-    out[20] = symbol(last >> 2);
-    out[21] = symbol(last << 4);
+    let at = whole / 3 * 4;
+    match &bytes[whole..] {
+        [last] => {
+            let n = u32::from(*last);
+            out[at] = symbol(n >> 2);
+            out[at + 1] = symbol(n << 4);
+        }
+        [a, b] => {
+            let n = u32::from(*a) << 8 | u32::from(*b);
+            out[at] = symbol(n >> 10);
+            out[at + 1] = symbol(n >> 4);
+            out[at + 2] = symbol(n << 2);
+        }
+        _ => {}
+    }
     out
+}
+
+/// 16 bytes (keyed names) as 22 URL-safe base64 characters.
+pub(crate) fn encode_16(bytes: &[u8; 16]) -> [u8; 22] {
+    encode(bytes)
+}
+
+/// An id's 20 bytes as its 27 characters.
+pub(crate) fn encode_id(id: &ChallengeId) -> [u8; 27] {
+    encode(&id.0)
 }
 
 impl fmt::Display for ChallengeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(std::str::from_utf8(&encode_16(&self.0)).map_err(|_| fmt::Error)?)
+        f.write_str(std::str::from_utf8(&encode_id(self)).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -102,14 +157,16 @@ impl FromStr for ChallengeId {
     type Err = InvalidChallengeId;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() != 22 {
+        if s.len() != 27 {
             return Err(InvalidChallengeId);
         }
-        let mut out = [0u8; 18];
+        // The decoder wants room for whole 3-byte groups; it refuses text whose spare
+        // bits are set, so every id has exactly one text form.
+        let mut out = [0u8; 21];
         let n = URL_SAFE_NO_PAD
             .decode_slice(s, &mut out)
             .map_err(|_| InvalidChallengeId)?;
-        let bytes: [u8; 16] = out[..n].try_into().map_err(|_| InvalidChallengeId)?;
+        let bytes: [u8; Self::LEN] = out[..n].try_into().map_err(|_| InvalidChallengeId)?;
         Ok(Self(bytes))
     }
 }
@@ -320,18 +377,30 @@ mod tests {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-    use super::{ChallengeId, encode_16};
+    use super::{ChallengeId, encode, encode_16, encode_id};
 
     #[test]
     fn the_short_encoder_writes_what_the_base64_crate_writes() {
-        let mut cases = vec![[0u8; 16], [0xff; 16]];
-        cases.extend((0..200).map(|_| *ChallengeId::random().as_bytes()));
-        for bytes in cases {
-            let ours = encode_16(&bytes);
-            assert_eq!(
-                std::str::from_utf8(&ours).unwrap(),
-                URL_SAFE_NO_PAD.encode(bytes)
-            );
+        let mut ids = vec![[0u8; 20], [0xff; 20]];
+        ids.extend((0..200).map(|_| *ChallengeId::random().as_bytes()));
+        for bytes in ids {
+            let id = ChallengeId::from_bytes(bytes);
+            let written = |text: &[u8]| std::str::from_utf8(text).unwrap().to_owned();
+            assert_eq!(written(&encode_id(&id)), URL_SAFE_NO_PAD.encode(bytes));
+            let head: [u8; 16] = bytes[..16].try_into().unwrap();
+            assert_eq!(written(&encode_16(&head)), URL_SAFE_NO_PAD.encode(head));
+            let odd: [u8; 7] = bytes[..7].try_into().unwrap();
+            assert_eq!(written(&encode::<7, 10>(&odd)), URL_SAFE_NO_PAD.encode(odd));
         }
+    }
+
+    #[test]
+    fn a_place_and_a_group_leave_the_first_128_bits_random() {
+        let id = ChallengeId::placed(0x0102_0304);
+        assert_eq!(id.place(), 0x0102_0304);
+        assert_eq!(&id.as_bytes()[16..], &[4, 3, 2, 1]);
+        let grouped = ChallengeId::grouped(0xbeef);
+        assert_eq!(grouped.group(), 0xbeef);
+        assert_eq!(&grouped.as_bytes()[16..18], &[0xbe, 0xef]);
     }
 }

@@ -2,10 +2,10 @@
 //! comparison, and key rotation.
 //!
 //! Codes are never stored. The store keeps
-//! `HMAC-SHA256(key, "otp2" ‖ id ‖ binding tag ‖ len(code) ‖ code)`: the id and tag are
+//! `HMAC-SHA256(key, "otp3" ‖ id ‖ binding tag ‖ len(code) ‖ code)`: the id and tag are
 //! fixed-size, the code length-prefixed, so no two different inputs share a digest, and
-//! the whole message fits one SHA-256 block, so a digest costs what a bare HMAC of a
-//! short message costs. Without the key, a leaked store is useless for recovering
+//! for codes up to 14 symbols (the default is 6) the whole message fits one SHA-256
+//! block, so a digest costs what a bare HMAC of a short message costs. Without the key, a leaked store is useless for recovering
 //! codes, even from a 30-bit code space.
 //!
 //! The binding tag (destination, purpose, subject) and counter names are keyed
@@ -31,8 +31,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Short, so that a code digest's message fits one SHA-256 block; it cannot be
 /// mistaken for any other use of a signing key, whose messages all start with a
-/// 4-byte length.
-const CODE_DOMAIN: &[u8; 4] = b"otp2";
+/// 4-byte length. The digit names the message's layout: 3 since ids are 20 bytes.
+const CODE_DOMAIN: &[u8; 4] = b"otp3";
 const BINDING_DOMAIN: &[u8] = b"smsotp/v2/binding";
 const INDEX_DOMAIN: &[u8] = b"smsotp/v2/index";
 const TAG_KEY_DOMAIN: &[u8] = b"smsotp/v2/tag-key";
@@ -463,7 +463,7 @@ fn sip_feed(h: &mut SipHasher24, field: &[u8]) {
 }
 
 /// The part of a code digest's message before the code: domain, id, tag, length.
-const CODE_HEAD: usize = CODE_DOMAIN.len() + 16 + 16 + 1;
+const CODE_HEAD: usize = CODE_DOMAIN.len() + ChallengeId::LEN + 16 + 1;
 
 fn code_digest(key: &SigningKey, id: &ChallengeId, tag: &BindingTag, code: &[u8]) -> Digest {
     if code.len() > crate::code::MAX_LENGTH {
@@ -471,13 +471,14 @@ fn code_digest(key: &SigningKey, id: &ChallengeId, tag: &BindingTag, code: &[u8]
         return code_digest_general(&key.mac, id, tag, code);
     }
     // The inner hash's message after the key block, padded by hand (FIPS 180-4, 5.1.1):
-    // one block for codes up to 18 symbols, two up to MAX_LENGTH.
+    // one block for codes up to 14 symbols, two up to MAX_LENGTH.
     let len = CODE_HEAD + code.len();
     let mut buf = [0u8; 128];
     buf[..4].copy_from_slice(CODE_DOMAIN);
-    buf[4..20].copy_from_slice(id.as_bytes());
-    buf[20..36].copy_from_slice(tag);
-    buf[36] = u8::try_from(code.len()).unwrap_or(u8::MAX);
+    let (id_at, tag_at) = (CODE_DOMAIN.len(), CODE_DOMAIN.len() + ChallengeId::LEN);
+    buf[id_at..tag_at].copy_from_slice(id.as_bytes());
+    buf[tag_at..tag_at + 16].copy_from_slice(tag);
+    buf[CODE_HEAD - 1] = u8::try_from(code.len()).unwrap_or(u8::MAX);
     buf[CODE_HEAD..len].copy_from_slice(code);
     buf[len] = 0x80;
     let blocks = if len + 9 <= 64 { 1 } else { 2 };

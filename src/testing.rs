@@ -1,7 +1,8 @@
 //! The store conformance suite: every [`crate::store::Store`] (ours and yours) should pass it.
 //!
 //! Each function checks one part of the contract and panics with a message saying
-//! which, like an assertion. Each uses fresh random ids and rate keys, so the functions
+//! which, like an assertion. Each uses fresh ids (in the store's `next_place`, as the
+//! verifier makes them) and random rate keys, so the functions
 //! can run in parallel against one shared store. Times are based on the real clock
 //! (stores that expire keys in real time, like Redis, need that) and moved forward
 //! by whole minutes at most, within the records' purge time.
@@ -80,12 +81,21 @@ fn allowance() -> Allowance {
 }
 
 /// An id as the verifier makes one for a challenge of `subject`: in the subject's group
-/// when the store asks for that ([`groups_by_subject`](crate::store::ChallengeStore::groups_by_subject)).
+/// when the store asks for that ([`groups_by_subject`](crate::store::ChallengeStore::groups_by_subject)),
+/// else in the store's [`next_place`](crate::store::ChallengeStore::next_place).
 fn id_for(store: &dyn Store, subject: Option<&CounterKey>) -> ChallengeId {
     match subject {
         Some(subject) if store.groups_by_subject() => ChallengeId::grouped(subject.group()),
-        _ => ChallengeId::random(),
+        _ => placed_id(store),
     }
+}
+
+/// An id in the store's [`next_place`](crate::store::ChallengeStore::next_place), or a
+/// random one when it names none.
+fn placed_id(store: &dyn Store) -> ChallengeId {
+    store
+        .next_place()
+        .map_or_else(ChallengeId::random, ChallengeId::placed)
 }
 
 async fn create(store: &dyn Store) -> Fixture {
@@ -106,6 +116,58 @@ async fn create_for(store: &dyn Store, subject: Option<&CounterKey>) -> Fixture 
     let record = NewChallenge::new(f.id, f.binding, f.digest, timeline(now), allowance());
     store.create(&record).await.expect("create failed");
     f
+}
+
+/// Ids in places from [`next_place`](crate::store::ChallengeStore::next_place) are fresh every time
+/// and work whatever happens between making one and creating with it: two made before
+/// either is created (racing starts), one whose predecessor was cancelled (its place
+/// reused), and ids the store did not make, side by side.
+pub async fn placed_ids_are_fresh_and_usable(store: &dyn Store) {
+    let many: std::collections::HashSet<ChallengeId> = (0..256).map(|_| placed_id(store)).collect();
+    assert_eq!(many.len(), 256, "the same id twice");
+
+    let make = |id: ChallengeId, now: OffsetDateTime| {
+        NewChallenge::new(
+            id,
+            random_tag(),
+            random_digest(),
+            timeline(now),
+            allowance(),
+        )
+    };
+    let now = now();
+    // Racing starts: both ids made first, then both created.
+    let (a, b) = (make(placed_id(store), now), make(placed_id(store), now));
+    let foreign = make(ChallengeId::random(), now);
+    for record in [&a, &b, &foreign] {
+        store.create(record).await.expect("create failed");
+    }
+    for record in [&a, &b, &foreign] {
+        let request = CheckRequest::new(record.binding, vec![record.digest], now);
+        let outcome = store
+            .check(&record.id, &request)
+            .await
+            .expect("check failed");
+        assert_eq!(
+            outcome,
+            CheckOutcome::Approved,
+            "each id finds its own record"
+        );
+    }
+    // Places reused: every cancelled id stays gone while its successors come and go.
+    let mut gone = Vec::new();
+    for _ in 0..32 {
+        let record = make(placed_id(store), now);
+        store.create(&record).await.expect("create failed");
+        for old in &gone {
+            let status = store.status(old, now).await.expect("status failed");
+            assert!(status.is_none(), "a cancelled id found a later challenge");
+        }
+        let status = store.status(&record.id, now).await.expect("status failed");
+        assert!(status.is_some(), "a new challenge must be found");
+        assert!(store.cancel(&record.id).await.expect("cancel failed"));
+        gone.push(record.id);
+    }
 }
 
 /// A new challenge reads back as pending with its limits; creating the same id again
@@ -970,6 +1032,7 @@ pub async fn concurrent_rate_hits(store: Arc<dyn Store>) {
 /// Runs every check above. Needs a multi-thread tokio runtime for the concurrent ones.
 pub async fn run_all(store: Arc<dyn Store>) {
     create_and_status(&*store).await;
+    placed_ids_are_fresh_and_usable(&*store).await;
     approve_consumes(&*store).await;
     any_candidate_matches(&*store).await;
     attempts_run_out(&*store).await;

@@ -109,6 +109,9 @@ impl<S: ChallengeStore> ChallengeStore for Lagging<S> {
     fn groups_by_subject(&self) -> bool {
         self.0.groups_by_subject()
     }
+    fn next_place(&self) -> Option<u32> {
+        self.0.next_place()
+    }
     fn keeps_subject(&self) -> bool {
         self.0.keeps_subject()
     }

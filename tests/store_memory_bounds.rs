@@ -39,9 +39,9 @@ static ALLOCATOR: Counting = Counting;
 
 const T0: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
 
-fn challenge(at: OffsetDateTime) -> NewChallenge {
+fn challenge(id: ChallengeId, at: OffsetDateTime) -> NewChallenge {
     NewChallenge::new(
-        ChallengeId::random(),
+        id,
         [1; 16],
         [2; 32],
         Timeline::new(
@@ -54,16 +54,19 @@ fn challenge(at: OffsetDateTime) -> NewChallenge {
     )
 }
 
-fn bytes_per_challenge(n: usize) -> f64 {
+/// Makes the `i`th challenge's id.
+type MakeId = fn(&MemoryStore, usize) -> ChallengeId;
+
+/// Heap bytes per pending challenge, ids made by `id`.
+fn bytes_per_challenge(n: usize, id: MakeId) -> f64 {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let records: Vec<_> = (0..n).map(|_| challenge(T0)).collect();
     let before = LIVE.load(Ordering::SeqCst);
     let store = MemoryStore::with_capacity(n);
     rt.block_on(async {
-        for r in &records {
-            store.create(r).await.unwrap();
+        for i in 0..n {
+            store.create(&challenge(id(&store, i), T0)).await.unwrap();
         }
     });
     let after = LIVE.load(Ordering::SeqCst);
@@ -72,15 +75,40 @@ fn bytes_per_challenge(n: usize) -> f64 {
     (after - before) as f64 / n as f64
 }
 
+/// An id in the store's next place, as the verifier makes one.
+fn placed(store: &MemoryStore) -> ChallengeId {
+    store
+        .next_place()
+        .map_or_else(ChallengeId::random, ChallengeId::placed)
+}
+
 #[test]
 fn at_most_200_bytes_per_pending_challenge() {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for n in [1_000, 100_000, 1_000_000] {
-        let per = bytes_per_challenge(n);
-        println!("{n} pending challenges: {per:.1} bytes each");
-        assert!(per <= 200.0, "{per:.1} bytes per challenge at {n}");
+        // The store's own ids (as the verifier makes them: kept in slots), ids made
+        // elsewhere (kept in a table beside them), and both at once.
+        let kinds: [(MakeId, &str); 3] = [
+            (|store, _| placed(store), "the store's ids"),
+            (|_, _| ChallengeId::random(), "random ids"),
+            (
+                |store, i| {
+                    if i % 2 == 0 {
+                        placed(store)
+                    } else {
+                        ChallengeId::random()
+                    }
+                },
+                "both",
+            ),
+        ];
+        for (id, ids) in kinds {
+            let per = bytes_per_challenge(n, id);
+            println!("{n} pending challenges, {ids}: {per:.1} bytes each");
+            assert!(per <= 200.0, "{per:.1} bytes per challenge at {n}, {ids}");
+        }
     }
 }
 
@@ -95,16 +123,22 @@ fn capacity_is_a_clear_error_not_growth() {
 async fn capacity() {
     let store = MemoryStore::with_capacity(10);
     for _ in 0..10 {
-        store.create(&challenge(T0)).await.unwrap();
+        store
+            .create(&challenge(ChallengeId::random(), T0))
+            .await
+            .unwrap();
     }
     assert!(matches!(
-        store.create(&challenge(T0)).await,
+        store.create(&challenge(ChallengeId::random(), T0)).await,
         Err(StoreError::Full { capacity: 10 })
     ));
     assert_eq!(store.len(), 10);
     // Once the old ones may be purged, there is room again without any background task.
     store
-        .create(&challenge(T0 + Duration::minutes(11)))
+        .create(&challenge(
+            ChallengeId::random(),
+            T0 + Duration::minutes(11),
+        ))
         .await
         .unwrap();
     assert_eq!(store.len(), 1);
@@ -128,11 +162,17 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 async fn sweeping() {
     let store = MemoryStore::new();
     for _ in 0..10_000 {
-        store.create(&challenge(T0)).await.unwrap();
+        store
+            .create(&challenge(ChallengeId::random(), T0))
+            .await
+            .unwrap();
     }
     let later = T0 + Duration::minutes(11);
     for _ in 0..30_000 {
-        store.create(&challenge(later)).await.unwrap();
+        store
+            .create(&challenge(ChallengeId::random(), later))
+            .await
+            .unwrap();
     }
     assert_eq!(store.len(), 30_000, "every shard swept its expired records");
 }

@@ -333,7 +333,7 @@ async fn migrations_are_idempotent_and_safe_to_run_at_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1], "each migration recorded once");
+    assert_eq!(versions, vec![1, 2], "each migration recorded once");
     // Every expiry column is indexed, so purging never scans a table.
     let indexes: Vec<String> = client
         .query(
@@ -359,6 +359,60 @@ async fn migrations_are_idempotent_and_safe_to_run_at_once() {
         .unwrap();
     assert_eq!(
         stores[2]
+            .check(&id, &req([1; 16], &[[2; 32]], now))
+            .await
+            .unwrap(),
+        CheckOutcome::Approved
+    );
+    postgres_env::drop_schema(&url, &schema).await;
+}
+
+/// A database installed by an earlier version (migration 1 only, holding a challenge
+/// under a 16-byte id) takes migration 2: the old row stays, and 20-byte ids fit.
+#[tokio::test]
+async fn a_schema_from_before_wider_ids_migrates_and_keeps_its_rows() {
+    let Some(url) = postgres_env::database_url().await else {
+        return;
+    };
+    let schema = postgres_env::unique_schema();
+    let client = postgres_env::raw_client(&url).await.unwrap();
+    let quoted = format!("\"{schema}\"");
+    let first = include_str!("../src/store/postgres/migrations/0001_init.sql")
+        .replace("__SCHEMA__", &quoted);
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA {quoted}; {first}; \
+             CREATE TABLE {quoted}.schema_migrations \
+               (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); \
+             INSERT INTO {quoted}.schema_migrations (version) VALUES (1); \
+             INSERT INTO {quoted}.challenges \
+               (id, binding, digests, expires_at, resend_at, purge_at, max_attempts, max_sends) \
+               VALUES (decode(repeat('ab', 16), 'hex'), '\\x01', ARRAY['\\x02'::bytea], 1, 1, 1, 5, 3);"
+        ))
+        .await
+        .unwrap();
+    let store = PostgresStore::builder(&url)
+        .schema(schema.clone())
+        .build()
+        .unwrap();
+    store.migrate().await.unwrap();
+    let old: i64 = client
+        .query_one(
+            &format!("SELECT count(*) FROM {quoted}.challenges WHERE octet_length(id) = 16"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(old, 1, "the old challenge is kept until it is purged");
+    let now = SystemClock.now();
+    let id = ChallengeId::random();
+    store
+        .create(&challenge(id, [1; 16], [2; 32], now))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
             .check(&id, &req([1; 16], &[[2; 32]], now))
             .await
             .unwrap(),

@@ -119,12 +119,12 @@ async fn every_key_has_a_ttl_on(target: Target) {
         assert!(pttl > 0, "{} has PTTL {pttl}", String::from_utf8_lossy(key));
         let name = String::from_utf8_lossy(key).into_owned();
         let rest = name.strip_prefix(&format!("{prefix}:")).unwrap();
-        // {gggg}:<22-character id>, {gggg}:f:<subject>, {r:<counter>}, {m:<message>}
+        // {gggg}:<27-character id>, {gggg}:f:<subject>, {r:<counter>}, {m:<message>}
         let grouped = rest.len() > 7
             && rest.starts_with('{')
             && rest[1..5].bytes().all(|b| b.is_ascii_hexdigit())
             && rest[5..].starts_with("}:");
-        let challenge = grouped && rest.len() == 7 + 22;
+        let challenge = grouped && rest.len() == 7 + 27;
         let subject = grouped && rest[7..].starts_with("f:");
         let tagged = |kind: &str| rest.starts_with(kind) && rest.ends_with('}');
         challenges += usize::from(challenge);

@@ -46,7 +46,7 @@ async fn pending_reports_defaults_and_masks_the_number() {
         assert_eq!(p.sends_left, 2);
         assert!(!p.destination.contains("9012345678"));
         assert!(p.destination.ends_with("5678"));
-        assert_eq!(p.id.to_string().len(), 22, "128-bit id, URL-safe base64");
+        assert_eq!(p.id.to_string().len(), 27, "160-bit id, URL-safe base64");
         let parsed: ChallengeId = p.id.to_string().parse().unwrap();
         assert_eq!(parsed, p.id);
     }

@@ -10,7 +10,8 @@
 //! | [`DeliveryStore`] | message links for delivery reports | link_message, record_delivery |
 //!
 //! Besides, provided methods a store may answer to go faster (the defaults are always
-//! correct): [`ChallengeStore::groups_by_subject`] and [`ChallengeStore::keeps_subject`].
+//! correct): [`ChallengeStore::groups_by_subject`], [`ChallengeStore::keeps_subject`]
+//! and [`ChallengeStore::next_place`].
 //!
 //! [`Store`] is all three; the verifier holds one (as a [`SharedStore`]). Every state
 //! change of a challenge is one atomic operation of the store, so limits hold under
@@ -134,7 +135,7 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// then makes ids with [`ChallengeId::grouped`], whose
     /// [`group`](ChallengeId::group) is the same for every challenge of a subject (so a
     /// Redis Cluster store can keep a challenge and its subject's failure counter in
-    /// one hash slot). Default: `false`, fully random ids.
+    /// one hash slot). Default: `false`: ids are random, or [placed](Self::next_place).
     ///
     /// A store that answers `true` may treat a [`check`](Self::check) whose subject
     /// guard is of another group than the id as a check with another binding
@@ -152,6 +153,26 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// check carries the full guard, and `NewChallenge::subject` may be ignored.
     fn keeps_subject(&self) -> bool {
         false
+    }
+
+    /// Where the store will keep a new challenge, if it wants to say so in the id:
+    /// the verifier then makes the id with [`ChallengeId::placed`], 128 bits from the
+    /// CSPRNG followed by this place, and hands it to [`create`](Self::create).
+    /// Used when the store does not [group by subject](Self::groups_by_subject).
+    /// Default: `None`: fully random ids.
+    ///
+    /// [`MemoryStore`] names the slot freed last, so a new challenge lands in memory
+    /// already in cache. The randomness of an id is not the store's to choose: it only
+    /// names a place, and [`create`](Self::create) must still take any id, including
+    /// one it did not place and one whose place was taken by a racing create since.
+    ///
+    /// It runs on every start, before anything is known to be sent: it must not block
+    /// or do I/O, and it must reserve nothing, since a refused start never creates the
+    /// challenge. The place is visible to whoever holds the id (for `MemoryStore`, a
+    /// slot number: roughly how many challenges its shard held at once). A wrapper
+    /// store must forward it, or it quietly falls back to random ids.
+    fn next_place(&self) -> Option<u32> {
+        None
     }
 }
 
@@ -275,6 +296,9 @@ macro_rules! forward_store {
             }
             fn keeps_subject(&self) -> bool {
                 (**self).keeps_subject()
+            }
+            fn next_place(&self) -> Option<u32> {
+                (**self).next_place()
             }
         }
 

@@ -126,6 +126,15 @@ impl SharedStore {
         }
     }
 
+    /// An id for a new challenge: in the store's next place if it names one.
+    pub(crate) fn next_id(&self) -> ChallengeId {
+        let place = match &self.0 {
+            Held::Memory(m) => m.next_place_now(),
+            Held::Other(s) => s.next_place(),
+        };
+        place.map_or_else(ChallengeId::random, ChallengeId::placed)
+    }
+
     pub(crate) async fn reserve(
         &self,
         limits: &[RateLimit],

@@ -105,7 +105,7 @@ impl Composer {
 /// `<challenge id>-<send number>`, built in place without `format!` (which cost a
 /// start more than the rest of composing the SMS).
 fn idempotency_key(send: &SendNo<'_>) -> InlineText<40> {
-    let id = crate::challenge::encode_16(send.id.as_bytes());
+    let id = crate::challenge::encode_id(send.id);
     let mut key = InlineText::new(std::str::from_utf8(&id).unwrap_or(""));
     key.push_str("-");
     key.push_str(decimal(send.number, &mut [0; 10]));

@@ -127,7 +127,7 @@ impl Verifier {
             .then(|| subject_key(&self.keys, binding));
         let id = match &subject {
             Some(key) if self.store.groups_by_subject() => ChallengeId::grouped(key.group()),
-            _ => ChallengeId::random(),
+            _ => self.store.next_id(),
         };
         let timeline = self.lifetimes.timeline(now);
         let number = SendNo {
@@ -509,7 +509,7 @@ impl Verifier {
         let id = if self.store.groups_by_subject() {
             ChallengeId::grouped(subject_key(&self.keys, binding).group())
         } else {
-            ChallengeId::random()
+            self.store.next_id()
         };
         let tag = self.keys.binding_tag(binding);
         let mut never = [0u8; 32];

@@ -1,9 +1,9 @@
-//! The in-process store: sharded maps behind short mutexes.
+//! The in-process store: sharded slots and maps behind short mutexes.
 
 mod expiring;
+mod slots;
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use subtle::ConstantTimeEq;
 
 use self::expiring::{ExpiringMap, FastHash};
+use self::slots::{IdBytes, SHARDS, Slots};
 use super::{
     BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
     DeliveryRecord, DeliveryStore, Digest, MessageKey, NewChallenge, RateDecision, RateLimit,
@@ -21,7 +22,6 @@ use super::{
 use crate::challenge::{ChallengeId, Phase, Status};
 use crate::digest::prefix_eq;
 
-const SHARDS: usize = 64;
 const SUBJECT_SHARDS: usize = 16;
 /// The default capacity: about 200 MB at the measured per-challenge cost.
 pub const DEFAULT_CAPACITY: usize = 1_000_000;
@@ -32,6 +32,10 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 ///   (a check also takes its subject's, after the challenge's). The subject is kept with
 ///   the challenge ([`keeps_subject`](ChallengeStore::keeps_subject)), so checks need
 ///   not name it.
+/// - Records sit in numbered slots, and the id of a new challenge
+///   ([`next_place`](ChallengeStore::next_place)) names the slot a shard freed last: a new
+///   challenge lands in memory already in cache, so a start costs the same with a
+///   million pending as with a thousand. Ids made elsewhere work too, kept beside.
 /// - Expired challenges are swept as a side effect of later operations on the same
 ///   shard, so no background task is needed.
 /// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
@@ -53,12 +57,12 @@ pub struct MemoryStore {
     /// Rate counters: units used in the window, expiring at the window's end.
     rates: Mutex<ExpiringMap<CounterKey, u64>>,
     /// Provider message -> challenge, for delivery reports.
-    links: Mutex<ExpiringMap<MessageKey, [u8; 16]>>,
+    links: Mutex<ExpiringMap<MessageKey, IdBytes>>,
     /// Last delivery report per challenge; kept apart from the compact records since
     /// most pending challenges never get one.
-    deliveries: Mutex<ExpiringMap<[u8; 16], DeliveryRecord>>,
+    deliveries: Mutex<ExpiringMap<IdBytes, DeliveryRecord>>,
     /// Decoy ids, oldest first; never longer than `capacity / 2`.
-    decoys: Mutex<VecDeque<[u8; 16]>>,
+    decoys: Mutex<VecDeque<IdBytes>>,
     len: AtomicUsize,
     capacity: usize,
 }
@@ -69,8 +73,7 @@ const COUNTERS_PER_SLOT: usize = 4;
 
 #[derive(Debug, Default)]
 struct Shard {
-    /// Keyed by id, hashed with a per-process seed: `create` takes ids made anywhere.
-    records: HashMap<[u8; 16], Record, FastHash>,
+    records: Slots<Record>,
     /// Inserts since the last sweep; a sweep runs once they outnumber the records
     /// then held, so each insert pays for O(1) sweeping on average.
     inserts_since_sweep: usize,
@@ -349,13 +352,14 @@ impl MemoryStore {
     }
 
     fn shard(&self, id: &ChallengeId) -> MutexGuard<'_, Shard> {
-        // Ids are uniformly random, so any byte spreads load evenly.
-        lock(&self.shards[usize::from(id.as_bytes()[0]) % SHARDS])
+        // The shard its place names: a placed id's was picked at random, and an id made
+        // elsewhere has random bits there.
+        lock(&self.shards[slots::shard_of(id)])
     }
 
     fn sweep_shard(&self, shard: &mut Shard, now: i64) {
         let before = shard.records.len();
-        shard.records.retain(|_, r| r.purge_at > now);
+        shard.records.retain(|r| r.purge_at > now);
         let removed = before - shard.records.len();
         if removed > 0 {
             self.len.fetch_sub(removed, Ordering::AcqRel);
@@ -383,6 +387,14 @@ impl MemoryStore {
 /// them, and the verifier calls them directly for its own default store, without the
 /// boxed future every trait call costs.
 impl MemoryStore {
+    /// The slot a shard picked at random freed last, as a place (see [`slots`]).
+    pub(crate) fn next_place_now(&self) -> Option<u32> {
+        // A random shard spreads concurrent starts over the locks.
+        let shard = usize::from(rand::random::<u8>()) % SHARDS;
+        let slot = lock(&self.shards[shard]).records.next_slot();
+        slots::place(shard, slot)
+    }
+
     pub(crate) fn create_now(&self, c: &NewChallenge) -> Result<(), StoreError> {
         let now = millis(c.timeline.created_at);
         // The place first (taking it may sweep every shard, so no shard is locked
@@ -431,11 +443,9 @@ impl MemoryStore {
         // The challenge, then the subject: the one lock order used everywhere (a kept
         // subject is known only once the record is read).
         let mut shard = self.shard(id);
-        // One lookup: an approval removes the record through the same entry.
-        let Entry::Occupied(mut entry) = shard.records.entry(*id.as_bytes()) else {
+        let Some(record) = shard.records.get_mut(id.as_bytes()) else {
             return Ok(CheckOutcome::NotFound);
         };
-        let record = entry.get_mut();
         if record.purge_at <= now || !record.bound_to(&request.binding) {
             return Ok(CheckOutcome::NotFound);
         }
@@ -478,8 +488,9 @@ impl MemoryStore {
             }
         }
         if approved {
-            entry.remove();
-            self.len.fetch_sub(1, Ordering::AcqRel);
+            // The slot the id names, taken again: a second lookup costs an index.
+            drop(subjects);
+            self.remove(&mut shard, id);
             return Ok(CheckOutcome::Approved);
         }
         Ok(CheckOutcome::Rejected { attempts_left })
@@ -730,6 +741,10 @@ impl ChallengeStore for MemoryStore {
     fn keeps_subject(&self) -> bool {
         true
     }
+
+    fn next_place(&self) -> Option<u32> {
+        self.next_place_now()
+    }
 }
 
 #[async_trait::async_trait]
@@ -792,7 +807,7 @@ mod tests {
     async fn debug_shows_counts_not_records() {
         use crate::store::{Allowance, NewChallenge, Timeline};
         let store = MemoryStore::with_capacity(10);
-        let id = crate::ChallengeId::random();
+        let id = crate::ChallengeId::placed(store.next_place_now().unwrap());
         let now = time::macros::datetime!(2026-12-01 09:00 UTC);
         let timeline = Timeline::new(
             now,

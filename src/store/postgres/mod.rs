@@ -953,7 +953,8 @@ impl DeliveryStore for PostgresStore {
             [] => Ok(None),
             [row] => {
                 let bytes: Vec<u8> = get(row, 0, "record_delivery")?;
-                let id: [u8; 16] = bytes.try_into().map_err(|_| corrupt("record_delivery"))?;
+                let id: [u8; ChallengeId::LEN] =
+                    bytes.try_into().map_err(|_| corrupt("record_delivery"))?;
                 Ok(Some(ChallengeId::from_bytes(id)))
             }
             _ => Err(corrupt("record_delivery")),

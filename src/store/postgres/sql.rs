@@ -14,10 +14,16 @@ pub(super) struct Migration {
 
 /// Every migration, oldest first. A new one is appended, never edited once released:
 /// installed databases have run the old text.
-pub(super) static MIGRATIONS: [Migration; 1] = [Migration {
-    version: 1,
-    sql: include_str!("migrations/0001_init.sql"),
-}];
+pub(super) static MIGRATIONS: [Migration; 2] = [
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_wider_ids.sql"),
+    },
+];
 
 /// The statements of one store, with its schema written in once at build time so no
 /// call formats SQL.
