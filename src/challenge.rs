@@ -54,9 +54,7 @@ impl ChallengeId {
     /// [`random`](Self::random).
     #[must_use]
     pub fn place(&self) -> u32 {
-        let mut place = [0u8; 4];
-        place.copy_from_slice(&self.0[PLACE]);
-        u32::from_le_bytes(place)
+        place_of(&self.0)
     }
 
     /// A fresh id whose [`group`](Self::group) is `group`: 144 bits from the CSPRNG
@@ -87,6 +85,11 @@ impl ChallengeId {
     pub fn from_bytes(bytes: [u8; Self::LEN]) -> Self {
         Self(bytes)
     }
+}
+
+/// The place in an id's raw bytes, for stores that keep ids as bytes.
+pub(crate) fn place_of(bytes: &[u8; ChallengeId::LEN]) -> u32 {
+    u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]])
 }
 
 const URL_SAFE_SYMBOLS: &[u8; 64] =

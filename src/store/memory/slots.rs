@@ -27,8 +27,7 @@ pub(super) fn shard_of(id: &ChallengeId) -> usize {
 
 /// The slot an id's place names, whether or not a store made it.
 fn slot_of(id: &IdBytes) -> usize {
-    let place = ChallengeId::from_bytes(*id).place();
-    usize::try_from(place >> SHARD_BITS).unwrap_or(usize::MAX)
+    usize::try_from(crate::challenge::place_of(id) >> SHARD_BITS).unwrap_or(usize::MAX)
 }
 
 /// The place naming `slot` of shard `shard`, if a place can name it.
@@ -188,9 +187,25 @@ impl<V> Slots<V> {
 
 /// Whether two ids are the same, in constant time: a lookup names its slot, so every
 /// guess at an id is compared with the id held there, and a compare that stopped at
-/// the first differing byte would let the guesses learn it byte by byte.
+/// the first differing byte would let the guesses learn it byte by byte. The words'
+/// differences are OR-ed together without a branch, then tested once.
 fn same(held: &IdBytes, id: &IdBytes) -> bool {
-    held.ct_eq(id).into()
+    let word = |b: &IdBytes, at: usize| {
+        u64::from_le_bytes([
+            b[at],
+            b[at + 1],
+            b[at + 2],
+            b[at + 3],
+            b[at + 4],
+            b[at + 5],
+            b[at + 6],
+            b[at + 7],
+        ])
+    };
+    let tail = |b: &IdBytes| u64::from(crate::challenge::place_of(b));
+    let differ =
+        (word(held, 0) ^ word(id, 0)) | (word(held, 8) ^ word(id, 8)) | (tail(held) ^ tail(id));
+    differ.ct_eq(&0).into()
 }
 
 #[cfg(test)]
@@ -199,7 +214,20 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{IdBytes, Slots, place, slot_of};
+    use super::{IdBytes, Slots, place, same, slot_of};
+
+    #[test]
+    fn ids_that_differ_in_any_bit_are_not_the_same() {
+        let id: IdBytes = std::array::from_fn(|i| u8::try_from(i * 37 % 256).unwrap());
+        assert!(same(&id, &id));
+        for at in 0..id.len() {
+            for bit in 0..8 {
+                let mut other = id;
+                other[at] ^= 1 << bit;
+                assert!(!same(&id, &other), "byte {at}, bit {bit}");
+            }
+        }
+    }
 
     /// An id of `random` whose place names `slot` (of shard 0).
     fn naming(random: [u8; 16], slot: u32) -> IdBytes {
