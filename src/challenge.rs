@@ -151,6 +151,21 @@ impl fmt::Debug for ChallengeId {
     }
 }
 
+/// Ids from before ids were 20 bytes: 16 bytes, 22 characters. A store may still hold
+/// rows and links naming them (from an instance not yet upgraded, or from before the
+/// upgrade) until they expire. This version cannot check those challenges, so a store
+/// answers a delivery report about one as about no challenge, not as corruption.
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub(crate) mod legacy {
+    /// The length of an old id in bytes.
+    pub(crate) const LEN: usize = 16;
+
+    /// Whether `text` has an old id's text form.
+    pub(crate) fn is_text(text: &str) -> bool {
+        text.len() == 22 && text.bytes().all(|b| super::URL_SAFE_SYMBOLS.contains(&b))
+    }
+}
+
 /// The text was not a challenge id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not a challenge id")]

@@ -5,8 +5,8 @@
 //! `HMAC-SHA256(key, "otp3" ‖ id ‖ binding tag ‖ len(code) ‖ code)`: the id and tag are
 //! fixed-size, the code length-prefixed, so no two different inputs share a digest, and
 //! for codes up to 14 symbols (the default is 6) the whole message fits one SHA-256
-//! block, so a digest costs what a bare HMAC of a short message costs. Without the key, a leaked store is useless for recovering
-//! codes, even from a 30-bit code space.
+//! block, so a digest costs what a bare HMAC of a short message costs. Without the
+//! key, a leaked store is useless for recovering codes, even from a 30-bit code space.
 //!
 //! The binding tag (destination, purpose, subject) and counter names are keyed
 //! SipHash-2-4 with 128-bit output: a pseudorandom function under a key derived from

@@ -421,6 +421,40 @@ async fn a_schema_from_before_wider_ids_migrates_and_keeps_its_rows() {
     postgres_env::drop_schema(&url, &schema).await;
 }
 
+/// A delivery report about a challenge from before 20-byte ids (kept by an instance
+/// not yet upgraded) finds no challenge: it is not corruption.
+#[tokio::test]
+async fn a_report_about_a_challenge_from_before_wider_ids_finds_nothing() {
+    let Some(url) = postgres_env::database_url().await else {
+        return;
+    };
+    let store = postgres_env::store(&url).await;
+    let schema = store.schema().to_owned();
+    let client = postgres_env::raw_client(&url).await.unwrap();
+    let far = SystemClock.now().unix_timestamp() * 1000 + 3_600_000;
+    client
+        .batch_execute(&format!(
+            "INSERT INTO \"{schema}\".challenges \
+               (id, binding, digests, expires_at, resend_at, purge_at, max_attempts, max_sends) \
+               VALUES (decode(repeat('ab', 16), 'hex'), '\\x01', ARRAY['\\x02'::bytea], \
+                       {far}, {far}, {far}, 5, 3); \
+             INSERT INTO \"{schema}\".links (message, challenge, purge_at) \
+               VALUES ('{message}', decode(repeat('ab', 16), 'hex'), {far});",
+            message = MessageKey::new("twilio", "SM-old"),
+        ))
+        .await
+        .unwrap();
+    let report = DeliveryRecord::new(DeliveryStatus::Delivered, "twilio");
+    let found = store
+        .record_delivery(
+            &MessageKey::new("twilio", "SM-old"),
+            &report,
+            SystemClock.now(),
+        )
+        .await;
+    assert!(matches!(found, Ok(None)), "{found:?}");
+}
+
 #[tokio::test]
 async fn an_unmigrated_schema_is_an_error_never_an_approval() {
     let Some(url) = postgres_env::database_url().await else {

@@ -947,6 +947,64 @@ async fn cluster_reserve_is_all_or_nothing_across_slots() {
     target.cleanup(&prefix).await;
 }
 
+#[tokio::test]
+async fn a_report_about_a_challenge_from_before_wider_ids_finds_nothing() {
+    let Some(target) = Target::single().await else {
+        return;
+    };
+    a_report_about_a_challenge_from_before_wider_ids_finds_nothing_on(target).await;
+}
+
+#[tokio::test]
+async fn a_report_about_a_challenge_from_before_wider_ids_finds_nothing_on_a_cluster() {
+    let Some(target) = Target::cluster().await else {
+        return;
+    };
+    a_report_about_a_challenge_from_before_wider_ids_finds_nothing_on(target).await;
+}
+
+/// A link and a challenge written by a version with 16-byte ids (22 characters), as an
+/// instance not yet upgraded leaves them: a report about it finds no challenge this
+/// version can check, and is not corruption.
+async fn a_report_about_a_challenge_from_before_wider_ids_finds_nothing_on(target: Target) {
+    let store = target.store().await;
+    let prefix = store.prefix().to_owned();
+    let mut raw = target.raw().await;
+    let message = MessageKey::new("twilio", "SM-old");
+    let old = "{abcd}:q83vEjRWeJq83vEjRWeJqw";
+    // One command at a time: the link and the challenge sit in different slots.
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}:{{m:{message}}}"))
+        .arg(old)
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let challenge_key = format!("{prefix}:{old}");
+    let _: () = redis::cmd("HSET")
+        .arg(&challenge_key)
+        .arg("p")
+        .arg(i64::MAX / 2)
+        .arg("b")
+        .arg("x")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("PEXPIRE")
+        .arg(&challenge_key)
+        .arg(60_000)
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let report = DeliveryRecord::new(DeliveryStatus::Delivered, "twilio");
+    let found = store
+        .record_delivery(&message, &report, SystemClock.now())
+        .await;
+    assert!(matches!(found, Ok(None)), "{found:?}");
+    target.cleanup(&prefix).await;
+}
+
 /// Delivery reports reach the challenge across slots: the link lives in the message's
 /// slot, the report on the challenge in its own.
 #[tokio::test]

@@ -138,22 +138,20 @@ impl<V> Slots<V> {
 
     /// Keeps only the values `keep` says yes to.
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&V) -> bool) {
-        let mut freed = Vec::new();
-        for (slot, held) in self.entries.iter_mut().enumerate() {
+        let mut dropped = 0;
+        for held in &mut self.entries {
             if held.as_ref().is_some_and(|e| !keep(&e.value)) {
                 *held = None;
-                freed.push(slot);
+                dropped += 1;
             }
         }
-        self.len -= freed.len();
-        for slot in freed {
-            self.note_free(slot);
-        }
+        self.len -= dropped;
         let before = self.others.len();
         self.others.retain(|_, v| keep(v));
         self.len -= before - self.others.len();
-        // Give memory back after a peak: free slots at the end go (the free list skips
-        // them from then on), and the side table shrinks once mostly empty.
+        // Give memory back after a peak: free slots at the end go, the free list is
+        // rebuilt to name each free slot left once (a sweep already walked every
+        // slot), and the tables shrink once mostly empty.
         while matches!(self.entries.last(), Some(None)) {
             self.entries.pop();
         }
@@ -161,9 +159,25 @@ impl<V> Slots<V> {
             self.entries
                 .shrink_to(self.entries.len() + self.entries.len() / 2);
         }
+        self.rebuild_free();
         if self.others.capacity() > 4 * self.others.len() + 64 {
             self.others.shrink_to(2 * self.others.len());
         }
+    }
+
+    /// The free list as every slot free now, once each, and no more room than that.
+    fn rebuild_free(&mut self) {
+        let mut free = std::mem::take(&mut self.free);
+        free.clear();
+        free.extend(
+            (0..self.entries.len())
+                .filter(|&s| self.is_free(s))
+                .filter_map(|s| u32::try_from(s).ok()),
+        );
+        if free.capacity() > 2 * free.len() + 64 {
+            free.shrink_to(free.len() + free.len() / 2);
+        }
+        self.free = free;
     }
 
     /// Whether `slot` exists and holds nothing.
@@ -174,10 +188,7 @@ impl<V> Slots<V> {
     fn note_free(&mut self, slot: usize) {
         if self.free.len() >= 2 * self.entries.len().max(8) {
             // Mostly stale: keep only slots that are free now, once each.
-            self.free = (0..self.entries.len())
-                .filter(|&s| self.is_free(s))
-                .filter_map(|s| u32::try_from(s).ok())
-                .collect();
+            self.rebuild_free();
         }
         if let Ok(slot) = u32::try_from(slot) {
             self.free.push(slot);
@@ -274,6 +285,32 @@ mod tests {
         assert_eq!(slots.len(), 0);
     }
 
+    #[test]
+    fn a_sweep_after_a_peak_gives_back_the_free_list_too() {
+        let mut slots = Slots::default();
+        for seed in 0..1_000u16 {
+            let [a, b] = seed.to_le_bytes();
+            let id = naming(
+                [a, b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                slots.next_slot(),
+            );
+            slots.insert(id, seed);
+        }
+        slots.retain(|&v| v < 10);
+        assert_eq!(slots.len(), 10);
+        assert_eq!(slots.entries.len(), 10, "free slots at the end go");
+        assert!(
+            slots.free.is_empty(),
+            "and the free list names none of them"
+        );
+        assert!(slots.free.capacity() <= 64 + 1);
+        slots.retain(|_| false);
+        assert_eq!(
+            (slots.len(), slots.entries.len(), slots.free.len()),
+            (0, 0, 0)
+        );
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         /// Insert under the suggested slot (true) or a random id's own (false).
@@ -328,6 +365,7 @@ mod tests {
                 }
                 prop_assert_eq!(slots.len(), model.len());
                 prop_assert!(slots.free.len() <= 2 * slots.entries.len().max(8) + 1);
+                prop_assert!(slots.free.iter().all(|&f| (f as usize) < slots.entries.len()));
                 for id in &ids {
                     prop_assert_eq!(slots.get(id), model.get(id));
                 }

@@ -953,6 +953,10 @@ impl DeliveryStore for PostgresStore {
             [] => Ok(None),
             [row] => {
                 let bytes: Vec<u8> = get(row, 0, "record_delivery")?;
+                if bytes.len() == crate::challenge::legacy::LEN {
+                    tracing::info!("delivery report for a challenge from before 20-byte ids");
+                    return Ok(None);
+                }
                 let id: [u8; ChallengeId::LEN] =
                     bytes.try_into().map_err(|_| corrupt("record_delivery"))?;
                 Ok(Some(ChallengeId::from_bytes(id)))

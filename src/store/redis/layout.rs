@@ -27,7 +27,8 @@ use crate::store::{CounterKey, MessageKey};
 const TAG_AND_COLON: usize = 7;
 
 pub(super) fn challenge_key(prefix: &str, id: &ChallengeId) -> String {
-    let mut key = String::with_capacity(prefix.len() + 30);
+    // `:{gggg}:` and the id's 27 characters.
+    let mut key = String::with_capacity(prefix.len() + 8 + 27);
     // Writing to a String cannot fail.
     let _ = write!(key, "{prefix}:{{{:04x}}}:{id}", id.group());
     key
@@ -49,6 +50,17 @@ pub(super) fn link_key(prefix: &str, message: &MessageKey) -> String {
 /// delivery script can name the challenge and the cluster path can check it.
 pub(super) fn link_value(id: &ChallengeId) -> String {
     format!("{{{:04x}}}:{id}", id.group())
+}
+
+/// Whether a link's value names a challenge by an id from before 20-byte ids.
+pub(super) fn is_legacy_link(value: &[u8]) -> bool {
+    std::str::from_utf8(value).ok().is_some_and(|text| {
+        text.starts_with('{')
+            && text.get(5..TAG_AND_COLON) == Some("}:")
+            && text
+                .get(TAG_AND_COLON..)
+                .is_some_and(crate::challenge::legacy::is_text)
+    })
 }
 
 /// The challenge a link's value names, if it is one `link_value` wrote.

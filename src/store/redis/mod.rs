@@ -20,7 +20,9 @@ use super::{
 };
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
 use conn::{Conn, evalsha};
-use layout::{challenge_key, link_key, link_value, linked_id, rate_key, subject_key};
+use layout::{
+    challenge_key, is_legacy_link, link_key, link_value, linked_id, rate_key, subject_key,
+};
 use scripts::{CORRUPT_CODE, Lua};
 
 /// Largest integer a Lua 5.1 number holds exactly; counts and times are clamped to it.
@@ -976,14 +978,24 @@ impl DeliveryStore for RedisStore {
             .arg(self.prefix.as_bytes());
         match self.run_mixed(&scripts::DELIVERY, &cmd).await? {
             (ints, None) if ints == [0] => Ok(None),
-            (ints, Some(value)) if ints == [1] => std::str::from_utf8(&value)
-                .ok()
-                .and_then(|text| text.parse().ok())
-                .map(Some)
-                .ok_or_else(|| corrupt("record_delivery")),
+            (ints, Some(value)) if ints == [1] => {
+                let text = std::str::from_utf8(&value).unwrap_or("");
+                match text.parse() {
+                    Ok(id) => Ok(Some(id)),
+                    Err(_) if crate::challenge::legacy::is_text(text) => Ok(legacy_report()),
+                    Err(_) => Err(corrupt("record_delivery")),
+                }
+            }
             _ => Err(corrupt("record_delivery")),
         }
     }
+}
+
+/// A report whose link names a challenge from before 20-byte ids: none this version
+/// can check (see `challenge::legacy`).
+fn legacy_report() -> Option<ChallengeId> {
+    tracing::info!("delivery report for a challenge from before 20-byte ids");
+    None
 }
 
 impl RedisStore {
@@ -999,7 +1011,11 @@ impl RedisStore {
         get.arg(link.as_bytes());
         let id = match self.query(&get).await? {
             Value::Nil => return Ok(None),
-            Value::BulkString(value) => linked_id(&value).ok_or_else(|| corrupt("a link"))?,
+            Value::BulkString(value) => match linked_id(&value) {
+                Some(id) => id,
+                None if is_legacy_link(&value) => return Ok(legacy_report()),
+                None => return Err(corrupt("a link")),
+            },
             _ => return Err(corrupt("record_delivery")),
         };
         let mut cmd = evalsha(&scripts::DELIVERY, 1);
