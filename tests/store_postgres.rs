@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::store_fixtures::{challenge, fails_closed, is_outage, phone, req, secret, whole_flow};
+use common::store_fixtures::{
+    challenge, created_then_approved, fails_closed, is_outage, phone, req, secret, whole_flow,
+};
 use common::{across_instances, postgres_env};
 
 use std::num::NonZeroU32;
@@ -351,19 +353,7 @@ async fn migrations_are_idempotent_and_safe_to_run_at_once() {
             "no index on {column}: {indexes:?}"
         );
     }
-    let now = SystemClock.now();
-    let id = ChallengeId::random();
-    stores[1]
-        .create(&challenge(id, [1; 16], [2; 32], now))
-        .await
-        .unwrap();
-    assert_eq!(
-        stores[2]
-            .check(&id, &req([1; 16], &[[2; 32]], now))
-            .await
-            .unwrap(),
-        CheckOutcome::Approved
-    );
+    created_then_approved(&stores[1], &stores[2]).await;
     postgres_env::drop_schema(&url, &schema).await;
 }
 
@@ -405,19 +395,7 @@ async fn a_schema_from_before_wider_ids_migrates_and_keeps_its_rows() {
         .unwrap()
         .get(0);
     assert_eq!(old, 1, "the old challenge is kept until it is purged");
-    let now = SystemClock.now();
-    let id = ChallengeId::random();
-    store
-        .create(&challenge(id, [1; 16], [2; 32], now))
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .check(&id, &req([1; 16], &[[2; 32]], now))
-            .await
-            .unwrap(),
-        CheckOutcome::Approved
-    );
+    created_then_approved(&store, &store).await;
     postgres_env::drop_schema(&url, &schema).await;
 }
 
@@ -1116,18 +1094,6 @@ async fn an_app_role_without_create_on_the_database_migrates_a_schema_made_for_i
         .unwrap();
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    let now = SystemClock.now();
-    let id = ChallengeId::random();
-    store
-        .create(&challenge(id, [1; 16], [2; 32], now))
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .check(&id, &req([1; 16], &[[2; 32]], now))
-            .await
-            .unwrap(),
-        CheckOutcome::Approved
-    );
+    created_then_approved(&store, &store).await;
     postgres_env::drop_schema(&url, &schema).await;
 }

@@ -59,6 +59,24 @@ pub fn req(binding: BindingTag, candidates: &[Digest], now: OffsetDateTime) -> C
     CheckRequest::new(binding, candidates.to_vec(), now)
 }
 
+/// A fresh challenge created on `create_on` is approved by its code on `check_on`: the
+/// same store, or another instance on the same backend.
+pub async fn created_then_approved(create_on: &dyn Store, check_on: &dyn Store) {
+    let now = SystemClock.now();
+    let id = ChallengeId::random();
+    create_on
+        .create(&challenge(id, [1; 16], [2; 32], now))
+        .await
+        .unwrap();
+    assert_eq!(
+        check_on
+            .check(&id, &req([1; 16], &[[2; 32]], now))
+            .await
+            .unwrap(),
+        smsotp::store::CheckOutcome::Approved
+    );
+}
+
 pub fn is_outage(e: &StoreError) -> bool {
     matches!(e, StoreError::Unavailable(_) | StoreError::Timeout)
 }
