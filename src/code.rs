@@ -137,6 +137,10 @@ pub struct Alphabet {
     symbols: Box<str>,
     /// For each ASCII byte a person may type: the symbol it stands for, or 0.
     fold: [u8; 128],
+    /// For each random byte: the symbol it draws, or 0 when rejected (see
+    /// [`symbol_for_byte`](Self::symbol_for_byte)). A table, because the two divisions
+    /// by the alphabet's size per byte cost a start more than the rest of generating.
+    draw: [u8; 256],
     digits: usize,
 }
 
@@ -191,17 +195,23 @@ impl Alphabet {
     /// [`CodeSpec::generate_with`], public so that claim can be checked exhaustively.
     #[must_use]
     pub fn symbol_for_byte(&self, byte: u8) -> Option<char> {
-        self.index_for_byte(byte)
-            .and_then(|i| self.symbols.as_bytes().get(i))
-            .map(|&b| char::from(b))
+        let drawn = self.draw[usize::from(byte)];
+        (drawn != 0).then(|| char::from(drawn))
     }
 
-    fn index_for_byte(&self, byte: u8) -> Option<usize> {
-        let k = self.symbols.len();
+    /// The draw table: byte `b` below the zone draws symbol `b % k`; the top `256 % k`
+    /// bytes draw nothing. Symbols are ASCII graphic, so 0 is never one.
+    fn draw_table(symbols: &[u8]) -> [u8; 256] {
+        let k = symbols.len();
         // k is 2..=94 by construction, so the zone is never 0.
         let zone = 256 - 256 % k;
-        let b = usize::from(byte);
-        (b < zone).then(|| b % k)
+        std::array::from_fn(|b| {
+            if b < zone {
+                symbols.get(b % k).copied().unwrap_or(0)
+            } else {
+                0
+            }
+        })
     }
 
     fn check_basic(symbols: &str) -> Result<(), CodeSpecError> {
@@ -304,6 +314,7 @@ impl Alphabet {
         Self {
             symbols: symbols.into(),
             fold,
+            draw: Self::draw_table(symbols.as_bytes()),
             digits,
         }
     }
