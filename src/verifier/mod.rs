@@ -243,10 +243,14 @@ impl Verifier {
         };
         log::checked(id, binding, verdict);
         self.emit(|| event);
-        if verdict == Verdict::Approved {
-            self.controls
-                .after_approval(&self.keys, binding, now, self.deps())
-                .await;
+        if verdict == Verdict::Approved && self.controls.conversion.is_some() {
+            // Boxed, and only when a conversion guard is set: its future would
+            // otherwise sit in every check's, which the runtime moves as a whole.
+            Box::pin(
+                self.controls
+                    .after_approval(&self.keys, binding, now, self.deps()),
+            )
+            .await;
         }
         Ok(verdict)
     }
