@@ -90,6 +90,18 @@ pub fn targets() -> Vec<Target> {
             run: phone_e164,
         },
         Target {
+            // Ids come back from forms, URLs and cookies: untrusted text.
+            name: "challenge_id",
+            seeds: &[
+                "q83vEjRWeJq83vEjRWeJq83vEjQ",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "____________________________",
+                "q83vEjRWeJq83vEjRWeJqw",
+            ],
+            tokens: &["A", "w", "Q", "-", "_", "+", "/", "=", " ", "é", "\u{FF21}"],
+            run: challenge_id,
+        },
+        Target {
             name: "otpauth",
             seeds: &[
                 "otpauth://totp/ACME%20Co:john@example.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30",
@@ -314,6 +326,17 @@ fn code(data: &[u8]) -> usize {
         }
     }
     accepted
+}
+
+fn challenge_id(data: &[u8]) -> usize {
+    let input = text(data);
+    let Ok(id) = input.parse::<smsotp::ChallengeId>() else {
+        return 0;
+    };
+    // Exactly one text per id: what parses is what the id prints.
+    assert_eq!(id.to_string(), input);
+    assert_eq!(id.to_string().len(), 27);
+    1
 }
 
 const REGIONS: [Region; 8] = [
