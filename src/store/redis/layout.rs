@@ -52,22 +52,43 @@ pub(super) fn link_value(id: &ChallengeId) -> String {
     format!("{{{:04x}}}:{id}", id.group())
 }
 
-/// Whether a link's value names a challenge by an id from before 20-byte ids.
-pub(super) fn is_legacy_link(value: &[u8]) -> bool {
-    std::str::from_utf8(value).ok().is_some_and(|text| {
-        text.starts_with('{')
-            && text.get(5..TAG_AND_COLON) == Some("}:")
-            && text
-                .get(TAG_AND_COLON..)
-                .is_some_and(crate::challenge::legacy::is_text)
-    })
+/// What a link (or the single-server delivery script's reply) names.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Linked {
+    /// A challenge of this version.
+    Challenge(ChallengeId),
+    /// A challenge from before ids were 20 bytes (see `challenge::legacy`): none this
+    /// version can check.
+    Legacy,
+    /// Nothing this crate writes.
+    Unreadable,
 }
 
-/// The challenge a link's value names, if it is one `link_value` wrote.
-pub(super) fn linked_id(value: &[u8]) -> Option<ChallengeId> {
-    let text = std::str::from_utf8(value).ok()?;
-    let id: ChallengeId = text.get(TAG_AND_COLON..)?.parse().ok()?;
-    (link_value(&id) == text).then_some(id)
+/// What an id's text names: the reply of the single-server delivery script, or the
+/// part of a link after its tag.
+pub(super) fn linked_text(text: &str) -> Linked {
+    match text.parse() {
+        Ok(id) => Linked::Challenge(id),
+        Err(_) if crate::challenge::legacy::is_text(text) => Linked::Legacy,
+        Err(_) => Linked::Unreadable,
+    }
+}
+
+/// What a link's value names, if it is one `link_value` wrote (or an earlier version
+/// did, with its shorter id).
+pub(super) fn linked(value: &[u8]) -> Linked {
+    let Some((text, id)) = std::str::from_utf8(value)
+        .ok()
+        .and_then(|text| Some((text, text.get(TAG_AND_COLON..)?)))
+    else {
+        return Linked::Unreadable;
+    };
+    let tagged = text.starts_with('{') && text.get(5..TAG_AND_COLON) == Some("}:");
+    match linked_text(id) {
+        Linked::Challenge(id) if link_value(&id) == text => Linked::Challenge(id),
+        Linked::Legacy if tagged => Linked::Legacy,
+        _ => Linked::Unreadable,
+    }
 }
 
 #[cfg(test)]
@@ -98,10 +119,12 @@ mod tests {
     #[test]
     fn link_values_round_trip() {
         let id = ChallengeId::grouped(0xbeef);
-        assert_eq!(linked_id(link_value(&id).as_bytes()), Some(id));
-        assert_eq!(linked_id(b"{beef}:nonsense"), None);
+        assert_eq!(linked(link_value(&id).as_bytes()), Linked::Challenge(id));
+        assert_eq!(linked(b"{beef}:nonsense"), Linked::Unreadable);
+        assert_eq!(linked(b"{beef}:q83vEjRWeJq83vEjRWeJqw"), Linked::Legacy);
+        assert_eq!(linked(b"beef:::q83vEjRWeJq83vEjRWeJqw"), Linked::Unreadable);
         let other = ChallengeId::grouped(0x0001);
         let forged = format!("{{beef}}:{other}");
-        assert_eq!(linked_id(forged.as_bytes()), None);
+        assert_eq!(linked(forged.as_bytes()), Linked::Unreadable);
     }
 }

@@ -21,7 +21,7 @@ use super::{
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
 use conn::{Conn, evalsha};
 use layout::{
-    challenge_key, is_legacy_link, link_key, link_value, linked_id, rate_key, subject_key,
+    Linked, challenge_key, link_key, link_value, linked, linked_text, rate_key, subject_key,
 };
 use scripts::{CORRUPT_CODE, Lua};
 
@@ -979,11 +979,10 @@ impl DeliveryStore for RedisStore {
         match self.run_mixed(&scripts::DELIVERY, &cmd).await? {
             (ints, None) if ints == [0] => Ok(None),
             (ints, Some(value)) if ints == [1] => {
-                let text = std::str::from_utf8(&value).unwrap_or("");
-                match text.parse() {
-                    Ok(id) => Ok(Some(id)),
-                    Err(_) if crate::challenge::legacy::is_text(text) => Ok(legacy_report()),
-                    Err(_) => Err(corrupt("record_delivery")),
+                match linked_text(std::str::from_utf8(&value).unwrap_or("")) {
+                    Linked::Challenge(id) => Ok(Some(id)),
+                    Linked::Legacy => Ok(legacy_report()),
+                    Linked::Unreadable => Err(corrupt("record_delivery")),
                 }
             }
             _ => Err(corrupt("record_delivery")),
@@ -1011,10 +1010,10 @@ impl RedisStore {
         get.arg(link.as_bytes());
         let id = match self.query(&get).await? {
             Value::Nil => return Ok(None),
-            Value::BulkString(value) => match linked_id(&value) {
-                Some(id) => id,
-                None if is_legacy_link(&value) => return Ok(legacy_report()),
-                None => return Err(corrupt("a link")),
+            Value::BulkString(value) => match linked(&value) {
+                Linked::Challenge(id) => id,
+                Linked::Legacy => return Ok(legacy_report()),
+                Linked::Unreadable => return Err(corrupt("a link")),
             },
             _ => return Err(corrupt("record_delivery")),
         };
