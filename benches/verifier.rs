@@ -2,6 +2,11 @@
 //! against a baseline measured in the same run: a bare HMAC-SHA256 plus a HashMap
 //! insert (for start) or remove (for check), at the same map sizes.
 //!
+//! A second reference, the *floor* (`common/start_floor.rs`), does the work any start
+//! must do (clock, code, id, binding tag, digest, record, SMS body, a boxed provider
+//! call, the delivery link, the masked number) the plainest way and nothing more;
+//! start is also given over the floor, and the floor over the baseline.
+//!
 //! ```text
 //! cargo bench --bench verifier
 //! ```
@@ -20,6 +25,8 @@
 #![allow(clippy::disallowed_methods)] // Instant::now times the operations
 #![allow(clippy::print_stdout)] // the paired ratios are printed
 
+#[path = "common/start_floor.rs"]
+mod start_floor;
 #[path = "common/verifier_setup.rs"]
 mod verifier_setup;
 
@@ -30,6 +37,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use start_floor::StartFloor;
 use verifier_setup::{Rig, run};
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
@@ -130,6 +138,10 @@ fn baseline(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("hmac+remove", n), |b| {
             b.iter_custom(|iters| base.remove(iters))
         });
+        let floor = StartFloor::new(n);
+        g.bench_function(BenchmarkId::new("start_floor", n), |b| {
+            b.iter_custom(|iters| floor.starts(iters))
+        });
     }
     g.finish();
 }
@@ -205,6 +217,13 @@ fn paired_ratios(_: &mut Criterion) {
         println!(
             "{n:>9} pending: start / hmac+insert {r:.2} ({lo:.2}-{hi:.2}); {o:.0} / {b:.0} ns"
         );
+        let floor = StartFloor::new(n);
+        let [r, lo, hi, o, b] = paired(|i| floor.starts(i), |i| base.insert(i));
+        println!(
+            "{n:>9} pending: floor / hmac+insert {r:.2} ({lo:.2}-{hi:.2}); {o:.0} / {b:.0} ns"
+        );
+        let [r, lo, hi, o, b] = paired(|i| ours.start(i), |i| floor.starts(i));
+        println!("{n:>9} pending: start / floor {r:.2} ({lo:.2}-{hi:.2}); {o:.0} / {b:.0} ns");
         let [r, lo, hi, o, b] = paired(|i| ours.check(i), |i| base.remove(i));
         println!(
             "{n:>9} pending: check / hmac+remove {r:.2} ({lo:.2}-{hi:.2}); {o:.0} / {b:.0} ns"

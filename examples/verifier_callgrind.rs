@@ -6,16 +6,19 @@
 //! ```text
 //! cargo build --release --example verifier_callgrind
 //! valgrind --tool=callgrind --toggle-collect='verifier_callgrind::timed_*' \
+//!     --toggle-collect='*StartFloor::start' \
 //!     target/release/examples/verifier_callgrind 1000 2000
 //! ```
 //!
 //! Arguments: pending challenges (default 1000) and timed repetitions (default 2000).
-//! With `ONLY=start` (or `check`) only that loop runs, for a native sampling profile
+//! With `ONLY=start` (or `check`, or `floor`) only that loop runs, for a native sampling profile
 //! (`perf record -e cpu-clock`) of one operation.
 //! Each `timed_*` function is one operation, so callgrind's inclusive count of one
 //! divided by the repetitions is instructions per operation.
 #![allow(clippy::print_stdout)] // the driver reports what it ran
 
+#[path = "../benches/common/start_floor.rs"]
+mod start_floor;
 #[path = "../benches/common/verifier_setup.rs"]
 mod verifier_setup;
 
@@ -82,6 +85,16 @@ fn main() {
         timed_baseline_remove(&mut map, &mac, next);
     }
 
+    let floor = start_floor::StartFloor::new(n);
+    for _ in 0..if only.is_empty() || only == "floor" {
+        reps
+    } else {
+        0
+    } {
+        let (id, _) = black_box(floor.start("+819012345678", "login"));
+        floor.undo(&id);
+    }
+
     let Rig {
         store,
         sms,
@@ -91,7 +104,11 @@ fn main() {
     } = Rig::new(n);
     #[allow(clippy::disallowed_methods)] // a rough native figure beside the counts
     let began = std::time::Instant::now();
-    for _ in 0..if only == "check" { 0 } else { reps } {
+    for _ in 0..if only.is_empty() || only == "start" {
+        reps
+    } else {
+        0
+    } {
         let pending = timed_start(&discarding, &who);
         run(discarding.cancel(&pending.id)).unwrap();
     }
@@ -103,7 +120,11 @@ fn main() {
     }
     #[allow(clippy::disallowed_methods)] // as above
     let began = std::time::Instant::now();
-    for _ in 0..if only == "start" { 0 } else { reps } {
+    for _ in 0..if only.is_empty() || only == "check" {
+        reps
+    } else {
+        0
+    } {
         let pending = run(recorded.start(&who)).unwrap();
         let code = sms.last_code(who.destination()).unwrap();
         sms.take_messages();
