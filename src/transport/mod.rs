@@ -56,6 +56,7 @@ mod recording;
 #[cfg(feature = "retry")]
 mod retry;
 mod routing;
+mod send_key;
 mod sms;
 #[cfg(feature = "symworld")]
 mod symworld;
@@ -93,6 +94,7 @@ pub use routing::RouteByCountry;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use secrecy::SecretString;
+pub(crate) use send_key::SendKey;
 pub use sms::{Receipt, Sms};
 #[cfg(feature = "symworld")]
 #[cfg_attr(docsrs, doc(cfg(feature = "symworld")))]

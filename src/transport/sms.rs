@@ -3,6 +3,7 @@
 use time::Duration;
 
 use super::Provider;
+use super::send_key::SendKey;
 
 use std::sync::OnceLock;
 
@@ -20,8 +21,8 @@ pub struct Sms {
     /// event sink sends through a transport that may never ask.
     parts: OnceLock<Segments>,
     validity: Duration,
-    /// Inline: a challenge id, a dash and the send number fit, and every send makes one.
-    idempotency_key: InlineText<40>,
+    /// Written out only when a transport asks for it.
+    idempotency_key: SendKey,
     avoid_provider: Option<Provider>,
 }
 
@@ -31,15 +32,15 @@ impl Sms {
     /// challenge's remaining life); `idempotency_key` is unique per send.
     #[must_use]
     pub fn new(to: PhoneNumber, body: Body, validity: Duration, idempotency_key: String) -> Self {
-        Self::keyed(to, body, validity, InlineText::new(&idempotency_key))
+        Self::keyed(to, body, validity, SendKey::given(&idempotency_key))
     }
 
-    /// [`new`](Self::new) with the key already in place: the verifier's own sends.
+    /// [`new`](Self::new) with the key named by its send: the verifier's own sends.
     pub(crate) fn keyed(
         to: PhoneNumber,
         body: Body,
         validity: Duration,
-        idempotency_key: InlineText<40>,
+        idempotency_key: SendKey,
     ) -> Self {
         Self {
             to,

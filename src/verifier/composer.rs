@@ -5,9 +5,8 @@ use time::OffsetDateTime;
 use crate::challenge::{Binding, ChallengeId};
 use crate::code::{Code, CodeSpec};
 use crate::error::Error;
-use crate::inline_text::{InlineText, decimal};
 use crate::message::{Locale, MessageTemplate, Speech};
-use crate::transport::{Call, Sms};
+use crate::transport::{Call, SendKey, Sms};
 
 /// The code spec, the template and the sender id: everything that shapes a message.
 #[derive(Debug)]
@@ -52,7 +51,7 @@ impl Composer {
             binding.destination().clone(),
             body,
             left,
-            idempotency_key(send),
+            SendKey::of_send(*send.id, send.number),
         );
         match &self.sender {
             Some(sender) => sms.with_sender(sender.clone()),
@@ -96,39 +95,8 @@ impl Composer {
             binding.destination().clone(),
             speech,
             code.expose(),
-            idempotency_key(send).as_str().to_owned(),
+            SendKey::of_send(*send.id, send.number).as_str().to_owned(),
         )
         .valid_for(send.expires_at - send.now))
-    }
-}
-
-/// `<challenge id>-<send number>`, built in place without `format!` (which cost a
-/// start more than the rest of composing the SMS).
-fn idempotency_key(send: &SendNo<'_>) -> InlineText<40> {
-    let id = crate::challenge::encode_id(send.id);
-    let mut key = InlineText::new(std::str::from_utf8(&id).unwrap_or(""));
-    key.push_str("-");
-    key.push_str(decimal(send.number, &mut [0; 10]));
-    key
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{SendNo, idempotency_key};
-    use crate::challenge::ChallengeId;
-
-    #[test]
-    fn idempotency_keys_read_as_the_formatted_ones() {
-        let id = ChallengeId::random();
-        let now = time::OffsetDateTime::UNIX_EPOCH;
-        for number in [0, 1, 9, 10, 123, u32::MAX] {
-            let send = SendNo {
-                id: &id,
-                number,
-                now,
-                expires_at: now,
-            };
-            assert_eq!(idempotency_key(&send).as_str(), format!("{id}-{number}"));
-        }
     }
 }

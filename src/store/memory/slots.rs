@@ -200,6 +200,7 @@ impl<V> Slots<V> {
 /// guess at an id is compared with the id held there, and a compare that stopped at
 /// the first differing byte would let the guesses learn it byte by byte. The words'
 /// differences are OR-ed together without a branch, then tested once.
+#[inline]
 fn same(held: &IdBytes, id: &IdBytes) -> bool {
     let word = |b: &IdBytes, at: usize| {
         u64::from_le_bytes([
