@@ -1,6 +1,7 @@
 //! An SMS's idempotency key: given as text, or named by the challenge and send number
-//! and written out on first ask. Most transports never ask (Twilio's API has no such
-//! key), and writing it cost a start more than composing the rest of its SMS.
+//! and written out on first ask. Twilio's API has no such key and the console has no
+//! use for one, so their sends never ask; writing it on every send cost a start more
+//! than composing the rest of its SMS (563 instructions a start, callgrind).
 
 use std::sync::OnceLock;
 
