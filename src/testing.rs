@@ -930,6 +930,43 @@ pub async fn foreign_binding_changes_nothing(store: &dyn Store) {
     );
 }
 
+/// [`status_for`](crate::store::ChallengeStore::status_for) reads as
+/// [`status`](crate::store::ChallengeStore::status) for the challenge's own binding, and
+/// finds nothing for another one, whatever phase the challenge is in.
+pub async fn status_for_is_bound(store: &dyn Store) {
+    let f = create(store).await;
+    let stranger = random_tag();
+    for at in [f.now, f.resend_at, f.expires_at] {
+        let plain = store.status(&f.id, at).await.expect("status");
+        assert!(plain.is_some(), "a created challenge must be found");
+        assert_eq!(
+            store
+                .status_for(&f.id, &f.binding, at)
+                .await
+                .expect("status_for"),
+            plain,
+            "status_for with the challenge's own binding must read as status"
+        );
+        assert_eq!(
+            store
+                .status_for(&f.id, &stranger, at)
+                .await
+                .expect("status_for"),
+            None,
+            "status_for with another binding must find nothing (a store that keeps \
+             the default status_for cannot tell bindings apart: override it)"
+        );
+    }
+    assert_eq!(
+        store
+            .status_for(&ChallengeId::random(), &f.binding, f.now)
+            .await
+            .expect("status_for"),
+        None,
+        "an unknown id must have no status"
+    );
+}
+
 /// `release` gives back a reservation within its window, never below zero, and owes
 /// nothing once that window has ended.
 pub async fn release_gives_back(store: &dyn Store) {
@@ -1047,6 +1084,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     delivery_reports(&*store).await;
     delivery_never_goes_backwards(&*store).await;
     foreign_binding_changes_nothing(&*store).await;
+    status_for_is_bound(&*store).await;
     release_gives_back(&*store).await;
     decoys_behave_as_challenges(&*store).await;
     concurrent_wrong_checks(store.clone()).await;

@@ -106,6 +106,15 @@ impl<S: ChallengeStore> ChallengeStore for Lagging<S> {
         lag().await;
         self.0.reset_subject(subject).await
     }
+    async fn status_for(
+        &self,
+        id: &ChallengeId,
+        binding: &smsotp::store::BindingTag,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        lag().await;
+        self.0.status_for(id, binding, now).await
+    }
     fn groups_by_subject(&self) -> bool {
         self.0.groups_by_subject()
     }
@@ -488,6 +497,62 @@ async fn a_foreign_binding_is_not_found_and_changes_nothing() {
             Verdict::Approved,
             "{name}"
         );
+    }
+}
+
+/// Allows every send and counts how often it was asked.
+#[derive(Debug, Default, Clone)]
+struct CountingRisk(Arc<std::sync::atomic::AtomicUsize>);
+
+#[async_trait::async_trait]
+impl RiskCheck for CountingRisk {
+    async fn assess(
+        &self,
+        _: &RiskRequest<'_>,
+    ) -> Result<RiskVerdict, Box<dyn std::error::Error + Send + Sync>> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(RiskVerdict::Allow)
+    }
+}
+
+/// A resend for another binding is refused before any control runs: the app's risk
+/// check (often a paid lookup) is not asked about a number the stranger chose, and the
+/// answer, in the cooldown or after it, is the one an unknown id gets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_foreign_resend_is_refused_before_any_control() {
+    for (name, store) in stores().await {
+        let risk = CountingRisk::default();
+        let r = rig(&store, |b| b.risk_check(risk.clone()));
+        let who = login("09012345678");
+        let p = r.verifier.start(&who).await.unwrap();
+        let asked = |r: &CountingRisk| r.0.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(asked(&risk), 1, "{name}: the start was assessed");
+        let stranger = login("08099998888");
+        assert!(
+            matches!(
+                r.verifier.resend(&p.id, &stranger).await,
+                Err(Error::NotPending)
+            ),
+            "{name}: in the cooldown, a stranger learns no more than for an unknown id"
+        );
+        r.clock.advance(Duration::seconds(60));
+        for _ in 0..5 {
+            assert!(
+                matches!(
+                    r.verifier.resend(&p.id, &stranger).await,
+                    Err(Error::NotPending)
+                ),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            asked(&risk),
+            1,
+            "{name}: no risk check ran for the stranger's number"
+        );
+        assert_eq!(r.sms.count(), 1, "{name}");
+        r.verifier.resend(&p.id, &who).await.unwrap();
+        assert_eq!(asked(&risk), 2, "{name}: the owner's resend is assessed");
     }
 }
 

@@ -131,6 +131,31 @@ pub trait ChallengeStore: Send + Sync + std::fmt::Debug + 'static {
     /// When the store cannot be reached.
     async fn reset_subject(&self, subject: &CounterKey) -> Result<(), StoreError>;
 
+    /// [`status`](Self::status) as `binding` sees it: `None` also for a challenge bound
+    /// to another binding, decided in the same read. The verifier reads it before a
+    /// resend, so a resend for another binding is refused before any control runs: no
+    /// limit is reserved, and the app's risk check is never asked about a number a
+    /// stranger chose.
+    ///
+    /// Default: [`status`](Self::status), which cannot tell bindings apart. A store
+    /// that keeps it stays safe (its [`resend`](Self::resend) still refuses another
+    /// binding, and what the controls reserved is given back) but lets the controls run
+    /// first, and fails the conformance suite's
+    /// [`status_for_is_bound`](crate::testing::status_for_is_bound). Every bundled
+    /// store overrides it.
+    ///
+    /// # Errors
+    /// As [`status`](Self::status).
+    async fn status_for(
+        &self,
+        id: &ChallengeId,
+        binding: &BindingTag,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        let _ = binding;
+        self.status(id, now).await
+    }
+
     /// Whether the store wants a subject's challenges placed together: the verifier
     /// then makes ids with [`ChallengeId::grouped`], whose
     /// [`group`](ChallengeId::group) is the same for every challenge of a subject (so a
@@ -290,6 +315,14 @@ macro_rules! forward_store {
             }
             async fn reset_subject(&self, subject: &CounterKey) -> Result<(), StoreError> {
                 (**self).reset_subject(subject).await
+            }
+            async fn status_for(
+                &self,
+                id: &ChallengeId,
+                binding: &BindingTag,
+                now: OffsetDateTime,
+            ) -> Result<Option<Status>, StoreError> {
+                (**self).status_for(id, binding, now).await
             }
             fn groups_by_subject(&self) -> bool {
                 (**self).groups_by_subject()

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::{
-    ChallengeStore, CheckOutcome, CheckRequest, CounterKey, DeliveryRecord, MemoryStore,
-    MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest, Store,
-    StoreError,
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, DeliveryRecord,
+    MemoryStore, MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest,
+    Store, StoreError,
 };
 use crate::challenge::{ChallengeId, Status};
 
@@ -100,8 +100,20 @@ impl SharedStore {
         now: OffsetDateTime,
     ) -> Result<Option<Status>, StoreError> {
         match &self.0 {
-            Held::Memory(m) => m.status_now(id, now),
+            Held::Memory(m) => m.status_now(id, None, now),
             Held::Other(s) => s.status(id, now).await,
+        }
+    }
+
+    pub(crate) async fn status_for(
+        &self,
+        id: &ChallengeId,
+        binding: &BindingTag,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        match &self.0 {
+            Held::Memory(m) => m.status_now(id, Some(binding), now),
+            Held::Other(s) => s.status_for(id, binding, now).await,
         }
     }
 

@@ -325,13 +325,15 @@ impl Verifier {
         options: &StartOptions,
     ) -> Result<Pending, Error> {
         let now = self.clock.now();
+        let tag = self.keys.binding_tag(binding);
         // The SMS says how long its code lives, and the spend cap prices the SMS, so
         // the send is built before the controls run: read the challenge's expiry and
-        // send count first. The store's resend re-checks everything atomically.
-        // The read also answers the plain refusals without reserving anything. It says
-        // no more than `status` says to anyone holding the id; the store's resend
-        // decides, binding included.
-        let state = match self.store.status(id, now).await? {
+        // send count first, as this binding sees it. A challenge of another binding is
+        // not there: a stranger is refused here, before any control reserves anything
+        // or asks the risk check about a number the stranger chose, with the answer an
+        // unknown id gets. The read also answers the plain refusals without reserving
+        // anything. The store's resend re-checks everything atomically.
+        let state = match self.store.status_for(id, &tag, now).await? {
             Some(s) if s.phase == Phase::Pending && s.sends_left == 0 => {
                 return Err(Error::SendLimit);
             }
@@ -352,7 +354,6 @@ impl Verifier {
         };
         let mut send = self.build_send(binding, options, &number, channel)?;
         let admission = self.controls.admit(&send, self.deps()).await?;
-        let tag = self.keys.binding_tag(binding);
         let request = ResendRequest::new(
             tag,
             self.keys.digest_code(id, &tag, &send.code),

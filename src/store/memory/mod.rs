@@ -560,15 +560,19 @@ impl MemoryStore {
         Ok(self.remove(&mut shard, id))
     }
 
+    /// Where a challenge stands; with `binding`, as that binding sees it (another
+    /// binding's challenge is not there).
     pub(crate) fn status_now(
         &self,
         id: &ChallengeId,
+        binding: Option<&BindingTag>,
         now: OffsetDateTime,
     ) -> Result<Option<Status>, StoreError> {
         let now = millis(now);
         let mut shard = self.shard(id);
         let delivery = self.delivery_of(id, now).map(|d| d.status);
-        Ok(live(&mut shard, id, now).map(|r| {
+        let seen = live(&mut shard, id, now).filter(|r| binding.is_none_or(|b| r.bound_to(b)));
+        Ok(seen.map(|r| {
             let phase = if now >= r.expires_at {
                 Phase::Expired
             } else if r.locked() {
@@ -727,7 +731,16 @@ impl ChallengeStore for MemoryStore {
         id: &ChallengeId,
         now: OffsetDateTime,
     ) -> Result<Option<Status>, StoreError> {
-        self.status_now(id, now)
+        self.status_now(id, None, now)
+    }
+
+    async fn status_for(
+        &self,
+        id: &ChallengeId,
+        binding: &BindingTag,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        self.status_now(id, Some(binding), now)
     }
 
     async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {

@@ -14,9 +14,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use time::OffsetDateTime;
 
 use super::{
-    ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore, DeliveryRecord,
-    DeliveryStore, MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest,
-    StoreError,
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
+    DeliveryRecord, DeliveryStore, MessageKey, NewChallenge, RateDecision, RateLimit,
+    ResendOutcome, ResendRequest, StoreError,
 };
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
 use crate::clock::{Clock, SystemClock};
@@ -779,29 +779,25 @@ impl ChallengeStore for PostgresStore {
         let rows = self
             .rows(&self.sql.status, &[(&id, Type::BYTEA), (&now, Type::INT8)])
             .await?;
-        let row = match rows.as_slice() {
-            [] => return Ok(None),
-            [row] => row,
-            _ => return Err(corrupt("status")),
-        };
-        let int = |i: usize| get::<i64>(row, i, "status");
-        let (expires_at, resend_at) = (int(0)?, int(1)?);
-        let (attempts, max_attempts, sends, max_sends) = (int(2)?, int(3)?, int(4)?, int(5)?);
-        let phase = if now >= expires_at {
-            Phase::Expired
-        } else if attempts >= max_attempts {
-            Phase::Locked
-        } else {
-            Phase::Pending
-        };
-        Ok(Some(Status {
-            phase,
-            expires_at: from_millis(expires_at, "status")?,
-            resend_at: from_millis(resend_at, "status")?,
-            attempts_left: count((max_attempts - attempts).max(0), "status")?,
-            sends_left: count((max_sends - sends).max(0), "status")?,
-            delivery: delivery_status(get(row, 6, "status")?)?,
-        }))
+        status_of(&rows, now)
+    }
+
+    async fn status_for(
+        &self,
+        id: &ChallengeId,
+        binding: &BindingTag,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        let id: &[u8] = id.as_bytes();
+        let tag: &[u8] = binding;
+        let now = millis(now);
+        let rows = self
+            .rows(
+                &self.sql.status_for,
+                &[(&id, Type::BYTEA), (&now, Type::INT8), (&tag, Type::BYTEA)],
+            )
+            .await?;
+        status_of(&rows, now)
     }
 
     async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
@@ -964,4 +960,31 @@ impl DeliveryStore for PostgresStore {
             _ => Err(corrupt("record_delivery")),
         }
     }
+}
+
+/// The status in the rows of a `status` or `status_for` statement at `now`.
+fn status_of(rows: &[Row], now: i64) -> Result<Option<Status>, StoreError> {
+    let row = match rows {
+        [] => return Ok(None),
+        [row] => row,
+        _ => return Err(corrupt("status")),
+    };
+    let int = |i: usize| get::<i64>(row, i, "status");
+    let (expires_at, resend_at) = (int(0)?, int(1)?);
+    let (attempts, max_attempts, sends, max_sends) = (int(2)?, int(3)?, int(4)?, int(5)?);
+    let phase = if now >= expires_at {
+        Phase::Expired
+    } else if attempts >= max_attempts {
+        Phase::Locked
+    } else {
+        Phase::Pending
+    };
+    Ok(Some(Status {
+        phase,
+        expires_at: from_millis(expires_at, "status")?,
+        resend_at: from_millis(resend_at, "status")?,
+        attempts_left: count((max_attempts - attempts).max(0), "status")?,
+        sends_left: count((max_sends - sends).max(0), "status")?,
+        delivery: delivery_status(get(row, 6, "status")?)?,
+    }))
 }

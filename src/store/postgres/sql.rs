@@ -34,6 +34,7 @@ pub(super) struct Statements {
     pub(super) resend: String,
     pub(super) cancel: String,
     pub(super) status: String,
+    pub(super) status_for: String,
     pub(super) reset_subject: String,
     pub(super) reserve: String,
     pub(super) release: String,
@@ -73,6 +74,12 @@ impl Statements {
             status: format!(
                 "SELECT expires_at, resend_at, attempts, max_attempts, sends, max_sends, \
                  delivery FROM {s}.challenges WHERE id = $1 AND purge_at > $2"
+            ),
+            // Another binding's challenge is not there, as in check and resend.
+            status_for: format!(
+                "SELECT expires_at, resend_at, attempts, max_attempts, sends, max_sends, \
+                 delivery FROM {s}.challenges WHERE id = $1 AND purge_at > $2 \
+                 AND binding = $3"
             ),
             reset_subject: format!("DELETE FROM {s}.subjects WHERE name = $1"),
             reserve: format!("SELECT {s}.reserve($1, $2, $3, $4, $5)"),

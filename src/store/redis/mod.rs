@@ -14,9 +14,9 @@ use redis::{Cmd, ErrorKind, RedisError, Value};
 use time::OffsetDateTime;
 
 use super::{
-    ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore, DeliveryRecord,
-    DeliveryStore, MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest,
-    StoreError,
+    BindingTag, ChallengeStore, CheckOutcome, CheckRequest, CounterKey, CounterStore,
+    DeliveryRecord, DeliveryStore, MessageKey, NewChallenge, RateDecision, RateLimit,
+    ResendOutcome, ResendRequest, StoreError,
 };
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
 use conn::{Conn, evalsha};
@@ -798,34 +798,16 @@ impl ChallengeStore for RedisStore {
         id: &ChallengeId,
         now: OffsetDateTime,
     ) -> Result<Option<Status>, StoreError> {
-        let mut cmd = evalsha(&scripts::STATUS, 1);
-        cmd.arg(challenge_key(&self.prefix, id).as_bytes())
-            .arg(millis(now));
-        match self.run(&scripts::STATUS, &cmd).await?.as_slice() {
-            [0] => Ok(None),
-            [
-                1,
-                phase,
-                expires_at,
-                resend_at,
-                attempts_left,
-                sends_left,
-                delivery,
-            ] => Ok(Some(Status {
-                phase: match phase {
-                    0 => Phase::Pending,
-                    1 => Phase::Expired,
-                    2 => Phase::Locked,
-                    _ => return Err(corrupt("status")),
-                },
-                expires_at: from_millis(*expires_at, "status")?,
-                resend_at: from_millis(*resend_at, "status")?,
-                attempts_left: count(*attempts_left, "status")?,
-                sends_left: count(*sends_left, "status")?,
-                delivery: delivery_status(*delivery)?,
-            })),
-            _ => Err(corrupt("status")),
-        }
+        self.read_status(id, None, now).await
+    }
+
+    async fn status_for(
+        &self,
+        id: &ChallengeId,
+        binding: &BindingTag,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        self.read_status(id, Some(binding), now).await
     }
 
     async fn reset_subject(&self, key: &CounterKey) -> Result<(), StoreError> {
@@ -998,6 +980,46 @@ fn legacy_report() -> Option<ChallengeId> {
 }
 
 impl RedisStore {
+    /// Where a challenge stands; with `binding`, as that binding sees it.
+    async fn read_status(
+        &self,
+        id: &ChallengeId,
+        binding: Option<&BindingTag>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Status>, StoreError> {
+        let mut cmd = evalsha(&scripts::STATUS, 1);
+        cmd.arg(challenge_key(&self.prefix, id).as_bytes())
+            .arg(millis(now));
+        if let Some(tag) = binding {
+            cmd.arg(tag.as_slice());
+        }
+        match self.run(&scripts::STATUS, &cmd).await?.as_slice() {
+            [0] => Ok(None),
+            [
+                1,
+                phase,
+                expires_at,
+                resend_at,
+                attempts_left,
+                sends_left,
+                delivery,
+            ] => Ok(Some(Status {
+                phase: match phase {
+                    0 => Phase::Pending,
+                    1 => Phase::Expired,
+                    2 => Phase::Locked,
+                    _ => return Err(corrupt("status")),
+                },
+                expires_at: from_millis(*expires_at, "status")?,
+                resend_at: from_millis(*resend_at, "status")?,
+                attempts_left: count(*attempts_left, "status")?,
+                sends_left: count(*sends_left, "status")?,
+                delivery: delivery_status(*delivery)?,
+            })),
+            _ => Err(corrupt("status")),
+        }
+    }
+
     /// `record_delivery` on a cluster: read the link in the message's slot, then record
     /// the report on the challenge in its own slot (see the type's docs).
     async fn record_delivery_in_two_slots(
