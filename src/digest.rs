@@ -107,11 +107,19 @@ pub struct KeyId(pub u32);
 /// neither is refused when the verifier is built
 /// ([`ConfigError::IndexKey`](crate::ConfigError::IndexKey)): it could only come from
 /// retiring key 0 without saying which key names counters, which would silently reset
-/// every limit.
+/// every limit. So are the two mislabellings that would move the index key to a new
+/// secret: two keys under one id
+/// ([`ConfigError::DuplicateKeyId`](crate::ConfigError::DuplicateKeyId)), and a key 0
+/// that signs in front of older keys, as `Keyring::from(new)` followed by
+/// `with_previous` makes
+/// ([`ConfigError::IndexKeyMoved`](crate::ConfigError::IndexKeyMoved)), unless
+/// [`with_index_key`](Self::with_index_key) says which secret names counters.
 #[derive(Clone)]
 pub struct Keyring {
     keys: Vec<(KeyId, SigningKey)>,
     index: Option<IndexKey>,
+    /// Whether [`with_index_key`](Self::with_index_key) named the index key.
+    index_named: bool,
 }
 
 /// A signing key: its HMAC, and the SHA-256 states after the key's inner and outer
@@ -219,6 +227,7 @@ impl Keyring {
         Self {
             index: (id == KeyId(0)).then(|| IndexKey::from_mac(&key.mac)),
             keys: vec![(id, key)],
+            index_named: false,
         }
     }
 
@@ -227,6 +236,7 @@ impl Keyring {
     #[must_use]
     pub fn with_index_key(mut self, secret: &Secret) -> Self {
         self.index = Some(IndexKey::from_mac(&mac_for(secret)));
+        self.index_named = true;
         self
     }
 
@@ -246,6 +256,29 @@ impl Keyring {
     #[must_use]
     pub fn has_index_key(&self) -> bool {
         self.index.is_some()
+    }
+
+    /// Why a verifier must not use this ring, if it must not: each case would let a
+    /// rotation rename every counter (send limits, failure ceilings) without a word.
+    pub(crate) fn fault(&self) -> Option<crate::ConfigError> {
+        use crate::ConfigError;
+        let mut ids: Vec<KeyId> = self.ids();
+        ids.sort_unstable();
+        if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+            // Which of the two would name counters depends on the order they were
+            // added in: refuse rather than guess.
+            return Some(ConfigError::DuplicateKeyId(pair[0]));
+        }
+        if self.index.is_none() {
+            return Some(ConfigError::IndexKey);
+        }
+        if self.current() == KeyId(0) && self.keys.len() > 1 && !self.index_named {
+            // Key 0 names counters because it is the first key an app ever used; a
+            // key 0 that signs in front of older keys is almost always a new key given
+            // id 0 (what `Keyring::from(secret)` does), which would reset every limit.
+            return Some(ConfigError::IndexKeyMoved);
+        }
+        None
     }
 
     /// Runs `f` with the index key; derived from the current signing key for a ring the

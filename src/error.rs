@@ -64,6 +64,18 @@ pub enum ConfigError {
         "the keyring names no index key: keep key 0 or name one with Keyring::with_index_key, or every limit resets"
     )]
     IndexKey,
+    /// Two keys of the keyring share an id, so which one names counters would depend
+    /// on the order they were added in.
+    #[error("two keys of the keyring have id {}: give every key its own id", .0.0)]
+    DuplicateKeyId(crate::KeyId),
+    /// Key 0 signs in front of older keys and no index key is named: almost always a
+    /// new key given id 0 (as `Keyring::from(secret)` does), which would rename every
+    /// counter and reset every limit. Give the new key a new id, or name the first
+    /// key with [`Keyring::with_index_key`](crate::Keyring::with_index_key).
+    #[error(
+        "key 0 signs in front of older keys: give the new key a new id, or name the first key with Keyring::with_index_key, or every limit resets"
+    )]
+    IndexKeyMoved,
     /// `max_attempts` must be 1 to 100.
     #[error("max_attempts must be between 1 and 100")]
     MaxAttempts,

@@ -646,6 +646,43 @@ fn dropping_the_key_that_names_counters_is_refused_loudly() {
         .unwrap();
 }
 
+/// The two ways a rotation goes wrong by labelling, each refused with its own error:
+/// the new key given the old key's id, and the new key given id 0 (what
+/// `Keyring::from(secret)` does) with the first key kept under another id. Either way
+/// the new secret would name every counter, and every limit and ceiling would reset.
+#[test]
+fn a_mislabelled_rotation_is_refused_loudly() {
+    let sms = Arc::new(RecordingTransport::new());
+    let build = |keys: Keyring| {
+        Verifier::builder(keys)
+            .transport(sms.clone())
+            .build()
+            .map(|_| ())
+    };
+    let (first, new) = (key(1), key(2));
+    assert_eq!(
+        build(Keyring::from(new.clone()).with_previous(KeyId(0), &first)),
+        Err(ConfigError::DuplicateKeyId(KeyId(0))),
+        "two keys under one id"
+    );
+    assert_eq!(
+        build(Keyring::from(new.clone()).with_previous(KeyId(1), &first)),
+        Err(ConfigError::IndexKeyMoved),
+        "a new key 0 in front of an older key"
+    );
+    // Said explicitly, the same ring is fine: the first key still names counters.
+    build(
+        Keyring::from(new.clone())
+            .with_previous(KeyId(1), &first)
+            .with_index_key(&first),
+    )
+    .unwrap();
+    // The documented forms stay fine.
+    build(Keyring::new(KeyId(1), &new).with_previous(KeyId(0), &first)).unwrap();
+    build(Keyring::new(KeyId(1), &new).with_index_key(&first)).unwrap();
+    build(Keyring::from(first)).unwrap();
+}
+
 // ---- other doors share the subject's ceiling ----------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -357,8 +357,8 @@ impl VerifierBuilder {
                 return Err(ConfigError::TestNumberCode);
             }
         }
-        if !self.keys.has_index_key() {
-            return Err(ConfigError::IndexKey);
+        if let Some(fault) = self.keys.fault() {
+            return Err(fault);
         }
         if !self.allow_multi_segment {
             self.check_one_segment()?;
