@@ -405,6 +405,38 @@ async fn refused_destinations_answer_as_allowed_ones_in_every_limit_state() {
     }
 }
 
+/// A memory store of 4 filled with three challenges and a fourth that is a decoy
+/// (`decoy_held`) or a real one, then a start to `to`.
+async fn answer_when_full(decoy_held: bool, to: &Binding) -> String {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::with_capacity(4));
+    let r = rig(&store, |b| {
+        b.countries(CountryPolicy::deny([881]))
+            .send_limits(SendLimits::none())
+    });
+    for n in ["09011110001", "09011110002", "09011110003"] {
+        r.verifier.start(&login(n)).await.unwrap();
+    }
+    let fourth = if decoy_held {
+        e164("+881234567891")
+    } else {
+        login("09011110004")
+    };
+    r.verifier.start(&fourth).await.unwrap();
+    shape(&r.verifier.start(to).await)
+}
+
+/// At capacity a real challenge pushes out the oldest decoy; a refused destination's
+/// decoy must do the same, or a full store would tell the two apart (`Ok` against
+/// `Store(Full)`). With no decoy held, both are refused alike.
+#[tokio::test]
+async fn a_full_memory_store_answers_refused_destinations_as_allowed_ones() {
+    for decoy_held in [true, false] {
+        let allowed = answer_when_full(decoy_held, &login("08011112222")).await;
+        let refused = answer_when_full(decoy_held, &e164("+881234567890")).await;
+        assert_eq!(allowed, refused, "a decoy held: {decoy_held}");
+    }
+}
+
 // ---- Why: the subject is not bound to the challenge --------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -301,8 +301,10 @@ impl MemoryStore {
         }
     }
 
-    /// Takes a place for a new record: sweeping expired ones, then (for a real
-    /// challenge) dropping decoys, before giving up.
+    /// Takes a place for a new record: sweeping expired ones, then dropping decoys,
+    /// before giving up. A new decoy pushes out an older one just as a real challenge
+    /// does: if only real challenges could, a full store would answer a refused
+    /// destination `Full` where an allowed one gets `Ok`, and tell them apart.
     fn take_place(&self, c: &NewChallenge) -> Result<(), StoreError> {
         if self.reserve() {
             return Ok(());
@@ -312,7 +314,7 @@ impl MemoryStore {
         if self.reserve() {
             return Ok(());
         }
-        while !c.decoy && self.drop_oldest_decoy() {
+        while self.drop_oldest_decoy() {
             if self.reserve() {
                 return Ok(());
             }
