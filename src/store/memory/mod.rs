@@ -40,8 +40,9 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 ///   shard, so no background task is needed.
 /// - Every table is bounded by `capacity`: at `capacity` live challenges, `create`
 ///   fails with [`StoreError::Full`] instead of growing; decoys (challenges for refused
-///   destinations, never sent) give way to real challenges, oldest first, so a flood of
-///   refused destinations cannot fill the store; counters, subject failure counts and
+///   destinations, never sent) give way to newer challenges, oldest first, so a flood
+///   of refused destinations cannot fill the store (and a new decoy gets the answer a
+///   real challenge would: a place when a decoy can give one up, else `Full`); counters, subject failure counts and
 ///   message links are capped at a few entries per challenge slot, shedding the
 ///   least-used first (a flood of one-off keys sheds itself before the heavy hitters
 ///   that limits exist to stop).
