@@ -68,7 +68,10 @@ fn a_whole_flow_leaks_nothing() {
         seen.push(format!("{:?}", r.verifier));
         vec![first, second]
     });
-    seen.push(format!("{:?}", Secret::new(vec![0x41u8; 32]).unwrap()));
+    let letters = Secret::new(vec![0x41u8; 32]).unwrap();
+    assert_eq!(format!("{letters:?}"), "Secret([REDACTED])");
+    seen.push(format!("{letters:?} {:#?}", common::secret()));
+    seen.push(format!("{:?}", smsotp::Keyring::from(common::secret())));
     let code = CodeSpec::default().generate();
     seen.push(format!("{code:?}"));
 
@@ -82,7 +85,19 @@ fn a_whole_flow_leaks_nothing() {
     for c in codes.iter().map(String::as_str).chain([code.expose()]) {
         assert!(!all.contains(c), "code {c} leaked:\n{all}");
     }
-    for secret in ["9012345678", "AAAAAAAAAAAAAAAAAAAAAAAA"] {
+    // The full number, and the two keys in every form a derived `Debug`, a hex dump or
+    // base64 would give them: the verifier's own key is 32 bytes of 7, the other 32 of
+    // 0x41 ("A").
+    let key_forms = [
+        "AAAAAAAAAAAAAAAAAAAAAAAA",
+        "65, 65, 65, 65",
+        "41414141",
+        "QUFBQUFB",
+        "7, 7, 7, 7",
+        "07070707",
+        "BwcHBwcH",
+    ];
+    for secret in ["9012345678"].into_iter().chain(key_forms) {
         assert!(!all.contains(secret), "{secret} leaked:\n{all}");
     }
 }
