@@ -94,6 +94,16 @@ pub enum ConfigError {
     /// A cooldown is negative, or a limit's window is not positive.
     #[error("cooldowns must not be negative, and limit windows must be positive")]
     NegativeDuration,
+    /// A conversion guard's floor is not a fraction from 0 to 1, it judges a prefix on
+    /// fewer than [`ConversionGuard::MIN_SENDS`](crate::policy::ConversionGuard::MIN_SENDS)
+    /// sends, or a window of it is not positive.
+    #[error(
+        "the conversion guard needs a floor from 0 to 1, at least 5 sends to judge on, and positive windows"
+    )]
+    ConversionGuard,
+    /// A circuit breaker's failure threshold of 0 would open it before any failure.
+    #[error("a circuit breaker's failure threshold must be at least 1")]
+    CircuitThreshold,
     /// The longest SMS this configuration would send takes more than one segment,
     /// and [`allow_multi_segment`](crate::VerifierBuilder::allow_multi_segment) was
     /// not called. Each extra segment is billed as a whole SMS, and Android's SMS

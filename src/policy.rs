@@ -261,7 +261,9 @@ pub struct ConversionGuard {
 
 impl ConversionGuard {
     /// Pause a prefix for `cool_off` once, within `window`, it has `min_sends` sends
-    /// and fewer than `floor` (0.0 to 1.0) of them approved.
+    /// (at least [`MIN_SENDS`](Self::MIN_SENDS)) and fewer than `floor` (0.0 to 1.0) of
+    /// them approved. Checked when the verifier is built
+    /// ([`ConfigError::ConversionGuard`](crate::ConfigError::ConversionGuard)).
     #[must_use]
     pub fn new(window: Duration, min_sends: u64, floor: f64, cool_off: Duration) -> Self {
         Self {
@@ -270,6 +272,22 @@ impl ConversionGuard {
             floor,
             cool_off,
         }
+    }
+}
+
+impl ConversionGuard {
+    /// The fewest sends a prefix is judged on: below this, one person who never types
+    /// the code would pause a whole prefix.
+    pub const MIN_SENDS: u64 = 5;
+
+    /// Whether the verifier may use it (its fields are public, so this is checked at
+    /// build): `floor` a fraction from 0 to 1 (a NaN floor would switch the guard off
+    /// without a word), at least [`MIN_SENDS`](Self::MIN_SENDS), positive windows.
+    pub(crate) fn is_sound(&self) -> bool {
+        (0.0..=1.0).contains(&self.floor)
+            && self.min_sends >= Self::MIN_SENDS
+            && self.window > Duration::ZERO
+            && self.cool_off > Duration::ZERO
     }
 }
 

@@ -137,6 +137,7 @@ async fn the_circuit_opens_after_consecutive_failures_and_recovers_after_a_probe
     let inner = Scripted::new("a");
     let config = CircuitConfig::default()
         .failure_threshold(3)
+        .unwrap()
         .cool_off(time::Duration::seconds(30));
     let breaker = CircuitBreaker::new(inner.clone(), Arc::new(clock.clone()), config);
 
@@ -191,7 +192,7 @@ async fn half_open_lets_exactly_one_probe_through() {
     let breaker = Arc::new(CircuitBreaker::new(
         inner.clone(),
         Arc::new(clock.clone()),
-        CircuitConfig::default().failure_threshold(1),
+        CircuitConfig::default().failure_threshold(1).unwrap(),
     ));
     gate.add_permits(1);
     let _ = breaker.send(&msg()).await;
@@ -223,7 +224,7 @@ async fn a_cancelled_probe_does_not_wedge_the_circuit() {
     let breaker = Arc::new(CircuitBreaker::new(
         inner.clone(),
         Arc::new(clock.clone()),
-        CircuitConfig::default().failure_threshold(1),
+        CircuitConfig::default().failure_threshold(1).unwrap(),
     ));
     let _ = breaker.send(&msg()).await;
     clock.advance(time::Duration::seconds(30));
@@ -256,7 +257,7 @@ async fn failover_skips_an_open_circuit_without_calling_the_route() {
     let failover = Failover::new(CircuitBreaker::new(
         a.clone(),
         Arc::new(clock.clone()),
-        CircuitConfig::default().failure_threshold(2),
+        CircuitConfig::default().failure_threshold(2).unwrap(),
     ))
     .then(b.clone());
     for _ in 0..5 {
@@ -497,8 +498,12 @@ mod over_http {
 #[test]
 fn configs_cannot_bypass_their_checks() {
     // Fields are private: a zero threshold (a circuit open before any failure) cannot
-    // be written, only asked for, and the setter keeps it at one.
-    let config = CircuitConfig::default().failure_threshold(0);
+    // be written, and asking for one is refused.
+    assert_eq!(
+        CircuitConfig::default().failure_threshold(0),
+        Err(smsotp::ConfigError::CircuitThreshold)
+    );
+    let config = CircuitConfig::default().failure_threshold(1).unwrap();
     assert_eq!(config.threshold(), 1);
     let config = CircuitConfig::default().cool_off(time::Duration::seconds(-5));
     assert_eq!(config.rest(), time::Duration::ZERO);

@@ -451,6 +451,34 @@ fn builder_refuses_unsafe_settings() {
     );
     assert!(b().resend_cooldown(Duration::ZERO).build().is_ok());
     assert!(smsotp::Secret::new(vec![0u8; 31]).is_err());
+    // A conversion guard's fields are public: whatever was written into them is
+    // checked at build. A NaN floor would switch the guard off without a word; a guard
+    // that judges a prefix on a send or two pauses it for one person's typo.
+    use smsotp::policy::ConversionGuard;
+    let guard = |edit: fn(&mut ConversionGuard)| {
+        let mut g = ConversionGuard::default();
+        edit(&mut g);
+        err(b().conversion_guard(g).build())
+    };
+    for (why, edit) in [
+        (
+            "NaN floor",
+            (|g| g.floor = f64::NAN) as fn(&mut ConversionGuard),
+        ),
+        ("floor over 1", |g| g.floor = 1.5),
+        ("negative floor", |g| g.floor = -0.1),
+        ("no sends", |g| g.min_sends = 0),
+        ("one send", |g| g.min_sends = 1),
+        ("empty window", |g| g.window = Duration::ZERO),
+        ("no cool-off", |g| g.cool_off = Duration::ZERO),
+    ] {
+        assert_eq!(guard(edit), Some(ConfigError::ConversionGuard), "{why}");
+    }
+    assert!(
+        b().conversion_guard(ConversionGuard::default())
+            .build()
+            .is_ok()
+    );
 }
 
 #[test]

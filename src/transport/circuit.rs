@@ -12,7 +12,7 @@ use crate::clock::Clock;
 /// long it stays open before one probe is let through (30 s by default).
 ///
 /// Fields are private so every value went through a setter's check: a threshold of
-/// zero (a circuit open before any failure) cannot be made.
+/// zero (a circuit open before any failure) is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CircuitConfig {
     failure_threshold: u32,
@@ -29,11 +29,17 @@ impl Default for CircuitConfig {
 }
 
 impl CircuitConfig {
-    /// Sets the number of consecutive failures that opens the circuit (at least 1).
-    #[must_use]
-    pub fn failure_threshold(mut self, failures: u32) -> Self {
-        self.failure_threshold = failures.max(1);
-        self
+    /// Sets the number of consecutive failures that opens the circuit.
+    ///
+    /// # Errors
+    /// [`ConfigError::CircuitThreshold`](crate::ConfigError::CircuitThreshold) for 0,
+    /// which would open the circuit before any failure.
+    pub fn failure_threshold(mut self, failures: u32) -> Result<Self, crate::ConfigError> {
+        if failures == 0 {
+            return Err(crate::ConfigError::CircuitThreshold);
+        }
+        self.failure_threshold = failures;
+        Ok(self)
     }
     /// Sets how long the circuit stays open (negative counts as zero).
     #[must_use]

@@ -330,6 +330,9 @@ impl VerifierBuilder {
         if self.resend_cooldown < Duration::ZERO {
             return Err(ConfigError::NegativeDuration);
         }
+        if self.conversion.is_some_and(|guard| !guard.is_sound()) {
+            return Err(ConfigError::ConversionGuard);
+        }
         // A zero window would expire every count at once: the limit would never bite.
         let windows = [
             Some(self.subject_ceiling.window),
