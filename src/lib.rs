@@ -37,8 +37,10 @@
 //! | feature | default | adds |
 //! |---|---|---|
 //! | *(none)* | yes | [`Verifier`], [`MemoryStore`], console and recording transports, the `Failover`, `CircuitBreaker` and `RouteByCountry` wrappers, TOTP/HOTP, recovery codes |
-//! | `redis` | no | `store::RedisStore`: challenges and counters shared by app instances |
+//! | `redis` | no | `store::RedisStore`: challenges and counters shared by app instances, on one Redis or a Redis Cluster |
+//! | `postgres` | no | `store::PostgresStore`: the same in the app's own PostgreSQL (tokio-postgres with a deadpool pool; migrations run at connect) |
 //! | `twilio`, `vonage`, `symworld`, `webhook` | no | one provider adapter each, with its signed-receipt parser (pulls in `http`: reqwest on rustls) |
+//! | `vonage-voice` | no | `transport::VonageVoiceTransport`: calls that read the code (RS256 application JWTs) |
 //! | `http` | no | the shared HTTP client the adapters use, and `transport::SecretString` |
 //! | `retry`, `timeout` | no | the `Retry` (backon policies) and `Timeout` wrappers |
 //! | `phonenumber` | no | `PhoneNumber::parse_with_metadata` with libphonenumber's metadata |
@@ -51,7 +53,8 @@
 //! | store | for |
 //! |---|---|
 //! | [`MemoryStore`] | one process (the default); bounded in every table |
-//! | `RedisStore` (`redis`) | several instances sharing a Redis; one round trip per operation |
+//! | `RedisStore` (`redis`) | several instances sharing a Redis or a Redis Cluster; one round trip per operation |
+//! | `PostgresStore` (`postgres`) | several instances sharing the app's PostgreSQL; one round trip per operation |
 //!
 //! A store implements the three parts of [`Store`]: [`ChallengeStore`],
 //! [`CounterStore`], [`DeliveryStore`]. A transport implements [`SmsTransport`]'s one

@@ -11,7 +11,7 @@
 //! | [`Failover`] | always | ordered routes; moves on after a retryable or account error, stops when the number is the problem |
 //! | [`CircuitBreaker`] | always | skips a route after repeated failures, probes it after a cool-off (timed by [`Clock`](crate::Clock)) |
 //! | [`RouteByCountry`] | always | picks a route by the destination's calling code (+81 to a domestic route) |
-//! | `Retry` | `retry` | bounded retries, exponential backoff with full jitter, honours `Retry-After` |
+//! | `Retry` | `retry` | bounded retries, exponential backoff with added jitter (each wait from its delay to twice it), honours `Retry-After` |
 //! | `Timeout` | `timeout` | a deadline per send; an expired one is a (not retried) timeout |
 //!
 //! The HTTP adapters (feature `http`, pulled in by each provider feature) share one

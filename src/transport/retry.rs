@@ -40,7 +40,9 @@ impl RetryPolicy {
         self.base_delay = delay.max(Duration::ZERO);
         self
     }
-    /// Sets the largest backoff (default 5 s; never below the first).
+    /// Sets the largest backoff before jitter (default 5 s; never below the first).
+    /// Jitter adds up to as much again, so a capped wait lies between this and twice
+    /// it.
     #[must_use]
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay.max(Duration::ZERO);
@@ -61,7 +63,8 @@ impl RetryPolicy {
     }
 
     /// The waits between sends: backon's exponential policy with jitter, so many
-    /// clients that failed together do not retry together.
+    /// clients that failed together do not retry together. backon (1.6) adds a random
+    /// part of up to the delay itself: each wait is from its delay to twice it.
     fn backoff(&self) -> impl Iterator<Item = std::time::Duration> + use<> {
         let base = std_duration(self.base_delay);
         ExponentialBuilder::default()

@@ -90,12 +90,16 @@ mod vonage_messages;
 mod webhook;
 
 #[cfg(feature = "twilio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "twilio")))]
 pub use twilio::TwilioReceipts;
 #[cfg(feature = "vonage")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vonage")))]
 pub use vonage::{VonageReceipts, VonageSignatureMethod};
 #[cfg(feature = "vonage")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vonage")))]
 pub use vonage_messages::VonageMessagesReceipts;
 #[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 pub use webhook::WebhookReceipts;
 
 /// Where a message got to (the same type the verifier records per challenge).
