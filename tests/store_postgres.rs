@@ -308,7 +308,7 @@ async fn migrations_are_idempotent_and_safe_to_run_at_once() {
         .map(|_| {
             PostgresStore::builder(&url)
                 .schema(schema.clone())
-                .timeout(StdDuration::from_secs(10))
+                .timeout(time::Duration::seconds(10))
                 .build()
                 .unwrap()
         })
@@ -503,7 +503,7 @@ async fn a_postgres_restart_fails_closed_and_service_resumes() {
     }
     let server = Throwaway::start();
     let store = PostgresStore::builder(&server.url())
-        .timeout(StdDuration::from_millis(500))
+        .timeout(time::Duration::milliseconds(500))
         .build()
         .unwrap();
     store.migrate().await.unwrap();
@@ -561,7 +561,7 @@ async fn a_statement_timeout_or_an_exhausted_pool_is_an_error() {
     };
     let store = PostgresStore::builder(&url)
         .schema(postgres_env::unique_schema())
-        .timeout(StdDuration::from_millis(300))
+        .timeout(time::Duration::milliseconds(300))
         .build()
         .unwrap();
     store.migrate().await.unwrap();
@@ -600,7 +600,7 @@ async fn a_statement_timeout_or_an_exhausted_pool_is_an_error() {
         .unwrap();
     let shared = PostgresStore::with_pool(pool.clone())
         .schema(schema.clone())
-        .timeout(StdDuration::from_millis(200))
+        .timeout(time::Duration::milliseconds(200))
         .build()
         .unwrap();
     let held = pool.get().await.unwrap();
@@ -775,7 +775,7 @@ async fn the_purger_task_purges_on_its_own() {
         .create(&challenge(id, [1; 16], [2; 32], past))
         .await
         .unwrap();
-    let purger = store.spawn_purger(StdDuration::from_millis(50));
+    let purger = store.spawn_purger(time::Duration::milliseconds(50));
     let client = postgres_env::raw_client(&url).await.unwrap();
     let schema = store.schema().to_owned();
     let mut left = 1;
@@ -916,14 +916,12 @@ async fn construction_refuses_bad_settings() {
             PostgresConfigError::InvalidSchema
         ));
     }
-    assert!(matches!(
-        config_error(
-            PostgresStore::builder(url)
-                .timeout(StdDuration::ZERO)
-                .build()
-        ),
-        PostgresConfigError::ZeroTimeout
-    ));
+    for timeout in [time::Duration::ZERO, time::Duration::milliseconds(-5)] {
+        assert!(matches!(
+            config_error(PostgresStore::builder(url).timeout(timeout).build()),
+            PostgresConfigError::ZeroTimeout
+        ));
+    }
     assert!(matches!(
         config_error(PostgresStore::builder(url).pool_size(0).build()),
         PostgresConfigError::ZeroPoolSize
@@ -940,7 +938,7 @@ async fn construction_refuses_bad_settings() {
 async fn a_database_that_is_down_is_an_outage() {
     let port = postgres_env::free_port();
     let store = PostgresStore::builder(&format!("postgres://otp@127.0.0.1:{port}/otp"))
-        .timeout(StdDuration::from_millis(300))
+        .timeout(time::Duration::milliseconds(300))
         .build()
         .unwrap();
     let now = SystemClock.now();
@@ -958,7 +956,7 @@ async fn debug_and_errors_never_show_the_password() {
         "postgres://otp:pa55-w0rd-x@127.0.0.1:{}/otp",
         postgres_env::free_port()
     );
-    let builder = PostgresStore::builder(&url).timeout(StdDuration::from_millis(200));
+    let builder = PostgresStore::builder(&url).timeout(time::Duration::milliseconds(200));
     assert!(!format!("{builder:?}").contains("pa55"));
     let store = builder.build().unwrap();
     let shown = format!("{store:?}");
@@ -996,7 +994,7 @@ async fn a_serialization_failure_is_an_error_and_changes_nothing() {
     let serializable = Arc::new(
         PostgresStore::with_pool(pool)
             .schema(schema.clone())
-            .timeout(StdDuration::from_secs(10))
+            .timeout(time::Duration::seconds(10))
             .build()
             .unwrap(),
     );
@@ -1072,7 +1070,7 @@ async fn an_app_role_without_create_on_the_database_migrates_a_schema_made_for_i
     // Without a schema made for it, the role cannot migrate: an error.
     let missing = PostgresStore::builder(&as_app)
         .schema(postgres_env::unique_schema())
-        .timeout(StdDuration::from_secs(5))
+        .timeout(time::Duration::seconds(5))
         .build()
         .unwrap();
     let refused = missing.migrate().await;
@@ -1089,7 +1087,7 @@ async fn an_app_role_without_create_on_the_database_migrates_a_schema_made_for_i
         .unwrap();
     let store = PostgresStore::builder(&as_app)
         .schema(schema.clone())
-        .timeout(StdDuration::from_secs(5))
+        .timeout(time::Duration::seconds(5))
         .build()
         .unwrap();
     store.migrate().await.unwrap();

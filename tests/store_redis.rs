@@ -332,7 +332,7 @@ async fn redis_outage_fails_closed_and_service_resumes() {
     }
     let mut server = Throwaway::start();
     let store = RedisStore::builder(&server.url())
-        .timeout(StdDuration::from_millis(300))
+        .timeout(time::Duration::milliseconds(300))
         .build()
         .await
         .unwrap();
@@ -384,7 +384,7 @@ async fn slow_redis_times_out() {
     }
     let server = Throwaway::start();
     let store = RedisStore::builder(&server.url())
-        .timeout(StdDuration::from_millis(200))
+        .timeout(time::Duration::milliseconds(200))
         .build()
         .await
         .unwrap();
@@ -489,7 +489,7 @@ async fn garbage_replies_are_errors_never_approvals() {
     for reply in [&b"hello there\r\n"[..], b"-ERR something broke\r\n"] {
         let fake = FakeRedis::start(Some(reply));
         let store = RedisStore::builder(&fake.url())
-            .timeout(StdDuration::from_millis(300))
+            .timeout(time::Duration::milliseconds(300))
             .lazy()
             .build()
             .await
@@ -503,7 +503,7 @@ async fn garbage_replies_are_errors_never_approvals() {
     // A server that never answers.
     let silent = FakeRedis::start(None);
     let store = RedisStore::builder(&silent.url())
-        .timeout(StdDuration::from_millis(150))
+        .timeout(time::Duration::milliseconds(150))
         .lazy()
         .build()
         .await
@@ -514,7 +514,7 @@ async fn garbage_replies_are_errors_never_approvals() {
     ));
     assert!(matches!(
         RedisStore::builder(&silent.url())
-            .timeout(StdDuration::from_millis(150))
+            .timeout(time::Duration::milliseconds(150))
             .build()
             .await,
         Err(StoreError::Timeout)
@@ -786,7 +786,7 @@ async fn construction_fails_clearly_and_recovers() {
     }
     let port = redis_env::free_port();
     let url = format!("redis://127.0.0.1:{port}/");
-    let quick = StdDuration::from_millis(300);
+    let quick = time::Duration::milliseconds(300);
 
     // Eager: a Redis that is down shows at start-up, as an outage.
     let down = RedisStore::builder(&url).timeout(quick).build().await;
@@ -828,15 +828,12 @@ async fn construction_fails_clearly_and_recovers() {
             RedisConfigError::InvalidPrefix
         ));
     }
-    assert!(matches!(
-        config_error(
-            RedisStore::builder(&url)
-                .timeout(StdDuration::ZERO)
-                .build()
-                .await
-        ),
-        RedisConfigError::ZeroTimeout
-    ));
+    for timeout in [time::Duration::ZERO, time::Duration::milliseconds(-5)] {
+        assert!(matches!(
+            config_error(RedisStore::builder(&url).timeout(timeout).build().await),
+            RedisConfigError::ZeroTimeout
+        ));
+    }
     assert!(matches!(
         config_error(RedisStore::builder("http://127.0.0.1/").build().await),
         RedisConfigError::InvalidUrl(_)
@@ -852,7 +849,7 @@ async fn debug_and_errors_never_show_the_password() {
         "redis://otp:pa55-w0rd-x@127.0.0.1:{}/",
         redis_env::free_port()
     );
-    let builder = RedisStore::builder(&url).timeout(StdDuration::from_millis(200));
+    let builder = RedisStore::builder(&url).timeout(time::Duration::milliseconds(200));
     assert!(!format!("{builder:?}").contains("pa55"));
     let err = builder.build().await.unwrap_err();
     assert!(!format!("{err:?} {err}").contains("pa55"));
@@ -1060,12 +1057,12 @@ async fn cluster_debug_and_errors_never_show_the_password() {
         "redis://otp:pa55-w0rd-x@127.0.0.1:{}",
         redis_env::free_port()
     );
-    let builder = RedisStore::cluster(&[url.as_str()]).timeout(StdDuration::from_millis(200));
+    let builder = RedisStore::cluster(&[url.as_str()]).timeout(time::Duration::milliseconds(200));
     assert!(!format!("{builder:?}").contains("pa55"));
     let err = builder.build().await.unwrap_err();
     assert!(!format!("{err:?} {err}").contains("pa55"), "{err:?}");
     let store = RedisStore::cluster(&[url.as_str()])
-        .timeout(StdDuration::from_millis(200))
+        .timeout(time::Duration::milliseconds(200))
         .lazy()
         .build()
         .await
@@ -1123,7 +1120,7 @@ async fn cluster_primary_killed_fails_closed_and_service_resumes() {
     }
     let cluster = ThrowawayCluster::start();
     let store = RedisStore::cluster(&cluster.urls())
-        .timeout(StdDuration::from_millis(300))
+        .timeout(time::Duration::milliseconds(300))
         .build()
         .await
         .unwrap();
@@ -1218,7 +1215,7 @@ async fn lazy_cluster_store_works_once_the_cluster_is_up() {
     let urls: Vec<String> = (base..base + 6)
         .map(|p| format!("redis://127.0.0.1:{p}"))
         .collect();
-    let quick = StdDuration::from_millis(300);
+    let quick = time::Duration::milliseconds(300);
     let down = RedisStore::cluster(&urls).timeout(quick).build().await;
     assert!(matches!(&down, Err(e) if is_outage(e)), "{down:?}");
     let store = RedisStore::cluster(&urls)

@@ -190,7 +190,7 @@ async fn choose_store(config: &mut app::Config) -> Result<(), Box<dyn Error>> {
         let store = smsotp::store::PostgresStore::builder(&url).build()?;
         store.migrate().await?;
         // Detached: the purger runs as long as the server does.
-        drop(store.spawn_purger(std::time::Duration::from_secs(60)));
+        drop(store.spawn_purger(time::Duration::seconds(60)));
         config.store = std::sync::Arc::new(store);
         println!("Store: PostgreSQL (schema smsotp)");
         return Ok(());

@@ -119,7 +119,7 @@ pub async fn store_in(url: &str, schema: &str) -> PostgresStore {
         .schema(schema)
         // Generous: CI machines are shared and the race tests queue 200 checks on one
         // row lock.
-        .timeout(Duration::from_secs(10))
+        .timeout(time::Duration::seconds(10))
         .build()
         .expect("store builds");
     store.migrate().await.expect("migrates");

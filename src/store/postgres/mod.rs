@@ -30,14 +30,14 @@ use sql::{MIGRATIONS, Statements};
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use smsotp::store::PostgresStore;
 /// use smsotp::{Secret, Verifier};
-/// use std::time::Duration;
+/// use time::Duration;
 ///
 /// let store = PostgresStore::builder("postgres://app@127.0.0.1/app")
 ///     .schema("smsotp")
-///     .timeout(Duration::from_millis(500))
+///     .timeout(Duration::milliseconds(500))
 ///     .build()?;
 /// store.migrate().await?; // creates or upgrades the schema; safe on every start
-/// let _purger = store.spawn_purger(Duration::from_secs(60));
+/// let _purger = store.spawn_purger(Duration::seconds(60));
 /// let verifier = Verifier::builder(Secret::new(vec![7u8; 32])?)
 ///     .store(store)
 ///     .transport(smsotp::transport::ConsoleTransport::new()) // your provider here
@@ -193,7 +193,7 @@ impl PostgresStore {
 
     /// How long one operation may take unless [`PostgresStoreBuilder::timeout`] says
     /// otherwise.
-    pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_millis(500);
+    pub const DEFAULT_TIMEOUT: time::Duration = time::Duration::milliseconds(500);
 
     /// Connections in a pool the store builds itself, unless
     /// [`PostgresStoreBuilder::pool_size`] says otherwise.
@@ -358,10 +358,12 @@ impl PostgresStore {
     /// failures are logged (with `tracing`) and retried at the next tick. Several
     /// instances may each run one: batches skip rows another holds. Abort the returned
     /// handle to stop it.
-    pub fn spawn_purger(&self, interval: StdDuration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_purger(&self, interval: time::Duration) -> tokio::task::JoinHandle<()> {
         let store = self.clone();
-        // A zero interval would spin; one millisecond is the shortest tick allowed.
-        let interval = interval.max(StdDuration::from_millis(1));
+        // A zero or negative interval would spin; one millisecond is the shortest tick.
+        let interval = StdDuration::try_from(interval)
+            .unwrap_or_default()
+            .max(StdDuration::from_millis(1));
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -424,7 +426,7 @@ impl PostgresStoreBuilder {
         Self {
             source,
             schema: PostgresStore::DEFAULT_SCHEMA.to_owned(),
-            timeout: PostgresStore::DEFAULT_TIMEOUT,
+            timeout: StdDuration::try_from(PostgresStore::DEFAULT_TIMEOUT).unwrap_or_default(),
             pool_size: PostgresStore::DEFAULT_POOL_SIZE,
         }
     }
@@ -441,8 +443,10 @@ impl PostgresStoreBuilder {
     /// [`PostgresStore::DEFAULT_TIMEOUT`]); past it the call fails with
     /// [`StoreError::Timeout`]. A store built from a URL also sets it as the
     /// connections' `statement_timeout`, so the server gives up too.
-    pub fn timeout(mut self, timeout: StdDuration) -> Self {
-        self.timeout = timeout;
+    /// A timeout of zero or less is refused at [`build`](Self::build).
+    pub fn timeout(mut self, timeout: time::Duration) -> Self {
+        // Negative reads as zero, which `build` refuses.
+        self.timeout = StdDuration::try_from(timeout).unwrap_or_default();
         self
     }
 

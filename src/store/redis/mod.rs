@@ -36,12 +36,12 @@ const LUA_EXACT: i64 = (1 << 53) - 1;
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use smsotp::store::RedisStore;
 /// use smsotp::{Secret, Verifier};
-/// use std::time::Duration;
+/// use time::Duration;
 ///
 /// // One server (or a primary with replicas):
 /// let store = RedisStore::builder("redis://127.0.0.1:6379/")
 ///     .prefix("myapp-otp")
-///     .timeout(Duration::from_millis(300))
+///     .timeout(Duration::milliseconds(300))
 ///     .build()
 ///     .await?;
 /// // Or a cluster, from any of its nodes (the client finds the rest):
@@ -210,7 +210,7 @@ impl RedisStore {
 
     /// How long one operation may take unless [`RedisStoreBuilder::timeout`] says
     /// otherwise.
-    pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+    pub const DEFAULT_TIMEOUT: time::Duration = time::Duration::milliseconds(500);
 
     /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`) with
     /// the default prefix and timeout. Same as `RedisStore::builder(url).build()`.
@@ -439,7 +439,7 @@ impl RedisStoreBuilder {
         Self {
             source,
             prefix: RedisStore::DEFAULT_PREFIX.to_owned(),
-            timeout: RedisStore::DEFAULT_TIMEOUT,
+            timeout: std::time::Duration::try_from(RedisStore::DEFAULT_TIMEOUT).unwrap_or_default(),
             lazy: false,
         }
     }
@@ -454,8 +454,10 @@ impl RedisStoreBuilder {
 
     /// The longest one operation may take, connecting included (default
     /// [`RedisStore::DEFAULT_TIMEOUT`]); past it the call fails with [`StoreError::Timeout`].
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = timeout;
+    /// A timeout of zero or less is refused at [`build`](Self::build).
+    pub fn timeout(mut self, timeout: time::Duration) -> Self {
+        // Negative reads as zero, which `build` refuses.
+        self.timeout = std::time::Duration::try_from(timeout).unwrap_or_default();
         self
     }
 
