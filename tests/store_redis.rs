@@ -842,9 +842,7 @@ async fn construction_fails_clearly_and_recovers() {
 
 #[tokio::test]
 async fn debug_and_errors_never_show_the_password() {
-    if redis_env::redis_url().await.is_none() {
-        return;
-    }
+    // No Redis needed: the URL names a port nothing listens on.
     let url = format!(
         "redis://otp:pa55-w0rd-x@127.0.0.1:{}/",
         redis_env::free_port()
@@ -1050,9 +1048,7 @@ async fn cluster_delivery_reports_reach_the_challenge() {
 
 #[tokio::test]
 async fn cluster_debug_and_errors_never_show_the_password() {
-    if Target::cluster().await.is_none() {
-        return;
-    }
+    // No cluster needed: the URL names a port nothing listens on.
     let url = format!(
         "redis://otp:pa55-w0rd-x@127.0.0.1:{}",
         redis_env::free_port()

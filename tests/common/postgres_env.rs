@@ -1,7 +1,7 @@
 //! Helpers for tests (and the store_postgres bench) that need a real PostgreSQL.
 //!
 //! The gate: `DATABASE_URL` names the database to use. Unset, a test prints
-//! "SKIPPED (no PostgreSQL)" to stderr, past the harness's capture, and passes, except
+//! "SKIPPED <test> (no PostgreSQL)" to stderr, past the harness's capture, and passes, except
 //! under `CI=true`, where it fails, as it does whenever the database it names cannot be
 //! reached. Each store gets a schema of its own, so tests run in parallel on one
 //! database.
@@ -43,7 +43,8 @@ pub async fn database_url() -> Option<String> {
             // in `cargo test` output, not mistaken for a pass.
             let _ = writeln!(
                 std::io::stderr(),
-                "SKIPPED (no PostgreSQL): DATABASE_URL is not set; set it to run the PostgreSQL tests"
+                "SKIPPED {} (no PostgreSQL): DATABASE_URL is not set; set it to run the PostgreSQL tests",
+                std::thread::current().name().unwrap_or("a test")
             );
             return None;
         }

@@ -1,10 +1,10 @@
 //! Helpers for tests (and the store_redis bench) that need a real Redis.
 //!
 //! The gate: `REDIS_URL` names the Redis to use. Unset, a test prints
-//! "SKIPPED (no Redis)" to stderr, past the harness's capture, and passes, except under `CI=true`, where it fails, as
+//! "SKIPPED <test> (no Redis)" to stderr, past the harness's capture, and passes, except under `CI=true`, where it fails, as
 //! it does whenever the Redis it names cannot be reached. `REDIS_CLUSTER_URLS`
 //! (comma-separated seeds) gates the Redis Cluster tests the same way, printing
-//! "SKIPPED (no Redis Cluster)"; `.ci/redis-cluster` starts a local cluster, and
+//! "SKIPPED <test> (no Redis Cluster)"; `.ci/redis-cluster` starts a local cluster, and
 //! [`ThrowawayCluster`] one of its own for tests that kill nodes.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -35,7 +35,8 @@ pub async fn redis_url() -> Option<String> {
             // in `cargo test` output, not mistaken for a pass.
             let _ = writeln!(
                 std::io::stderr(),
-                "SKIPPED (no Redis): REDIS_URL is not set; set it to run the Redis tests"
+                "SKIPPED {} (no Redis): REDIS_URL is not set; set it to run the Redis tests",
+                std::thread::current().name().unwrap_or("a test")
             );
             return None;
         }
@@ -422,7 +423,8 @@ pub async fn cluster_urls() -> Option<Vec<String>> {
         _ => {
             let _ = writeln!(
                 std::io::stderr(),
-                "SKIPPED (no Redis Cluster): REDIS_CLUSTER_URLS is not set; `.ci/redis-cluster` starts one"
+                "SKIPPED {} (no Redis Cluster): REDIS_CLUSTER_URLS is not set; `.ci/redis-cluster` starts one",
+                std::thread::current().name().unwrap_or("a test")
             );
             return None;
         }
