@@ -274,8 +274,9 @@ impl Keyring {
         }
         if self.current() == KeyId(0) && self.keys.len() > 1 && !self.index_named {
             // Key 0 names counters because it is the first key an app ever used; a
-            // key 0 that signs in front of older keys is almost always a new key given
+            // key 0 that signs in front of other keys is almost always a new key given
             // id 0 (what `Keyring::from(secret)` does), which would reset every limit.
+            // A real rollback to the first key says so with `with_index_key`.
             return Some(ConfigError::IndexKeyMoved);
         }
         None

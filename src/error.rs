@@ -68,12 +68,13 @@ pub enum ConfigError {
     /// on the order they were added in.
     #[error("two keys of the keyring have id {}: give every key its own id", .0.0)]
     DuplicateKeyId(crate::KeyId),
-    /// Key 0 signs in front of older keys and no index key is named: almost always a
+    /// Key 0 signs in front of other keys and no index key is named: almost always a
     /// new key given id 0 (as `Keyring::from(secret)` does), which would rename every
-    /// counter and reset every limit. Give the new key a new id, or name the first
-    /// key with [`Keyring::with_index_key`](crate::Keyring::with_index_key).
+    /// counter and reset every limit. Give the new key a new id; or, if key 0 really is
+    /// the first key (a rollback to it), say so with
+    /// [`Keyring::with_index_key`](crate::Keyring::with_index_key)`(&first)`.
     #[error(
-        "key 0 signs in front of older keys: give the new key a new id, or name the first key with Keyring::with_index_key, or every limit resets"
+        "key 0 signs in front of other keys: give a new key a new id, or (rolling back to the first key) name it with Keyring::with_index_key, or every limit resets"
     )]
     IndexKeyMoved,
     /// `max_attempts` must be 1 to 100.

@@ -38,7 +38,7 @@
 //! |---|---|---|
 //! | *(none)* | yes | [`Verifier`], [`MemoryStore`], console and recording transports, the `Failover`, `CircuitBreaker` and `RouteByCountry` wrappers, TOTP/HOTP, recovery codes |
 //! | `redis` | no | `store::RedisStore`: challenges and counters shared by app instances, on one Redis or a Redis Cluster |
-//! | `postgres` | no | `store::PostgresStore`: the same in the app's own PostgreSQL (tokio-postgres with a deadpool pool; migrations run at connect) |
+//! | `postgres` | no | `store::PostgresStore`: the same in the app's own PostgreSQL (tokio-postgres with a deadpool pool; call `migrate()` at start-up) |
 //! | `twilio`, `vonage`, `symworld`, `webhook` | no | one provider adapter each, with its signed-receipt parser (pulls in `http`: reqwest on rustls) |
 //! | `vonage-voice` | no | `transport::VonageVoiceTransport`: calls that read the code (RS256 application JWTs) |
 //! | `http` | no | the shared HTTP client the adapters use, and `transport::SecretString` |

@@ -932,24 +932,20 @@ pub async fn foreign_binding_changes_nothing(store: &dyn Store) {
 
 /// [`status_for`](crate::store::ChallengeStore::status_for) reads as
 /// [`status`](crate::store::ChallengeStore::status) for the challenge's own binding, and
-/// finds nothing for another one, whatever phase the challenge is in.
+/// finds nothing for another one: pending, in and past the cooldown, expired, locked,
+/// and for a decoy.
 pub async fn status_for_is_bound(store: &dyn Store) {
-    let f = create(store).await;
-    let stranger = random_tag();
-    for at in [f.now, f.resend_at, f.expires_at] {
-        let plain = store.status(&f.id, at).await.expect("status");
+    async fn both_ways(store: &dyn Store, id: &ChallengeId, own: &BindingTag, at: OffsetDateTime) {
+        let plain = store.status(id, at).await.expect("status");
         assert!(plain.is_some(), "a created challenge must be found");
         assert_eq!(
-            store
-                .status_for(&f.id, &f.binding, at)
-                .await
-                .expect("status_for"),
+            store.status_for(id, own, at).await.expect("status_for"),
             plain,
             "status_for with the challenge's own binding must read as status"
         );
         assert_eq!(
             store
-                .status_for(&f.id, &stranger, at)
+                .status_for(id, &random_tag(), at)
                 .await
                 .expect("status_for"),
             None,
@@ -957,6 +953,20 @@ pub async fn status_for_is_bound(store: &dyn Store) {
              the default status_for cannot tell bindings apart: override it)"
         );
     }
+    let f = create(store).await;
+    for at in [f.now, f.resend_at, f.expires_at] {
+        both_ways(store, &f.id, &f.binding, at).await;
+    }
+    let locked = create(store).await;
+    for _ in 0..MAX_ATTEMPTS {
+        let wrong = CheckRequest::new(locked.binding, vec![random_digest()], locked.now);
+        store.check(&locked.id, &wrong).await.expect("check");
+    }
+    both_ways(store, &locked.id, &locked.binding, locked.now).await;
+    let (id, binding) = (placed_id(store), random_tag());
+    let decoy = NewChallenge::new(id, binding, random_digest(), timeline(f.now), allowance());
+    store.create(&decoy.as_decoy()).await.expect("create");
+    both_ways(store, &id, &binding, f.now).await;
     assert_eq!(
         store
             .status_for(&ChallengeId::random(), &f.binding, f.now)

@@ -520,7 +520,11 @@ impl Verifier {
         let tag = self.keys.binding_tag(binding);
         let mut never = [0u8; 32];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut never);
-        // A token challenge: nothing is sent, one attempt, gone within a minute.
+        // A token challenge: nothing is sent, one attempt, gone within a minute. Not a
+        // decoy: a full store lets decoys give way, and a token pushed out between its
+        // create and its check would leave the attempt uncounted (the door then stays
+        // closed, but for the wrong reason). Tokens live only while one attempt is
+        // counted, so they never pile up.
         let token = NewChallenge::new(
             id,
             tag,
@@ -532,8 +536,7 @@ impl Verifier {
                 time::Duration::ZERO,
             ),
             crate::store::Allowance::new(1, 1),
-        )
-        .as_decoy();
+        );
         self.store.create(&token).await?;
         // The candidate is the zero digest, which the random one never equals.
         let request = CheckRequest::new(tag, vec![[0u8; 32]], now)
