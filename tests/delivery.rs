@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use common::{login, secret};
 use smsotp::transport::receipts::DeliveryReport;
-use smsotp::transport::{Failover, Receipt, RecordingTransport, Sms, SmsTransport, TransportError};
+use smsotp::transport::{
+    Failover, Provider, Receipt, RecordingTransport, Sms, SmsTransport, TransportError,
+};
 use smsotp::{DeliveryStatus, ManualClock, Verdict, Verifier};
 use time::{Duration, macros::datetime};
 
@@ -21,8 +23,8 @@ impl SmsTransport for Named {
         let receipt = self.1.send(sms).await?;
         Ok(Receipt::new(self.0, receipt.message_id()))
     }
-    fn provider_name(&self) -> Option<&str> {
-        Some(self.0)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(self.0))
     }
 }
 

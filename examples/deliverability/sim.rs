@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use smsotp::message::{Locale, MessageTemplate};
 use smsotp::transport::{
-    CircuitBreaker, CircuitConfig, DeliveryReport, DeliveryStatus, Failover, Receipt,
+    CircuitBreaker, CircuitConfig, DeliveryReport, DeliveryStatus, Failover, Provider, Receipt,
     RouteByCountry, Sms, SmsTransport, TransportError, TransportErrorKind,
 };
 use smsotp::{
@@ -566,8 +566,8 @@ fn code_in(sms: &Sms) -> String {
 
 #[async_trait::async_trait]
 impl SmsTransport for SimRoute {
-    fn provider_name(&self) -> Option<&str> {
-        Some(self.kind.name())
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(self.kind.name()))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
@@ -712,7 +712,7 @@ struct Boxed(Box<dyn SmsTransport>);
 
 #[async_trait::async_trait]
 impl SmsTransport for Boxed {
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         self.0.provider_name()
     }
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use time::{Duration, OffsetDateTime};
 
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 use crate::clock::Clock;
 
 /// When a [`CircuitBreaker`] opens (after 5 consecutive failures by default) and how
@@ -216,7 +216,7 @@ impl<T> Drop for ProbeGuard<'_, T> {
 #[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport> SmsTransport for CircuitBreaker<T> {
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         self.inner.provider_name()
     }
 

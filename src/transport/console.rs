@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Call, Receipt, Sms, SmsTransport, TransportError, VoiceTransport};
+use super::{Call, Provider, Receipt, Sms, SmsTransport, TransportError, VoiceTransport};
 use crate::message::{Encoding, encoded_units};
 
 /// Prints each SMS, and the words of each call, to stderr instead of sending them: for
@@ -24,8 +24,8 @@ impl ConsoleTransport {
 
 #[async_trait::async_trait]
 impl SmsTransport for ConsoleTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some("console")
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new("console"))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
@@ -53,8 +53,8 @@ impl SmsTransport for ConsoleTransport {
 
 #[async_trait::async_trait]
 impl VoiceTransport for ConsoleTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some("console")
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new("console"))
     }
 
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {

@@ -1,6 +1,6 @@
 //! Ordered routes: the next one is tried when the current one cannot deliver.
 
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 
 /// Tries routes in order until one accepts the SMS.
 ///
@@ -85,7 +85,7 @@ pub fn should_fail_over(kind: TransportErrorKind) -> bool {
 impl SmsTransport for Failover {
     /// Several providers, so not one name: a failed route is avoided by each of its
     /// routes instead.
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         None
     }
 
@@ -95,7 +95,7 @@ impl SmsTransport for Failover {
         // resend takes the next route first.
         let avoided = |route: &dyn SmsTransport| {
             sms.avoid_provider()
-                .is_some_and(|avoid| route.provider_name() == Some(avoid))
+                .is_some_and(|avoid| route.provider_name().as_ref() == Some(avoid))
         };
         let ordered = self
             .routes

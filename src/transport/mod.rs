@@ -132,10 +132,11 @@ pub trait SmsTransport: Send + Sync + std::fmt::Debug + 'static {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError>;
 
     /// The provider this transport sends through, as its receipts name it
-    /// (`"twilio"`). Routing wrappers use it to avoid a route whose delivery of an
-    /// earlier code failed ([`Sms::avoid_provider`]). `None` for transports that are
-    /// not one provider.
-    fn provider_name(&self) -> Option<&str> {
+    /// (`Provider::new("twilio")`: the same type receipts, delivery reports and
+    /// [`Sms::avoid_provider`] use). Routing wrappers use it to avoid a route whose
+    /// delivery of an earlier code failed. `None` for transports that are not one
+    /// provider.
+    fn provider_name(&self) -> Option<Provider> {
         None
     }
 }
@@ -146,7 +147,7 @@ impl<T: SmsTransport + ?Sized> SmsTransport for Arc<T> {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         (**self).send(sms).await
     }
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         (**self).provider_name()
     }
 }
@@ -157,7 +158,7 @@ impl<T: SmsTransport + ?Sized> SmsTransport for Box<T> {
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
         (**self).send(sms).await
     }
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         (**self).provider_name()
     }
 }

@@ -3,7 +3,9 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use super::{Call, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind, VoiceTransport};
+use super::{
+    Call, Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind, VoiceTransport,
+};
 use crate::phone::PhoneNumber;
 
 /// Keeps every SMS and call it is given, so tests can read the code that was "sent".
@@ -122,8 +124,8 @@ impl RecordingTransport {
 
 #[async_trait::async_trait]
 impl SmsTransport for RecordingTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some("recording")
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new("recording"))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {
@@ -139,8 +141,8 @@ impl SmsTransport for RecordingTransport {
 
 #[async_trait::async_trait]
 impl VoiceTransport for RecordingTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some("recording")
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new("recording"))
     }
 
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {

@@ -3,7 +3,7 @@
 use backon::{BackoffBuilder, ExponentialBuilder};
 use time::Duration;
 
-use super::{Receipt, Sms, SmsTransport, TransportError};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError};
 
 /// How a [`Retry`] waits and when it gives up. Fields are private so that every value
 /// went through a setter's check.
@@ -113,7 +113,7 @@ impl<T> Retry<T> {
 #[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport> SmsTransport for Retry<T> {
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         self.inner.provider_name()
     }
 

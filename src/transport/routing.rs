@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Receipt, Sms, SmsTransport, TransportError};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError};
 
 /// Sends each SMS through the route registered for its destination's country calling
 /// code, or through the default route.
@@ -60,7 +60,7 @@ impl RouteByCountry {
 impl SmsTransport for RouteByCountry {
     /// Several providers, so not one name: a failed route is avoided by each of its
     /// routes instead.
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         None
     }
 

@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use time::{Duration, OffsetDateTime};
 
 use super::http::{self, Answer, HttpClient, TransportConfigError, Vars};
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 use crate::clock::{Clock, SystemClock};
 use crate::message::Encoding;
 
@@ -324,8 +324,8 @@ fn parse_valid_until(value: &str) -> Option<OffsetDateTime> {
 
 #[async_trait::async_trait]
 impl SmsTransport for SymworldTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(PROVIDER))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {

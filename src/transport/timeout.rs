@@ -2,7 +2,7 @@
 
 use time::Duration;
 
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 
 /// Fails a send that takes longer than `limit` with [`TransportErrorKind::Timeout`].
 ///
@@ -38,7 +38,7 @@ impl<T> Timeout<T> {
 #[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl<T: SmsTransport> SmsTransport for Timeout<T> {
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         self.inner.provider_name()
     }
 

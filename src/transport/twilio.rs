@@ -8,7 +8,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::http::{self, Answer, HttpClient, TransportConfigError, Vars};
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 
 const PROVIDER: &str = "twilio";
 const DEFAULT_BASE: &str = "https://api.twilio.com";
@@ -274,8 +274,8 @@ fn validity_period(sms: &Sms) -> i64 {
 
 #[async_trait::async_trait]
 impl SmsTransport for TwilioTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(PROVIDER))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {

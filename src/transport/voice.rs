@@ -143,7 +143,7 @@ pub trait VoiceTransport: Send + Sync + std::fmt::Debug + 'static {
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError>;
 
     /// The provider this transport calls through, as its status callbacks name it.
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         None
     }
 }
@@ -154,7 +154,7 @@ impl<T: VoiceTransport + ?Sized> VoiceTransport for Arc<T> {
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
         (**self).call(call).await
     }
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         (**self).provider_name()
     }
 }
@@ -165,7 +165,7 @@ impl<T: VoiceTransport + ?Sized> VoiceTransport for Box<T> {
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
         (**self).call(call).await
     }
-    fn provider_name(&self) -> Option<&str> {
+    fn provider_name(&self) -> Option<Provider> {
         (**self).provider_name()
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::http::{self, Answer, HttpClient, TransportConfigError, Vars};
-use super::{Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
+use super::{Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind};
 use crate::message::Encoding;
 
 const PROVIDER: &str = "vonage";
@@ -200,8 +200,8 @@ fn ttl_ms(sms: &Sms) -> i128 {
 
 #[async_trait::async_trait]
 impl SmsTransport for VonageTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(PROVIDER))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {

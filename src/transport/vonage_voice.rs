@@ -12,7 +12,7 @@ use rsa::signature::{SignatureEncoding, Signer};
 use sha2::Sha256;
 
 use super::http::{self, Answer, HttpClient, TransportConfigError, Vars};
-use super::{Call, Receipt, TransportError, TransportErrorKind, VoiceTransport};
+use super::{Call, Provider, Receipt, TransportError, TransportErrorKind, VoiceTransport};
 use crate::clock::{Clock, SystemClock};
 
 const PROVIDER: &str = "vonage";
@@ -247,8 +247,8 @@ impl VonageVoiceTransport {
 
 #[async_trait::async_trait]
 impl VoiceTransport for VonageVoiceTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(PROVIDER))
     }
 
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {

@@ -9,7 +9,9 @@ use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
 use super::http::{self, Answer, HttpClient, TransportConfigError, Vars};
-use super::{Call, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind, VoiceTransport};
+use super::{
+    Call, Provider, Receipt, Sms, SmsTransport, TransportError, TransportErrorKind, VoiceTransport,
+};
 use crate::clock::{Clock, SystemClock};
 use crate::message::Encoding;
 
@@ -344,8 +346,8 @@ impl WebhookTransport {
 /// answer is read as for an SMS.
 #[async_trait::async_trait]
 impl VoiceTransport for WebhookTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(PROVIDER))
     }
 
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
@@ -370,8 +372,8 @@ impl VoiceTransport for WebhookTransport {
 
 #[async_trait::async_trait]
 impl SmsTransport for WebhookTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(PROVIDER))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {

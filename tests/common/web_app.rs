@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use smsotp::ManualClock;
-use smsotp::transport::{Receipt, RecordingTransport, Sms, SmsTransport, TransportError};
+use smsotp::transport::{Provider, Receipt, RecordingTransport, Sms, SmsTransport, TransportError};
 use time::macros::datetime;
 
 #[path = "../../examples/axum_two_step/app.rs"]
@@ -28,8 +28,8 @@ pub struct AsWebhook(pub Arc<RecordingTransport>);
 
 #[async_trait::async_trait]
 impl SmsTransport for AsWebhook {
-    fn provider_name(&self) -> Option<&str> {
-        Some("webhook")
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new("webhook"))
     }
 
     async fn send(&self, sms: &Sms) -> Result<Receipt, TransportError> {

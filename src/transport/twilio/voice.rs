@@ -6,7 +6,7 @@
 //! elements inside, which Twilio's `<Say>` accepts) and, when configured,
 //! `StatusCallback`. Errors are classified as for SMS.
 
-use super::super::{Call, Receipt, TransportError, TransportErrorKind, VoiceTransport};
+use super::super::{Call, Provider, Receipt, TransportError, TransportErrorKind, VoiceTransport};
 use super::{PROVIDER, TwilioTransport};
 
 /// The TwiML for `call`: the speech inside one `<Say>`, played `repeat` times. The
@@ -26,8 +26,8 @@ pub(super) fn twiml(call: &Call) -> String {
 
 #[async_trait::async_trait]
 impl VoiceTransport for TwilioTransport {
-    fn provider_name(&self) -> Option<&str> {
-        Some(PROVIDER)
+    fn provider_name(&self) -> Option<Provider> {
+        Some(Provider::new(PROVIDER))
     }
 
     async fn call(&self, call: &Call) -> Result<Receipt, TransportError> {
