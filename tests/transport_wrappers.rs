@@ -521,3 +521,43 @@ async fn wrappers_give_their_inner_transport_back() {
     assert_eq!(breaker.get_ref().count(), 1);
     assert_eq!(breaker.into_inner().count(), 1);
 }
+
+/// The combinators hold several routes; each route is given back, in order.
+#[tokio::test]
+async fn combinators_give_their_routes_back() {
+    let (first, second) = (
+        Arc::new(RecordingTransport::new()),
+        Arc::new(RecordingTransport::new()),
+    );
+    let failover = Failover::new(first.clone()).then(second.clone());
+    assert_eq!(failover.routes().len(), 2);
+    failover.routes()[1].send(&msg()).await.expect("sent");
+    assert_eq!(
+        second.count(),
+        1,
+        "routes come back in the order they were added"
+    );
+    let routes = failover.into_routes();
+    routes[0].send(&msg()).await.expect("sent");
+    assert_eq!(first.count(), 1);
+
+    let (domestic, international) = (
+        Arc::new(RecordingTransport::new()),
+        Arc::new(RecordingTransport::new()),
+    );
+    let by_country = RouteByCountry::new(international.clone()).route(81, domestic.clone());
+    by_country
+        .route_for(81)
+        .expect("a route for +81")
+        .send(&msg())
+        .await
+        .expect("sent");
+    assert_eq!(domestic.count(), 1);
+    assert!(by_country.route_for(44).is_none());
+    by_country.default_route().send(&msg()).await.expect("sent");
+    assert_eq!(international.count(), 1);
+    let (default, routes) = by_country.into_parts();
+    assert_eq!(routes.len(), 1);
+    default.send(&msg()).await.expect("sent");
+    assert_eq!(international.count(), 2);
+}

@@ -61,6 +61,18 @@ impl Failover {
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
     }
+
+    /// The routes, in the order they are tried.
+    #[must_use]
+    pub fn routes(&self) -> &[Box<dyn SmsTransport>] {
+        &self.routes
+    }
+
+    /// Gives the routes back, in the order they are tried.
+    #[must_use]
+    pub fn into_routes(self) -> Vec<Box<dyn SmsTransport>> {
+        self.routes
+    }
 }
 
 /// Whether, after `kind` on one route, the next route should be tried.

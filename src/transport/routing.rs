@@ -39,6 +39,24 @@ impl RouteByCountry {
         self
     }
 
+    /// The route registered for `calling_code`, if any.
+    #[must_use]
+    pub fn route_for(&self, calling_code: u16) -> Option<&dyn SmsTransport> {
+        self.routes.get(&calling_code).map(AsRef::as_ref)
+    }
+
+    /// The route for every number no registered route takes.
+    #[must_use]
+    pub fn default_route(&self) -> &dyn SmsTransport {
+        self.default.as_ref()
+    }
+
+    /// Gives the routes back: the default one, and the others by calling code.
+    #[must_use]
+    pub fn into_parts(self) -> (Box<dyn SmsTransport>, HashMap<u16, Box<dyn SmsTransport>>) {
+        (self.default, self.routes)
+    }
+
     fn pick(&self, sms: &Sms) -> &dyn SmsTransport {
         let to = sms.to();
         if let Some(route) = self.routes.get(&to.calling_code()) {
