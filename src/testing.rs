@@ -962,6 +962,12 @@ pub async fn status_for_is_bound(store: &dyn Store) {
         let wrong = CheckRequest::new(locked.binding, vec![random_digest()], locked.now);
         store.check(&locked.id, &wrong).await.expect("check");
     }
+    let phase = store.status(&locked.id, locked.now).await.expect("status");
+    assert_eq!(
+        phase.map(|s| s.phase),
+        Some(Phase::Locked),
+        "the fixture locked"
+    );
     both_ways(store, &locked.id, &locked.binding, locked.now).await;
     let (id, binding) = (placed_id(store), random_tag());
     let decoy = NewChallenge::new(id, binding, random_digest(), timeline(f.now), allowance());

@@ -760,3 +760,23 @@ async fn other_doors_count_before_compare_against_the_same_ceiling() {
         );
     }
 }
+
+/// A door attempt's token lives only while its attempt is counted: a thousand attempts
+/// leave nothing in the store, so guessing passwords cannot fill it.
+#[tokio::test]
+async fn door_attempts_leave_nothing_behind() {
+    let store = Arc::new(MemoryStore::with_capacity(8));
+    let verifier = Verifier::builder(secret())
+        .shared_store(store.clone())
+        .transport(RecordingTransport::new())
+        .build()
+        .unwrap();
+    for i in 0..1_000 {
+        let who = login("09012345678").with_subject(format!("user-{i}"));
+        assert!(matches!(
+            verifier.count_door_attempt(&who).await.unwrap(),
+            Verdict::Rejected { .. }
+        ));
+    }
+    assert_eq!(store.len(), 0, "every token was cancelled");
+}

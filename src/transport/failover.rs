@@ -62,13 +62,14 @@ impl Failover {
         self.routes.is_empty()
     }
 
-    /// The routes, in the order they are tried.
+    /// The routes, in the order they were added: the order they are tried, except
+    /// that a route whose provider an SMS avoids is tried last for that SMS.
     #[must_use]
     pub fn routes(&self) -> &[Box<dyn SmsTransport>] {
         &self.routes
     }
 
-    /// Gives the routes back, in the order they are tried.
+    /// Gives the routes back, in the order they were added.
     #[must_use]
     pub fn into_routes(self) -> Vec<Box<dyn SmsTransport>> {
         self.routes

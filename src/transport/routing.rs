@@ -39,7 +39,7 @@ impl RouteByCountry {
         self
     }
 
-    /// The route registered for `calling_code`, if any.
+    /// The route registered for exactly `calling_code`, if any.
     #[must_use]
     pub fn route_for(&self, calling_code: u16) -> Option<&dyn SmsTransport> {
         self.routes.get(&calling_code).map(AsRef::as_ref)
