@@ -162,12 +162,21 @@ impl fmt::Debug for ChallengeId {
 /// answers a delivery report about one as about no challenge, not as corruption.
 #[cfg(any(feature = "redis", feature = "postgres"))]
 pub(crate) mod legacy {
-    /// The length of an old id in bytes.
+    /// The length of an old id in bytes (how PostgreSQL keeps ids).
+    #[cfg(feature = "postgres")]
     pub(crate) const LEN: usize = 16;
 
-    /// Whether `text` has an old id's text form.
+    /// Whether `text` has an old id's text form (how Redis keeps ids).
+    #[cfg(feature = "redis")]
     pub(crate) fn is_text(text: &str) -> bool {
         text.len() == 22 && text.bytes().all(|b| super::URL_SAFE_SYMBOLS.contains(&b))
+    }
+
+    /// What a delivery report about an old challenge finds: none this version can
+    /// check, said in the log.
+    pub(crate) fn report_finds_nothing() -> Option<super::ChallengeId> {
+        tracing::info!("delivery report for a challenge from before 20-byte ids");
+        None
     }
 }
 

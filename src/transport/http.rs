@@ -117,10 +117,6 @@ impl HttpOptions {
     }
 }
 
-fn std_duration(d: Duration) -> std::time::Duration {
-    std::time::Duration::try_from(d).unwrap_or_default()
-}
-
 /// One HTTP client (connection pool, TLS) shared by the adapters. Cloning is cheap and
 /// shares the pool.
 ///
@@ -170,8 +166,8 @@ impl HttpClient {
 
         let inner = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
-            .connect_timeout(std_duration(options.connect_timeout))
-            .timeout(std_duration(options.request_timeout))
+            .connect_timeout(crate::clock::std_duration(options.connect_timeout))
+            .timeout(crate::clock::std_duration(options.request_timeout))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT)
             .build()
@@ -187,7 +183,13 @@ impl HttpClient {
     }
 }
 
-#[cfg(any(feature = "twilio", feature = "vonage", feature = "symworld"))]
+// Used by the adapters that take a base URL.
+#[cfg(any(
+    feature = "twilio",
+    feature = "vonage",
+    feature = "vonage-voice",
+    feature = "symworld"
+))]
 /// Checks and normalises a base URL override: http or https, a host, no credentials,
 /// query or fragment; the trailing slash is dropped so paths can be appended.
 pub(crate) fn base_url(input: &str) -> Result<String, TransportConfigError> {
@@ -211,7 +213,13 @@ pub(crate) fn base_url(input: &str) -> Result<String, TransportConfigError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-#[cfg(any(feature = "twilio", feature = "vonage", feature = "webhook"))]
+// Used by the adapters that take a callback or gateway URL.
+#[cfg(any(
+    feature = "twilio",
+    feature = "vonage",
+    feature = "vonage-voice",
+    feature = "webhook"
+))]
 /// Checks a full URL the provider calls back (status callbacks, gateways).
 pub(crate) fn callback_url(
     input: &str,
@@ -262,6 +270,12 @@ impl<F: FnMut(&str) -> Option<String>> Vars<F> {
     }
 
     /// An optional base-URL override, checked; an error names the variable.
+    #[cfg(any(
+        feature = "twilio",
+        feature = "vonage",
+        feature = "vonage-voice",
+        feature = "symworld"
+    ))]
     pub(crate) fn base_url(
         &mut self,
         var: &'static str,
@@ -274,6 +288,7 @@ impl<F: FnMut(&str) -> Option<String>> Vars<F> {
     }
 
     /// An optional callback URL, checked; an error names the variable.
+    #[cfg(any(feature = "twilio", feature = "vonage", feature = "vonage-voice"))]
     pub(crate) fn callback_url(
         &mut self,
         var: &'static str,

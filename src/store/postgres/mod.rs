@@ -19,7 +19,7 @@ use super::{
     ResendOutcome, ResendRequest, StoreError,
 };
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, std_duration};
 use sql::{MIGRATIONS, Statements};
 
 /// Keeps challenges and rate counters in PostgreSQL (feature `postgres`): the database
@@ -361,9 +361,7 @@ impl PostgresStore {
     pub fn spawn_purger(&self, interval: time::Duration) -> tokio::task::JoinHandle<()> {
         let store = self.clone();
         // A zero or negative interval would spin; one millisecond is the shortest tick.
-        let interval = StdDuration::try_from(interval)
-            .unwrap_or_default()
-            .max(StdDuration::from_millis(1));
+        let interval = std_duration(interval).max(StdDuration::from_millis(1));
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -426,7 +424,7 @@ impl PostgresStoreBuilder {
         Self {
             source,
             schema: PostgresStore::DEFAULT_SCHEMA.to_owned(),
-            timeout: StdDuration::try_from(PostgresStore::DEFAULT_TIMEOUT).unwrap_or_default(),
+            timeout: std_duration(PostgresStore::DEFAULT_TIMEOUT),
             pool_size: PostgresStore::DEFAULT_POOL_SIZE,
         }
     }
@@ -446,7 +444,7 @@ impl PostgresStoreBuilder {
     /// A timeout of zero or less is refused at [`build`](Self::build).
     pub fn timeout(mut self, timeout: time::Duration) -> Self {
         // Negative reads as zero, which `build` refuses.
-        self.timeout = StdDuration::try_from(timeout).unwrap_or_default();
+        self.timeout = std_duration(timeout);
         self
     }
 
@@ -954,8 +952,7 @@ impl DeliveryStore for PostgresStore {
             [row] => {
                 let bytes: Vec<u8> = get(row, 0, "record_delivery")?;
                 if bytes.len() == crate::challenge::legacy::LEN {
-                    tracing::info!("delivery report for a challenge from before 20-byte ids");
-                    return Ok(None);
+                    return Ok(crate::challenge::legacy::report_finds_nothing());
                 }
                 let id: [u8; ChallengeId::LEN] =
                     bytes.try_into().map_err(|_| corrupt("record_delivery"))?;

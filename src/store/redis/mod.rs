@@ -19,6 +19,7 @@ use super::{
     ResendOutcome, ResendRequest, StoreError,
 };
 use crate::challenge::{ChallengeId, DeliveryStatus, Phase, Status};
+use crate::clock::std_duration;
 use conn::{Conn, evalsha};
 use layout::{
     Linked, challenge_key, link_key, link_value, linked, linked_text, rate_key, subject_key,
@@ -439,7 +440,7 @@ impl RedisStoreBuilder {
         Self {
             source,
             prefix: RedisStore::DEFAULT_PREFIX.to_owned(),
-            timeout: std::time::Duration::try_from(RedisStore::DEFAULT_TIMEOUT).unwrap_or_default(),
+            timeout: std_duration(RedisStore::DEFAULT_TIMEOUT),
             lazy: false,
         }
     }
@@ -457,7 +458,7 @@ impl RedisStoreBuilder {
     /// A timeout of zero or less is refused at [`build`](Self::build).
     pub fn timeout(mut self, timeout: time::Duration) -> Self {
         // Negative reads as zero, which `build` refuses.
-        self.timeout = std::time::Duration::try_from(timeout).unwrap_or_default();
+        self.timeout = std_duration(timeout);
         self
     }
 
@@ -965,20 +966,13 @@ impl DeliveryStore for RedisStore {
             (ints, Some(value)) if ints == [1] => {
                 match linked_text(std::str::from_utf8(&value).unwrap_or("")) {
                     Linked::Challenge(id) => Ok(Some(id)),
-                    Linked::Legacy => Ok(legacy_report()),
+                    Linked::Legacy => Ok(crate::challenge::legacy::report_finds_nothing()),
                     Linked::Unreadable => Err(corrupt("record_delivery")),
                 }
             }
             _ => Err(corrupt("record_delivery")),
         }
     }
-}
-
-/// A report whose link names a challenge from before 20-byte ids: none this version
-/// can check (see `challenge::legacy`).
-fn legacy_report() -> Option<ChallengeId> {
-    tracing::info!("delivery report for a challenge from before 20-byte ids");
-    None
 }
 
 impl RedisStore {
@@ -1036,7 +1030,7 @@ impl RedisStore {
             Value::Nil => return Ok(None),
             Value::BulkString(value) => match linked(&value) {
                 Linked::Challenge(id) => id,
-                Linked::Legacy => return Ok(legacy_report()),
+                Linked::Legacy => return Ok(crate::challenge::legacy::report_finds_nothing()),
                 Linked::Unreadable => return Err(corrupt("a link")),
             },
             _ => return Err(corrupt("record_delivery")),
