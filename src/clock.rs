@@ -86,3 +86,17 @@ impl Clock for ManualClock {
         OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
+
+/// A `time` duration as the standard library's, for the timers and clients that take
+/// one: a negative duration reads as zero (the callers refuse or clamp zero as their
+/// settings say).
+#[cfg(any(
+    feature = "http",
+    feature = "retry",
+    feature = "timeout",
+    feature = "redis",
+    feature = "postgres"
+))]
+pub(crate) fn std_duration(d: time::Duration) -> std::time::Duration {
+    std::time::Duration::try_from(d).unwrap_or_default()
+}

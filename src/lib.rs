@@ -53,7 +53,7 @@
 //! | store | for |
 //! |---|---|
 //! | [`MemoryStore`] | one process (the default); bounded in every table |
-//! | `RedisStore` (`redis`) | several instances sharing a Redis or a Redis Cluster; one round trip per operation |
+//! | `RedisStore` (`redis`) | several instances sharing a Redis or a Redis Cluster; one round trip per operation (a delivery link or report takes two on a cluster) |
 //! | `PostgresStore` (`postgres`) | several instances sharing the app's PostgreSQL; one round trip per operation |
 //!
 //! A store implements the three parts of [`Store`]: [`ChallengeStore`],

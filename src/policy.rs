@@ -273,9 +273,7 @@ impl ConversionGuard {
             cool_off,
         }
     }
-}
 
-impl ConversionGuard {
     /// The fewest sends a prefix is judged on: below this, one person who never types
     /// the code would pause a whole prefix.
     pub const MIN_SENDS: u64 = 5;

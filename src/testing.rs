@@ -29,7 +29,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::store::{
     Allowance, BindingTag, CheckOutcome, CheckRequest, CounterKey, DeliveryRecord, Digest,
     MessageKey, NewChallenge, RateDecision, RateLimit, ResendOutcome, ResendRequest, Scope, Store,
-    SubjectCeiling, SubjectGuard, Timeline,
+    SubjectCeiling, SubjectGuard, Timeline, new_id,
 };
 
 const MAX_ATTEMPTS: u32 = 5;
@@ -80,22 +80,10 @@ fn allowance() -> Allowance {
     Allowance::new(MAX_ATTEMPTS, MAX_SENDS)
 }
 
-/// An id as the verifier makes one for a challenge of `subject`: in the subject's group
-/// when the store asks for that ([`groups_by_subject`](crate::store::ChallengeStore::groups_by_subject)),
-/// else in the store's [`next_place`](crate::store::ChallengeStore::next_place).
-fn id_for(store: &dyn Store, subject: Option<&CounterKey>) -> ChallengeId {
-    match subject {
-        Some(subject) if store.groups_by_subject() => ChallengeId::grouped(subject.group()),
-        _ => placed_id(store),
-    }
-}
-
-/// An id in the store's [`next_place`](crate::store::ChallengeStore::next_place), or a
-/// random one when it names none.
+/// An id in the store's next place, as the verifier makes one for a challenge whose
+/// subject is not known.
 fn placed_id(store: &dyn Store) -> ChallengeId {
-    store
-        .next_place()
-        .map_or_else(ChallengeId::random, ChallengeId::placed)
+    new_id(store, None)
 }
 
 async fn create(store: &dyn Store) -> Fixture {
@@ -106,7 +94,7 @@ async fn create(store: &dyn Store) -> Fixture {
 async fn create_for(store: &dyn Store, subject: Option<&CounterKey>) -> Fixture {
     let now = now();
     let f = Fixture {
-        id: id_for(store, subject),
+        id: new_id(store, subject),
         binding: random_tag(),
         digest: random_digest(),
         now,
@@ -652,7 +640,7 @@ pub async fn kept_subject_ceiling(store: &dyn Store) {
     let create_kept = || async {
         let now = now();
         let f = Fixture {
-            id: id_for(store, Some(&subject)),
+            id: new_id(store, Some(&subject)),
             binding: random_tag(),
             digest: random_digest(),
             now,

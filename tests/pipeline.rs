@@ -405,6 +405,31 @@ async fn refused_destinations_answer_as_allowed_ones_in_every_limit_state() {
     }
 }
 
+/// What the README says a refused start still lets a prober see: a decoy gives back its
+/// unit of the global limit (so refused starts cannot use up everyone's sends), so the
+/// start after it, at the limit's last unit, answers as if it had not happened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_start_gives_back_its_global_unit() {
+    for (name, _) in stores().await {
+        let second_after = |first: Binding| {
+            let name = name.to_owned();
+            async move {
+                let store = fresh(&name).await;
+                let r = rig(&store, |b| {
+                    b.countries(CountryPolicy::deny([881]))
+                        .send_limits(SendLimits::none().global(Limit::new(1, Duration::hours(1))))
+                });
+                r.verifier.start(&first).await.unwrap();
+                shape(&r.verifier.start(&login("09012345678")).await)
+            }
+        };
+        let after_refused = second_after(e164("+881234567890")).await;
+        let after_allowed = second_after(login("08011112222")).await;
+        assert!(after_refused.starts_with("Ok"), "{name}: {after_refused}");
+        assert_eq!(after_allowed, "RateLimited(global)", "{name}");
+    }
+}
+
 /// A memory store of 4 filled with three challenges and a fourth that is a decoy
 /// (`decoy_held`) or a real one, then a start to `to`.
 async fn answer_when_full(decoy_held: bool, to: &Binding) -> String {

@@ -77,9 +77,7 @@ fn bytes_per_challenge(n: usize, id: MakeId) -> f64 {
 
 /// An id in the store's next place, as the verifier makes one.
 fn placed(store: &MemoryStore) -> ChallengeId {
-    store
-        .next_place()
-        .map_or_else(ChallengeId::random, ChallengeId::placed)
+    smsotp::store::new_id(store, None)
 }
 
 #[test]

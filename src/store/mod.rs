@@ -32,6 +32,7 @@
 mod error;
 mod keys;
 mod memory;
+mod new_id;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod records;
@@ -58,6 +59,7 @@ pub use deadpool_postgres;
 pub use error::StoreError;
 pub use keys::{CounterKey, MessageKey, Scope};
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
+pub use new_id::new_id;
 pub use records::{
     Allowance, BindingTag, CheckOutcome, CheckRequest, DeliveryRecord, Digest, NewChallenge,
     RateDecision, RateLimit, ResendOutcome, ResendRequest, SubjectCeiling, SubjectGuard, Timeline,

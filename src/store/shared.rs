@@ -138,13 +138,12 @@ impl SharedStore {
         }
     }
 
-    /// An id for a new challenge: in the store's next place if it names one.
-    pub(crate) fn next_id(&self) -> ChallengeId {
-        let place = match &self.0 {
-            Held::Memory(m) => m.next_place_now(),
-            Held::Other(s) => s.next_place(),
-        };
-        place.map_or_else(ChallengeId::random, ChallengeId::placed)
+    /// An id for a new challenge of `subject` (see [`new_id`](super::new_id)).
+    pub(crate) fn new_id(&self, subject: Option<&CounterKey>) -> ChallengeId {
+        match &self.0 {
+            Held::Memory(m) => super::new_id(&**m, subject),
+            Held::Other(s) => super::new_id(&**s, subject),
+        }
     }
 
     pub(crate) async fn reserve(

@@ -66,18 +66,14 @@ impl RetryPolicy {
     /// clients that failed together do not retry together. backon (1.6) adds a random
     /// part of up to the delay itself: each wait is from its delay to twice it.
     fn backoff(&self) -> impl Iterator<Item = std::time::Duration> + use<> {
-        let base = std_duration(self.base_delay);
+        let base = crate::clock::std_duration(self.base_delay);
         ExponentialBuilder::default()
             .with_min_delay(base)
-            .with_max_delay(std_duration(self.max_delay).max(base))
+            .with_max_delay(crate::clock::std_duration(self.max_delay).max(base))
             .with_max_times(usize::try_from(self.max_attempts - 1).unwrap_or(usize::MAX))
             .with_jitter()
             .build()
     }
-}
-
-fn std_duration(d: Duration) -> std::time::Duration {
-    std::time::Duration::try_from(d).unwrap_or_default()
 }
 
 /// Sends again after an error that [`is_retryable`](TransportError::is_retryable),
@@ -135,7 +131,7 @@ impl<T: SmsTransport> SmsTransport for Retry<T> {
             };
             let wait = match err.retry_after() {
                 Some(asked) if asked > self.policy.max_retry_after => return Err(err),
-                Some(asked) => std_duration(asked),
+                Some(asked) => crate::clock::std_duration(asked),
                 None => backoff,
             };
             tracing::debug!(
@@ -147,6 +143,32 @@ impl<T: SmsTransport> SmsTransport for Retry<T> {
             );
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::RetryPolicy;
+
+    /// What the docs say of the waits: doubling from the base delay up to the largest,
+    /// each with jitter of up to as much again, one fewer than the sends.
+    #[test]
+    fn each_wait_lies_between_its_delay_and_twice_it() {
+        let policy = RetryPolicy::default()
+            .max_attempts(7)
+            .base_delay(Duration::milliseconds(100))
+            .max_delay(Duration::milliseconds(1_000));
+        let delays_ms = [100, 200, 400, 800, 1_000, 1_000];
+        for _ in 0..200 {
+            let waits: Vec<std::time::Duration> = policy.backoff().collect();
+            assert_eq!(waits.len(), delays_ms.len(), "one wait between two sends");
+            for (wait, delay) in waits.into_iter().zip(delays_ms) {
+                let delay = std::time::Duration::from_millis(delay);
+                assert!(delay <= wait && wait < 2 * delay, "{wait:?} for {delay:?}");
+            }
         }
     }
 }

@@ -10,36 +10,37 @@ use crate::inline_text::{InlineText, decimal};
 
 /// Inline: a challenge id, a dash and a send number fit in 40 bytes.
 #[derive(Debug, Clone)]
-pub(crate) struct SendKey {
-    /// The challenge and send number the key is made of, when the verifier sent it.
-    send: Option<(ChallengeId, u32)>,
-    text: OnceLock<InlineText<40>>,
+pub(crate) enum SendKey {
+    /// A key given as text (an SMS made by hand).
+    Given(InlineText<40>),
+    /// The key of send `number` of challenge `id`, written out on first ask.
+    Send {
+        id: ChallengeId,
+        number: u32,
+        text: OnceLock<InlineText<40>>,
+    },
 }
 
 impl SendKey {
-    /// A key given as text (an SMS made by hand).
+    /// A key given as text.
     pub(crate) fn given(text: &str) -> Self {
-        Self {
-            send: None,
-            text: OnceLock::from(InlineText::new(text)),
-        }
+        Self::Given(InlineText::new(text))
     }
 
     /// The key of send `number` of challenge `id`: `<id>-<number>`.
     pub(crate) fn of_send(id: ChallengeId, number: u32) -> Self {
-        Self {
-            send: Some((id, number)),
+        Self::Send {
+            id,
+            number,
             text: OnceLock::new(),
         }
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        self.text
-            .get_or_init(|| match &self.send {
-                Some((id, number)) => write_key(id, *number),
-                None => InlineText::EMPTY,
-            })
-            .as_str()
+        match self {
+            Self::Given(text) => text.as_str(),
+            Self::Send { id, number, text } => text.get_or_init(|| write_key(id, *number)).as_str(),
+        }
     }
 }
 

@@ -20,7 +20,7 @@ impl<T> Timeout<T> {
     pub fn new(inner: T, limit: Duration) -> Self {
         Self {
             inner,
-            limit: std::time::Duration::try_from(limit).unwrap_or_default(),
+            limit: crate::clock::std_duration(limit),
         }
     }
 

@@ -336,8 +336,6 @@ impl VerifierBuilder {
         // A zero window would expire every count at once: the limit would never bite.
         let windows = [
             Some(self.subject_ceiling.window),
-            self.conversion.map(|c| c.window),
-            self.conversion.map(|c| c.cool_off),
             self.limits.per_destination.map(|l| l.window),
             self.limits.per_client.map(|l| l.window),
             self.limits.per_prefix.map(|l| l.window),

@@ -125,10 +125,7 @@ impl Verifier {
         // to keep it with the challenge so checks need not compute it.
         let subject = (self.store.groups_by_subject() || self.store.keeps_subject())
             .then(|| subject_key(&self.keys, binding));
-        let id = match &subject {
-            Some(key) if self.store.groups_by_subject() => ChallengeId::grouped(key.group()),
-            _ => self.store.next_id(),
-        };
+        let id = self.store.new_id(subject.as_ref());
         let timeline = self.lifetimes.timeline(now);
         let number = SendNo {
             id: &id,
@@ -512,11 +509,11 @@ impl Verifier {
     /// [`Error::Store`]: treat the door as closed.
     pub async fn count_door_attempt(&self, binding: &Binding) -> Result<Verdict, Error> {
         let now = self.clock.now();
-        let id = if self.store.groups_by_subject() {
-            ChallengeId::grouped(subject_key(&self.keys, binding).group())
-        } else {
-            self.store.next_id()
-        };
+        let subject = self
+            .store
+            .groups_by_subject()
+            .then(|| subject_key(&self.keys, binding));
+        let id = self.store.new_id(subject.as_ref());
         let tag = self.keys.binding_tag(binding);
         let mut never = [0u8; 32];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut never);

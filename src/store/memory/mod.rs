@@ -42,10 +42,10 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 ///   fails with [`StoreError::Full`] instead of growing; decoys (challenges for refused
 ///   destinations, never sent) give way to newer challenges, oldest first, so a flood
 ///   of refused destinations cannot fill the store (and a new decoy gets the answer a
-///   real challenge would: a place when a decoy can give one up, else `Full`); counters, subject failure counts and
-///   message links are capped at a few entries per challenge slot, shedding the
-///   least-used first (a flood of one-off keys sheds itself before the heavy hitters
-///   that limits exist to stop).
+///   real challenge would: a place when a decoy can give one up, else `Full`);
+///   counters, subject failure counts and message links are capped at a few entries
+///   per challenge slot, shedding the least-used first (a flood of one-off keys sheds
+///   itself before the heavy hitters that limits exist to stop).
 ///
 /// Several app instances need a shared store instead (Redis).
 ///
